@@ -1,0 +1,26 @@
+/**
+ * wirebench's exit codes — documented in the README; scripts and CI rely on them.
+ *
+ * | code | meaning |
+ * |------|---------|
+ * | 0    | success (compare: nothing regressed) |
+ * | 1    | a run failed (a server would not start, a step failed, I/O error) |
+ * | 2    | usage error: a bad option or a bad input file; nothing was started |
+ * | 3    | compare: a regression (or a threshold) failed |
+ * | 130  | interrupted (Ctrl-C / SIGTERM): finished steps were written |
+ */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  regression: 3,
+  interrupted: 130,
+} as const;
+
+/** A bad option or input: the CLI prints `message` as one line and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The wire contract: the one place that says what goes over the wire between a wirebench
+ * server and its clients. Servers implement it, load/ clients speak it, and a third-party
+ * server that wants to be benchmarked with `--target` implements the same routes.
+ *
+ * This module holds types and a few pure helpers only; it must stay importable by load/
+ * without pulling in fastify or ws.
+ */
+
+/** The transports, in the order reports draw them. A fifth one is added here. */
+export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ws'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+export function isTransportName(value: string): value is TransportName {
+  return (TRANSPORTS as readonly string[]).includes(value);
+}
+
+/** Routes, one per transport plus the shared ones. */
+export const ROUTES = {
+  poll: '/poll',
+  longpoll: '/longpoll',
+  sse: '/sse',
+  ws: '/ws',
+  publish: '/publish',
+  healthz: '/healthz',
+  stats: '/stats',
+} as const;
+
+/**
+ * One feed message. The server serializes it once with {@link serializeMessage}; the identical
+ * text goes out on every transport (inside a JSON array for the polling transports, as the
+ * `data:` field of an SSE event, as a WebSocket text frame).
+ *
+ * Clock: `ts` and `sent` are microseconds on the host's monotonic clock (Node's
+ * `process.hrtime.bigint()`, CLOCK_MONOTONIC on Linux), which every process on the same host
+ * reads alike. See {@link monotonicUs}. Across hosts the load generator estimates the offset.
+ */
+export interface FeedMessage {
+  /** 1, 2, 3, … without holes. */
+  seq: number;
+  /**
+   * Publish time, µs monotonic. For ticks of the feed this is the *scheduled* tick time
+   * (start + seq / rate), so a server that publishes late cannot hide its lateness
+   * (no coordinated omission). For upstream messages it is the time the server accepted it.
+   */
+  ts: number;
+  /** Publisher's send time (µs monotonic), present only on upstream (chat) messages. */
+  sent?: number;
+  /** The payload: `size` ASCII characters. */
+  data: string;
+}
+
+/**
+ * The gap signal: messages `from..to` (inclusive) were asked for (the cursor was older than the
+ * history) but are gone. Clients count them as lost — never a silent skip.
+ *   poll/longpoll: the first element of the JSON array body is `{"gap":{"from":F,"to":T}}`
+ *   SSE:           an event `event: gap` with `data: {"from":F,"to":T}` (no `id:`)
+ *   WebSocket:     a text frame `{"gap":{"from":F,"to":T}}`
+ */
+export interface GapSignal {
+  from: number;
+  to: number;
+}
+
+/** Body of `POST /publish` and of an upstream WebSocket text frame. */
+export interface PublishRequest {
+  /** Payload text, at most the server's publish body limit. */
+  data: string;
+  /** Publisher send time, µs monotonic; echoed as `sent` in the published message. */
+  sent?: number;
+}
+
+/** Answer to `POST /publish`. */
+export interface PublishResponse {
+  seq: number;
+}
+
+/** JSON body of every 4xx answer. */
+export interface ErrorBody {
+  error: string;
+  /** What was wrong and what is accepted, one line. */
+  reason: string;
+}
+
+/** WebSocket close codes the server uses (RFC 6455 §7.4.1 plus the private range). */
+export const WS_CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  /** Private range (4000–4999): the client stopped reading and its buffer hit the cap. */
+  slowConsumer: 4008,
+  /** Private range: bad `since` on the upgrade URL. */
+  badCursor: 4400,
+} as const;
+
+/** `GET /healthz`. */
+export interface Healthz {
+  ok: true;
+  name: 'wirebench';
+  transports: TransportName[];
+  /** Highest seq published so far (0 before the first). */
+  seq: number;
+}
+
+/** Percentiles of a latency histogram, µs. */
+export interface Percentiles {
+  count: number;
+  minUs: number;
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+/** `GET /stats`: what the server measures about itself. */
+export interface ServerStats {
+  name: 'wirebench';
+  /** µs monotonic, same clock as messages. */
+  nowUs: number;
+  uptimeMs: number;
+  /** Open connections per transport (held long-poll requests, SSE streams, WebSockets; poll: open keep-alive sockets that issued a poll). */
+  connections: Record<TransportName, number>;
+  /** Highest seq published. */
+  seq: number;
+  published: { feed: number; upstream: number };
+  /** Time to hand one message to every subscriber (one write per connection), µs. */
+  fanout: Percentiles & { histogram: string };
+  cpu: { userUs: number; systemUs: number };
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Event-loop utilization since the server started, 0..1. */
+  elu: number;
+  slowConsumersDropped: number;
+  badRequests: number;
+  /** Requests / upgrades refused by the Origin allow-list. */
+  originRejected: number;
+}
+
+/** Current time in µs on the host's monotonic clock (see {@link FeedMessage}). */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** The one serializer: the exact text sent on every transport. */
+export function serializeMessage(message: FeedMessage): string {
+  return JSON.stringify(message);
+}
+
+export function serializeGap(gap: GapSignal): string {
+  return JSON.stringify({ gap });
+}
+
+/**
+ * Cursor parsing shared by every route that takes `since` (query or `Last-Event-ID`).
+ * Returns the cursor, `undefined` when absent, or an error reason naming the bad value.
+ */
+export function parseCursor(raw: string | undefined): number | undefined | { reason: string } {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,15}$/.test(raw)) {
+    return { reason: `since=${JSON.stringify(raw).slice(0, 40)} is not a non-negative integer` };
+  }
+  return Number(raw);
+}
