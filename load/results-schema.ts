@@ -125,6 +125,31 @@ export const GeneratorFiguresSchema = Type.Object({
 });
 export type GeneratorFigures = Static<typeof GeneratorFiguresSchema>;
 
+/**
+ * The actual sizes one client saw on its wire, sampled from real traffic (not computed), so the
+ * bytes model in reports/ can predict bytes per message from them and show the residual.
+ */
+export const WireSampleSchema = Type.Object({
+  /** One request as sent (request line, headers, blank line, body): a poll, or the SSE / WS connect. */
+  requestBytes: Type.Integer({ minimum: 0 }),
+  /** One response head as received (status line, headers, blank line); for WS the 101 answer. */
+  responseHeadBytes: Type.Integer({ minimum: 0 }),
+  /** Polling: the whole body of an empty answer (`[]`, plus chunk framing if any). */
+  emptyBodyBytes: Type.Integer({ minimum: 0 }),
+  /**
+   * Stream transports: bytes on the wire per message beyond the message text (SSE `id:`/`data:`
+   * fields and blank line plus chunk framing; WS frame header). Polling: per extra message in a body
+   * (the comma).
+   */
+  framingBytesPerMessage: Type.Number({ minimum: 0 }),
+  /** Heartbeat bytes down per heartbeat (SSE comment, WS ping frame), 0 if none seen. */
+  heartbeatBytes: Type.Integer({ minimum: 0 }),
+  /** Upstream: bytes on the wire per published message (POST request + answer, or a masked WS frame). */
+  publishUpBytes: Type.Integer({ minimum: 0 }),
+  publishDownBytes: Type.Integer({ minimum: 0 }),
+});
+export type WireSample = Static<typeof WireSampleSchema>;
+
 /** Everything measured for one (transport, clients) step in one repeat. */
 export const MeasurementSchema = Type.Object({
   clientsConnected: Type.Integer({ minimum: 0 }),
@@ -136,6 +161,8 @@ export const MeasurementSchema = Type.Object({
   derived: DerivedFiguresSchema,
   server: Nullable(ServerFiguresSchema),
   generator: GeneratorFiguresSchema,
+  /** Sizes sampled from one client's traffic, for the bytes model. */
+  wire: WireSampleSchema,
 });
 export type Measurement = Static<typeof MeasurementSchema>;
 
