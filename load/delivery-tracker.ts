@@ -1,0 +1,274 @@
+/**
+ * The delivery half of the meter: one definition, the same code, for all four transports.
+ * Every client reports each message it decodes here; the tracker keeps per-client sequence
+ * bookkeeping (lost / duplicated / out of order, from `seq`) and the worker's HDR histograms.
+ *
+ * Two intervals are kept side by side:
+ * - the measured window: messages whose publish time `ts` falls in [startUs, endUs) — judged by
+ *   publish time, not arrival, so a message published in the window and delivered late still
+ *   counts against the window; clients that were not connected when it opened are left out;
+ * - totals: everything from first connect to last close.
+ * Payload bytes are attributed by arrival time, like the socket byte counters they are split from.
+ */
+import { monotonicUs, type FeedMessage, type GapSignal } from '../servers/contract.js';
+import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
+
+/** The measured window on the host's monotonic clock (µs). */
+export interface MeasureWindow {
+  startUs: number;
+  endUs: number;
+}
+
+/** Raw counters of one interval in one worker; the controller merges these exactly. */
+export interface RawInterval {
+  /** Payload bytes received (message texts) and sent (publish bodies). */
+  payloadDownBytes: number;
+  payloadUpBytes: number;
+  /** Sum over clients of the distinct messages received. */
+  delivered: number;
+  /**
+   * Sum over clients of the messages they should have received. In the window this is filled
+   * in by the controller from the union seq range; in totals it is per client (its highest seq − its cursor).
+   */
+  expected: number;
+  duplicated: number;
+  outOfOrder: number;
+  gapped: number;
+  requests: number;
+  emptyResponses: number;
+  published: number;
+  errors: Record<string, number>;
+  /** Lowest and highest seq seen in the interval by any client (window: −1 when none). */
+  minSeq: number;
+  maxSeq: number;
+  latency: string;
+  endToEndLatency: string;
+  requestRtt: string;
+}
+
+class IntervalAccumulator {
+  payloadDownBytes = 0;
+  payloadUpBytes = 0;
+  delivered = 0;
+  expected = 0;
+  duplicated = 0;
+  outOfOrder = 0;
+  gapped = 0;
+  requests = 0;
+  emptyResponses = 0;
+  published = 0;
+  errors: Record<string, number> = {};
+  minSeq = -1;
+  maxSeq = -1;
+  readonly latency: Histogram = createHistogram();
+  readonly endToEndLatency: Histogram = createHistogram();
+  readonly requestRtt: Histogram = createHistogram();
+
+  seeSeq(seq: number): void {
+    if (this.minSeq < 0 || seq < this.minSeq) this.minSeq = seq;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+
+  toRaw(): RawInterval {
+    return {
+      payloadDownBytes: this.payloadDownBytes,
+      payloadUpBytes: this.payloadUpBytes,
+      delivered: this.delivered,
+      expected: this.expected,
+      duplicated: this.duplicated,
+      outOfOrder: this.outOfOrder,
+      gapped: this.gapped,
+      requests: this.requests,
+      emptyResponses: this.emptyResponses,
+      published: this.published,
+      errors: { ...this.errors },
+      minSeq: this.minSeq,
+      maxSeq: this.maxSeq,
+      latency: encodeHistogram(this.latency),
+      endToEndLatency: encodeHistogram(this.endToEndLatency),
+      requestRtt: encodeHistogram(this.requestRtt),
+    };
+  }
+}
+
+/** What a transport client calls; one per simulated client. */
+export interface ClientTracker {
+  /** The first byte of the stream / first answer arrived, `connectUs` after the connect began. */
+  onConnected(connectUs: number): void;
+  /** A decoded feed message; `textBytes` = UTF-8 length of its serialized text. */
+  onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void;
+  /** The server said messages from..to are gone (cursor older than its history). */
+  onGap(gap: GapSignal, receivedUs: number): void;
+  /** A poll / long-poll answer: its round trip and whether it carried no message. */
+  onResponse(rttUs: number, empty: boolean, receivedUs: number): void;
+  /** An HTTP request (or WS / SSE connect) went out. */
+  onRequest(sentUs: number): void;
+  /** An upstream message went out carrying `payloadBytes` of body text. */
+  onPublished(payloadBytes: number, sentUs: number): void;
+  /** Something went wrong; `kind` is a short stable key (ECONNRESET, http_503, ws_close_1006, parse_error, …). */
+  onError(kind: string): void;
+}
+
+class ClientState implements ClientTracker {
+  /** Received flags by (seq − since − 1); grown on demand. */
+  private seen = new Uint8Array(64);
+  private highest = 0;
+  private delivered = 0;
+  connected = false;
+  /** Connected before the window opened: only such clients are held to the window's messages. */
+  inWindow = false;
+
+  constructor(
+    private readonly tracker: DeliveryTracker,
+    readonly since: number,
+  ) {}
+
+  onConnected(connectUs: number): void {
+    if (this.connected) return;
+    this.connected = true;
+    this.tracker.connectedClients++;
+    recordUs(this.tracker.connect, connectUs);
+  }
+
+  onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void {
+    const t = this.tracker;
+    const inWindowByTs = this.inWindow && t.inWindow(message.ts);
+    const arrivedInWindow = t.arrivedInWindow(receivedUs);
+    t.totals.payloadDownBytes += textBytes;
+    if (arrivedInWindow) t.window.payloadDownBytes += textBytes;
+
+    const index = message.seq - this.since - 1;
+    if (index < 0) {
+      // Older than the cursor we asked from: the server sent something we did not ask for.
+      t.totals.duplicated++;
+      if (inWindowByTs) t.window.duplicated++;
+      return;
+    }
+    if (index >= this.seen.length) this.grow(index);
+    if (this.seen[index] === 1) {
+      t.totals.duplicated++;
+      if (inWindowByTs) t.window.duplicated++;
+      return;
+    }
+    this.seen[index] = 1;
+    const outOfOrder = message.seq < this.highest;
+    if (message.seq > this.highest) this.highest = message.seq;
+    this.delivered++;
+
+    const latencyUs = receivedUs - message.ts;
+    t.totals.delivered++;
+    if (outOfOrder) t.totals.outOfOrder++;
+    recordUs(t.totals.latency, latencyUs);
+    if (message.sent !== undefined) recordUs(t.totals.endToEndLatency, receivedUs - message.sent);
+    if (inWindowByTs) {
+      t.window.delivered++;
+      t.window.seeSeq(message.seq);
+      if (outOfOrder) t.window.outOfOrder++;
+      recordUs(t.window.latency, latencyUs);
+      if (message.sent !== undefined) recordUs(t.window.endToEndLatency, receivedUs - message.sent);
+    }
+  }
+
+  onGap(gap: GapSignal, receivedUs: number): void {
+    const count = Math.max(0, gap.to - gap.from + 1);
+    this.tracker.totals.gapped += count;
+    if (this.inWindow && this.tracker.arrivedInWindow(receivedUs)) this.tracker.window.gapped += count;
+    // The gapped seqs stay unseen, so they count as lost; raising `highest` keeps them expected.
+    if (gap.to > this.highest) this.highest = gap.to;
+  }
+
+  onResponse(rttUs: number, empty: boolean, receivedUs: number): void {
+    const t = this.tracker;
+    recordUs(t.totals.requestRtt, rttUs);
+    if (empty) t.totals.emptyResponses++;
+    if (t.arrivedInWindow(receivedUs)) {
+      recordUs(t.window.requestRtt, rttUs);
+      if (empty) t.window.emptyResponses++;
+    }
+  }
+
+  onRequest(sentUs: number): void {
+    this.tracker.totals.requests++;
+    if (this.tracker.arrivedInWindow(sentUs)) this.tracker.window.requests++;
+  }
+
+  onPublished(payloadBytes: number, sentUs: number): void {
+    const t = this.tracker;
+    t.totals.published++;
+    t.totals.payloadUpBytes += payloadBytes;
+    if (t.arrivedInWindow(sentUs)) {
+      t.window.published++;
+      t.window.payloadUpBytes += payloadBytes;
+    }
+  }
+
+  onError(kind: string): void {
+    const t = this.tracker;
+    t.totals.errors[kind] = (t.totals.errors[kind] ?? 0) + 1;
+    if (t.arrivedInWindow(monotonicUs())) t.window.errors[kind] = (t.window.errors[kind] ?? 0) + 1;
+  }
+
+  /** Messages this client should have had from its cursor up to the highest it heard of. */
+  expectedTotal(): number {
+    return Math.max(0, this.highest - this.since);
+  }
+
+  private grow(index: number): void {
+    let size = this.seen.length;
+    while (size <= index) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.seen);
+    this.seen = next;
+  }
+}
+
+/** Per-worker delivery bookkeeping; the worker reports {@link DeliveryTracker.report} to the controller. */
+export class DeliveryTracker {
+  readonly window = new IntervalAccumulator();
+  readonly totals = new IntervalAccumulator();
+  readonly connect: Histogram = createHistogram();
+  connectedClients = 0;
+  private readonly clients: ClientState[] = [];
+  private measureWindow: MeasureWindow | undefined;
+
+  createClient(since: number): ClientTracker {
+    const client = new ClientState(this, since);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Opens the window: clients connected now are held to every message published in it. */
+  openWindow(window: MeasureWindow): void {
+    this.measureWindow = window;
+    for (const client of this.clients) client.inWindow = client.connected;
+  }
+
+  inWindow(tsUs: number): boolean {
+    const w = this.measureWindow;
+    return w !== undefined && tsUs >= w.startUs && tsUs < w.endUs;
+  }
+
+  /** Same test for arrival / send times (bytes, requests, errors are attributed by when they happened). */
+  arrivedInWindow(atUs: number): boolean {
+    return this.inWindow(atUs);
+  }
+
+  get clientsInWindow(): number {
+    let n = 0;
+    for (const client of this.clients) if (client.inWindow) n++;
+    return n;
+  }
+
+  report(): { window: RawInterval; totals: RawInterval; connect: string; clientsInWindow: number; connectedClients: number } {
+    let expected = 0;
+    for (const client of this.clients) expected += client.expectedTotal();
+    this.totals.expected = expected;
+    return {
+      window: this.window.toRaw(),
+      totals: this.totals.toRaw(),
+      connect: encodeHistogram(this.connect),
+      clientsInWindow: this.clientsInWindow,
+      connectedClients: this.connectedClients,
+    };
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * The ramp runner: for each transport a fresh server process (or the --target), for each client
+ * step: connect at a bounded rate, warm up, measure for `duration`, gather from the workers,
+ * tear down. The results document is rewritten (atomically) after every step, so a crash or
+ * Ctrl-C keeps every finished step.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { monotonicUs, ROUTES, type Healthz, type ServerStats, type TransportName } from '../servers/contract.js';
+import type { MeasureWindow } from './delivery-tracker.js';
+import { writeResultsFile } from './results-file.js';
+import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './results-schema.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
+import { buildMeasurement } from './step-figures.js';
+import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
+
+const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+export type StepPhase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'collecting';
+
+export type RunEvent =
+  | { kind: 'transport'; transport: TransportName; index: number; of: number; url: string }
+  | { kind: 'phase'; transport: TransportName; clients: number; phase: StepPhase; connected: number; endsAtMs?: number }
+  | { kind: 'step'; transport: TransportName; step: StepResult }
+  | { kind: 'written'; file: string };
+
+export interface RunOptions {
+  config: RunConfig;
+  environment: Environment;
+  /** Where the results document is (re)written after every step. */
+  outFile: string;
+  /** Ctrl-C: the current step is abandoned, finished steps are kept. */
+  signal: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** A worker whose event-loop delay p99 exceeds this marks the step generator-saturated. Default 50 ms. */
+  loopDelayThresholdUs?: number;
+  /** Extra flags for the embedded servers (e.g. --pad-headers in regression tests). */
+  serverArgs?: string[];
+}
+
+/** A failure the user can act on; `message` is one line. */
+export class RunError extends Error {
+  override name = 'RunError';
+}
+
+export async function runBench(options: RunOptions): Promise<ResultsDocument> {
+  const { config } = options;
+  const document: ResultsDocument = {
+    schema: RESULTS_SCHEMA_ID,
+    version: RESULTS_SCHEMA_VERSION,
+    status: 'interrupted',
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    config,
+    environment: options.environment,
+    results: [],
+  };
+  if (config.target) await checkTarget(config.target);
+  let failed = false;
+  for (const [index, transport] of config.transports.entries()) {
+    if (options.signal.aborted) break;
+    const result: TransportResult = {
+      transport,
+      server: { kind: config.target ? 'target' : 'embedded', url: config.target ?? '' },
+      steps: [],
+    };
+    let server: ServerProcess | undefined;
+    try {
+      if (!config.target) {
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, extraArgs: options.serverArgs });
+        result.server.url = server.url;
+      }
+      document.results.push(result);
+      options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url });
+      for (const clients of config.clients) {
+        if (options.signal.aborted) break;
+        const step = await runStep(options, transport, clients, result.server.url, server);
+        if (!step) break; // interrupted: the unfinished step is not kept
+        result.steps.push(step);
+        if (step.status === 'failed') failed = true;
+        options.onEvent?.({ kind: 'step', transport, step });
+        await writeResultsFile(options.outFile, document);
+        options.onEvent?.({ kind: 'written', file: options.outFile });
+        if (server?.exited) break; // the server died: later steps of this transport cannot run
+      }
+    } finally {
+      await server?.stop();
+    }
+  }
+  document.status = options.signal.aborted ? 'interrupted' : failed ? 'failed' : 'complete';
+  document.finishedAt = new Date().toISOString();
+  await writeResultsFile(options.outFile, document);
+  options.onEvent?.({ kind: 'written', file: options.outFile });
+  return document;
+}
+
+async function fetchJson<T>(url: string, timeoutMs = 5000): Promise<T | null> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) return null;
+  return (await response.json()) as T;
+}
+
+/** A target that refuses connections or is not a wirebench server: one clear line naming the URL. */
+async function checkTarget(target: string): Promise<void> {
+  const url = new URL(ROUTES.healthz, target).href;
+  let health: Healthz | null;
+  try {
+    health = await fetchJson<Healthz>(url, 5000);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new RunError(`target ${target} is not reachable (${cause} on GET ${url}); start a server with \`wirebench serve\` or check the URL`);
+  }
+  if (!health || health.name !== 'wirebench') {
+    throw new RunError(`target ${target} is not a wirebench server: GET ${url} did not answer {"name":"wirebench",…}`);
+  }
+}
+
+const LIMIT_HINTS: Record<string, string> = {
+  EMFILE: 'too many open files: raise the open-file limit (ulimit -n) or use fewer clients per process (--workers)',
+  ENFILE: 'the system-wide open-file table is full: raise fs.file-max or use fewer clients',
+  EADDRNOTAVAIL: 'ephemeral ports exhausted: widen net.ipv4.ip_local_port_range or use fewer clients',
+  EADDRINUSE: 'ephemeral ports exhausted: widen net.ipv4.ip_local_port_range or use fewer clients',
+};
+
+function describeFailures(failures: Record<string, number>, total: number): string {
+  const parts = Object.entries(failures).map(([code, n]) => `${n}× ${code}${LIMIT_HINTS[code] ? ` (${LIMIT_HINTS[code]})` : ''}`);
+  return `${Object.values(failures).reduce((a, b) => a + b, 0)} of ${total} clients failed to connect: ${parts.join('; ')}`;
+}
+
+class WorkerHandle {
+  readonly child: ChildProcess;
+  private readonly waiters = new Map<string, (message: WorkerMessage) => void>();
+  exitError: string | undefined;
+
+  constructor(onProgress: (connected: number) => void) {
+    this.child = fork(WORKER_PATH, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') onProgress(message.connected);
+      else if (message.type === 'error') this.exitError = message.message;
+      this.waiters.get(message.type)?.(message);
+    });
+    this.child.once('exit', (code, signal) => {
+      this.exitError ??= `load worker exited (${signal ?? `code ${String(code)}`})`;
+      for (const resolve of this.waiters.values()) resolve({ type: 'error', message: this.exitError });
+    });
+  }
+
+  /** The next message of `type`, or an error message if the worker dies first. */
+  next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }> | Extract<WorkerMessage, { type: 'error' }>> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        resolve({ type: 'error', message: this.exitError ?? 'load worker exited' });
+        return;
+      }
+      this.waiters.set(type, resolve as (message: WorkerMessage) => void);
+    });
+  }
+
+  send(message: Parameters<NonNullable<ChildProcess['send']>>[0]): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms));
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+async function runStep(
+  options: RunOptions,
+  transport: TransportName,
+  clients: number,
+  url: string,
+  server: ServerProcess | undefined,
+): Promise<StepResult | undefined> {
+  const { config, signal } = options;
+  const startedAt = new Date().toISOString();
+  const phase = (p: StepPhase, connected: number, endsAtMs?: number) =>
+    options.onEvent?.({ kind: 'phase', transport, clients, phase: p, connected, endsAtMs });
+  phase('starting', 0);
+  const health = await fetchJson<Healthz>(new URL(ROUTES.healthz, url).href).catch(() => null);
+  if (!health) return { clients, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} failed before the step began`, measurement: null };
+
+  const workerCount = Math.max(1, Math.min(config.workers, clients));
+  const progress = new Array<number>(workerCount).fill(0);
+  const workers = Array.from({ length: workerCount }, (_, i) =>
+    new WorkerHandle((connected) => {
+      progress[i] = connected;
+      phase('connecting', progress.reduce((a, b) => a + b, 0));
+    }),
+  );
+  const serverDied = () => (server?.exited ? `the server exited mid-step (${server.exited.signal ?? `code ${String(server.exited.code)}`}): ${server.stderrTail() || 'no output'}` : undefined);
+  try {
+    // Split clients and publishers as evenly as possible across workers.
+    const share = (total: number, i: number) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0);
+    workers.forEach((worker, i) => {
+      const command: ConnectCommand = {
+        type: 'connect',
+        transport,
+        baseUrl: url,
+        since: health.seq,
+        clients: share(clients, i),
+        connectRate: config.connectRate / workerCount,
+        headers: config.headers.headers.map(([k, v]) => [k, v]),
+        intervalMs: config.intervalMs,
+        publishers: config.workload === 'chat' ? Math.min(share(config.publishers, i), share(clients, i)) : 0,
+        publishRate: config.publishRate,
+        size: config.size,
+      };
+      worker.send(command);
+    });
+    phase('connecting', 0);
+    const connectedMessages = await Promise.race([
+      Promise.all(workers.map((w) => w.next('connected'))),
+      sleep(clients / config.connectRate * 1000 + 60_000, signal).then(() => null),
+    ]);
+    if (signal.aborted) return undefined;
+    const failures: Record<string, number> = {};
+    let connectFailure: string | undefined;
+    if (!connectedMessages) connectFailure = 'clients did not finish connecting within the connect timeout';
+    else {
+      for (const m of connectedMessages) {
+        if (m.type === 'error') connectFailure = m.message;
+        else for (const [code, n] of Object.entries(m.failures)) failures[code] = (failures[code] ?? 0) + n;
+      }
+    }
+    if (!connectFailure && Object.keys(failures).length > 0) connectFailure = describeFailures(failures, clients);
+    const connected = connectedMessages?.reduce((a, m) => a + (m.type === 'connected' ? m.connected : 0), 0) ?? 0;
+
+    const window: MeasureWindow = { startUs: monotonicUs() + config.warmupMs * 1000, endUs: 0 };
+    window.endUs = window.startUs + config.durationMs * 1000;
+    for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs() });
+    const statsUrl = new URL(ROUTES.stats, url).href;
+    const stats = (atUs: number) => sleep((atUs - monotonicUs()) / 1000, signal).then(() => fetchJson<ServerStats>(statsUrl).catch(() => null));
+    const statsStart = stats(window.startUs);
+    const statsEnd = stats(window.endUs);
+    const nowMs = Date.now();
+    phase('warmup', connected, nowMs + config.warmupMs);
+    await sleep(config.warmupMs, signal);
+    phase('measuring', connected, nowMs + config.warmupMs + config.durationMs);
+    // Messages published just before the window closes still need their delivery: a poll
+    // interval for short polling, a short grace for the push transports.
+    const graceMs = transport === 'poll' ? config.intervalMs + 500 : 1000;
+    const died = await watchServer(server, config.durationMs + graceMs, signal);
+    if (signal.aborted) return undefined;
+    phase('collecting', connected);
+    for (const worker of workers) worker.send({ type: 'collect' });
+    const reports = await Promise.race([
+      Promise.all(workers.map((w) => w.next('report'))),
+      sleep(60_000).then(() => null),
+    ]);
+    const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
+    const workerError = (reports ?? []).find((r) => r.type === 'error');
+    const measurement: Measurement | null = good.length
+      ? buildMeasurement({
+          reports: good,
+          statsStart: await statsStart,
+          statsEnd: await statsEnd,
+          loopDelayThresholdUs: options.loopDelayThresholdUs ?? 50_000,
+        })
+      : null;
+    const reason = (died ? serverDied() : undefined) ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
+    if (reason || !measurement) {
+      return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement };
+    }
+    return { clients, startedAt, status: 'ok', measurement };
+  } finally {
+    for (const worker of workers) worker.kill();
+  }
+}
+
+/** Waits `ms`, returning early (true) if the embedded server exits meanwhile. */
+async function watchServer(server: ServerProcess | undefined, ms: number, signal: AbortSignal): Promise<boolean> {
+  const endMs = Date.now() + ms;
+  while (Date.now() < endMs && !signal.aborted) {
+    if (server?.exited) return true;
+    await sleep(Math.min(200, endMs - Date.now()), signal);
+  }
+  return Boolean(server?.exited);
+}

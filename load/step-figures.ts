@@ -1,0 +1,168 @@
+/**
+ * Turns the workers' raw reports (and the server's /stats before and after the window) into one
+ * step's Measurement. The merge is exact — counters add, HDR histograms add bucket by bucket —
+ * so the same code serves workers on one machine and shards of a run on several.
+ */
+import type { ServerStats } from '../servers/contract.js';
+import type { RawInterval } from './delivery-tracker.js';
+import { mergeEncoded, subtractEncoded, summarize } from './histogram.js';
+import type {
+  DerivedFigures,
+  IntervalFigures,
+  Measurement,
+  ServerFigures,
+  WireSample,
+} from './results-schema.js';
+import type { WireCountersPair, WorkerReport } from './worker-protocol.js';
+
+export interface StepInputs {
+  reports: readonly WorkerReport[];
+  statsStart: ServerStats | null;
+  statsEnd: ServerStats | null;
+  /** Event-loop delay p99 above which a worker counts as saturated, µs. */
+  loopDelayThresholdUs: number;
+}
+
+function addErrors(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [kind, n] of Object.entries(from)) into[kind] = (into[kind] ?? 0) + n;
+}
+
+/** Exact merge of one interval across workers. `expectedOverride` replaces the summed `expected`. */
+export function mergeIntervals(
+  raws: readonly RawInterval[],
+  wire: readonly WireCountersPair[],
+  durationMs: number,
+  expectedOverride?: number,
+): IntervalFigures {
+  const sum = (pick: (r: RawInterval) => number) => raws.reduce((acc, r) => acc + pick(r), 0);
+  const errors: Record<string, number> = {};
+  for (const r of raws) addErrors(errors, r.errors);
+  const down = wire.reduce((acc, w) => acc + w.readBytes, 0);
+  const up = wire.reduce((acc, w) => acc + w.writtenBytes, 0);
+  const payloadDown = Math.min(down, sum((r) => r.payloadDownBytes));
+  const payloadUp = Math.min(up, sum((r) => r.payloadUpBytes));
+  const delivered = sum((r) => r.delivered);
+  const expected = expectedOverride ?? sum((r) => r.expected);
+  const gapped = sum((r) => r.gapped);
+  const endToEnd = mergeEncoded(raws.map((r) => r.endToEndLatency));
+  const rtt = mergeEncoded(raws.map((r) => r.requestRtt));
+  return {
+    durationMs,
+    bytes: {
+      down: { totalBytes: down, payloadBytes: payloadDown, overheadBytes: down - payloadDown },
+      up: { totalBytes: up, payloadBytes: payloadUp, overheadBytes: up - payloadUp },
+    },
+    messages: {
+      expected,
+      delivered,
+      lost: Math.max(0, expected - delivered),
+      duplicated: sum((r) => r.duplicated),
+      outOfOrder: sum((r) => r.outOfOrder),
+      gapped,
+    },
+    requests: sum((r) => r.requests),
+    emptyResponses: sum((r) => r.emptyResponses),
+    latency: summarize(mergeEncoded(raws.map((r) => r.latency))),
+    ...(endToEnd.totalCount > 0 ? { endToEndLatency: summarize(endToEnd) } : {}),
+    ...(rtt.totalCount > 0 ? { requestRtt: summarize(rtt) } : {}),
+    errors,
+    published: sum((r) => r.published),
+  };
+}
+
+/**
+ * Messages every window client should have received: the seq range published in the window
+ * times the clients held to the window. The range is the union of what any client saw (seq has
+ * no holes, so a message inside it that one client missed is that client's loss). Only when no
+ * client saw anything does the server's own count stand in: its /stats snapshots are taken a
+ * little after the window edges, so it may be off by a message at either end.
+ */
+export function windowExpected(raws: readonly RawInterval[], clientsInWindow: number, serverSeqRange: number | null): number {
+  const seen = raws.filter((r) => r.minSeq >= 0);
+  const clientRange = seen.length
+    ? Math.max(...seen.map((r) => r.maxSeq)) - Math.min(...seen.map((r) => r.minSeq)) + 1
+    : 0;
+  return (clientRange > 0 ? clientRange : Math.max(0, serverSeqRange ?? 0)) * clientsInWindow;
+}
+
+const perOrNull = (numerator: number, denominator: number): number | null =>
+  denominator > 0 ? numerator / denominator : null;
+
+/** One definition of every derived figure, for all transports. */
+export function deriveFigures(window: IntervalFigures, clients: number): DerivedFigures {
+  const seconds = window.durationMs / 1000;
+  const delivered = window.messages.delivered;
+  const { down, up } = window.bytes;
+  return {
+    bytesPerMessage: {
+      down: perOrNull(down.totalBytes, delivered),
+      downPayload: perOrNull(down.payloadBytes, delivered),
+      downOverhead: perOrNull(down.overheadBytes, delivered),
+      up: perOrNull(up.totalBytes, delivered),
+      upPerPublished: perOrNull(up.totalBytes, window.published),
+    },
+    bytesPerClientPerSec: {
+      down: perOrNull(down.totalBytes, clients * seconds) ?? 0,
+      up: perOrNull(up.totalBytes, clients * seconds) ?? 0,
+    },
+    mbps: {
+      down: perOrNull(down.totalBytes * 8, seconds * 1e6) ?? 0,
+      up: perOrNull(up.totalBytes * 8, seconds * 1e6) ?? 0,
+      total: perOrNull((down.totalBytes + up.totalBytes) * 8, seconds * 1e6) ?? 0,
+    },
+    reach: perOrNull(delivered, window.messages.expected),
+    requestsPerMessage: perOrNull(window.requests, delivered),
+    emptyResponseRatio: perOrNull(window.emptyResponses, window.requests),
+  };
+}
+
+export function serverFigures(start: ServerStats | null, end: ServerStats | null): ServerFigures | null {
+  if (!start || !end) return null;
+  const fanout = subtractEncoded(end.fanout.histogram, start.fanout.histogram);
+  return {
+    cpuUserUs: Math.max(0, end.cpu.userUs - start.cpu.userUs),
+    cpuSystemUs: Math.max(0, end.cpu.systemUs - start.cpu.systemUs),
+    rssBytesStart: start.rssBytes,
+    rssBytesEnd: end.rssBytes,
+    fanout: summarize(fanout),
+    elu: end.elu,
+    slowConsumersDropped: Math.max(0, end.slowConsumersDropped - start.slowConsumersDropped),
+    connectionsAtEnd: Object.values(end.connections).reduce((a, b) => a + b, 0),
+  };
+}
+
+/** The first worker's sample is as good as any: every client of a step speaks the same bytes. */
+function pickWireSample(reports: readonly WorkerReport[]): WireSample {
+  const withRequests = reports.find((r) => r.wire.requestBytes > 0);
+  return (withRequests ?? reports[0])!.wire;
+}
+
+export function buildMeasurement(inputs: StepInputs): Measurement {
+  const { reports, statsStart, statsEnd } = inputs;
+  const clientsInWindow = reports.reduce((a, r) => a + r.clientsInWindow, 0);
+  const clientsConnected = reports.reduce((a, r) => a + r.clientsConnected, 0);
+  const windowMs = Math.max(0, ...reports.map((r) => r.windowMs));
+  const totalsMs = Math.max(0, ...reports.map((r) => r.totalsMs));
+  const serverSeqRange = statsStart && statsEnd ? statsEnd.seq - statsStart.seq : null;
+  const expected = windowExpected(reports.map((r) => r.window), clientsInWindow, serverSeqRange);
+  const window = mergeIntervals(reports.map((r) => r.window), reports.map((r) => r.wireWindow), windowMs, expected);
+  const totals = mergeIntervals(reports.map((r) => r.totals), reports.map((r) => r.wireTotals), totalsMs);
+  const loopP99 = Math.max(0, ...reports.map((r) => r.eventLoopDelayP99Us));
+  const loopMax = Math.max(0, ...reports.map((r) => r.eventLoopDelayMaxUs));
+  return {
+    clientsConnected,
+    connect: summarize(mergeEncoded(reports.map((r) => r.connect))),
+    window,
+    totals,
+    derived: deriveFigures(window, clientsInWindow),
+    server: serverFigures(statsStart, statsEnd),
+    generator: {
+      workers: reports.length,
+      eventLoopDelayP99Us: loopP99,
+      eventLoopDelayMaxUs: loopMax,
+      thresholdUs: inputs.loopDelayThresholdUs,
+      saturated: loopP99 > inputs.loopDelayThresholdUs,
+    },
+    wire: pickWireSample(reports),
+  };
+}

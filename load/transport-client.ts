@@ -1,0 +1,52 @@
+/**
+ * What every instrumented client implements. One simulated client = one TCP connection (plus
+ * a second one for HTTP publishing in the chat workload), like one browser tab. A fifth
+ * transport is one more file implementing this and one entry in load/clients.ts.
+ */
+import type { TransportName } from '../servers/contract.js';
+import type { ClientTracker } from './delivery-tracker.js';
+import type { WireSample } from './results-schema.js';
+
+export interface ClientOptions {
+  /** Server base URL, e.g. http://127.0.0.1:8080 (loopback in tests and benchmarks). */
+  baseUrl: URL;
+  /** Start from messages after this seq (the step's cursor, read from /healthz). */
+  since: number;
+  /**
+   * Extra request headers of the header profile (name, value), sent in this order after the
+   * request line and Host, on every request the client makes (polls, connects, publishes).
+   */
+  headers: ReadonlyArray<readonly [string, string]>;
+  /** Short-poll interval (ms); ignored by the other transports. */
+  intervalMs: number;
+  /** Where the client reports deliveries, responses and errors. */
+  tracker: ClientTracker;
+}
+
+/** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */
+export interface WireCounters {
+  readBytes: number;
+  writtenBytes: number;
+}
+
+export interface TransportClient {
+  readonly transport: TransportName;
+  /**
+   * Connects and starts receiving. Resolves when the first byte of the stream / the first
+   * answer arrived (after calling tracker.onConnected); rejects with an Error whose `code`
+   * names the failure (ECONNREFUSED, EMFILE, EADDRNOTAVAIL, http_404, …) if it cannot connect.
+   * After start() resolved, runtime failures go to tracker.onError and the client keeps
+   * trying (re-poll / reconnect with resume), never throwing.
+   */
+  start(): Promise<void>;
+  /** Publishes one upstream message (`{"data":…,"sent":…}`): WS frame on its socket, else POST /publish. */
+  publish(data: string): void;
+  /** Stops issuing requests and closes its sockets; resolves when they are closed. */
+  stop(): Promise<void>;
+  /** Current cumulative byte counters (read at window start and end by the worker). */
+  wire(): WireCounters;
+  /** Sizes seen on this client's wire so far, for the bytes model (fields 0 until seen). */
+  wireSample(): WireSample;
+}
+
+export type ClientFactory = (options: ClientOptions) => TransportClient;

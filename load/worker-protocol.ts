@@ -1,0 +1,81 @@
+/**
+ * Messages between the controller (load/runner.ts) and a load worker (load/worker.ts) over the
+ * child-process IPC channel. A worker lives for one step: connect → window → collect → exit.
+ */
+import type { TransportName } from '../servers/contract.js';
+import type { MeasureWindow, RawInterval } from './delivery-tracker.js';
+import type { WireSample } from './results-schema.js';
+
+export interface ConnectCommand {
+  type: 'connect';
+  transport: TransportName;
+  baseUrl: string;
+  since: number;
+  /** Clients this worker runs. */
+  clients: number;
+  /** This worker's share of the connect rate (connects/s). */
+  connectRate: number;
+  headers: Array<[string, string]>;
+  intervalMs: number;
+  /** How many of this worker's clients publish (chat workload), and how often each does. */
+  publishers: number;
+  publishRate: number;
+  /** Payload size of published messages (bytes). */
+  size: number;
+}
+
+export interface WindowCommand {
+  type: 'window';
+  window: MeasureWindow;
+  /** When publishers start (µs monotonic): the beginning of warm-up. */
+  publishFromUs: number;
+}
+
+export interface CollectCommand {
+  type: 'collect';
+}
+
+export type ControllerMessage = ConnectCommand | WindowCommand | CollectCommand;
+
+export interface ProgressMessage {
+  type: 'progress';
+  connected: number;
+  failed: number;
+}
+
+export interface ConnectedMessage {
+  type: 'connected';
+  connected: number;
+  /** Connect failures by error code (ECONNREFUSED, EMFILE, …). */
+  failures: Record<string, number>;
+}
+
+export interface WireCountersPair {
+  readBytes: number;
+  writtenBytes: number;
+}
+
+export interface WorkerReport {
+  type: 'report';
+  clientsConnected: number;
+  clientsInWindow: number;
+  window: RawInterval;
+  totals: RawInterval;
+  /** Socket bytes between window start and end, and from first connect to last close. */
+  wireWindow: WireCountersPair;
+  wireTotals: WireCountersPair;
+  /** Real time between the two window snapshots, ms. */
+  windowMs: number;
+  totalsMs: number;
+  connect: string;
+  eventLoopDelayP99Us: number;
+  eventLoopDelayMaxUs: number;
+  wire: WireSample;
+}
+
+export interface WorkerErrorMessage {
+  type: 'error';
+  message: string;
+}
+
+export type WorkerMessage = ProgressMessage | ConnectedMessage | WorkerReport | WorkerErrorMessage;

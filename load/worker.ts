@@ -1,0 +1,203 @@
+/**
+ * A load worker: a child process that runs its share of one step's clients and reports raw,
+ * mergeable figures (counters and encoded HDR histograms). Started by load/runner.ts with
+ * child_process.fork from compiled JavaScript, so no TypeScript loader sits in what is measured.
+ *
+ * Its own health is part of the measurement: the event-loop delay over the window tells
+ * whether the figures describe the server or a saturated generator.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monotonicUs } from '../servers/contract.js';
+import { CLIENTS } from './clients.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import type { TransportClient } from './transport-client.js';
+import type {
+  ConnectCommand,
+  ControllerMessage,
+  WindowCommand,
+  WireCountersPair,
+  WorkerMessage,
+  WorkerReport,
+} from './worker-protocol.js';
+
+const tracker = new DeliveryTracker();
+const clients: TransportClient[] = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const timers: NodeJS.Timeout[] = [];
+let connectCommand: ConnectCommand | undefined;
+let windowStart: WireCountersPair | undefined;
+let windowEnd: WireCountersPair | undefined;
+let windowStartedUs = 0;
+let windowEndedUs = 0;
+let firstConnectUs = 0;
+let stopping = false;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function sumWire(): WireCountersPair {
+  let readBytes = 0;
+  let writtenBytes = 0;
+  for (const client of clients) {
+    const w = client.wire();
+    readBytes += w.readBytes;
+    writtenBytes += w.writtenBytes;
+  }
+  return { readBytes, writtenBytes };
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : 'connect_failed';
+}
+
+/** Connects clients at the worker's share of the connect rate; reports progress as it goes. */
+async function connect(command: ConnectCommand): Promise<void> {
+  connectCommand = command;
+  const baseUrl = new URL(command.baseUrl);
+  const failures: Record<string, number> = {};
+  let connected = 0;
+  let failed = 0;
+  const gapMs = 1000 / command.connectRate;
+  const pending: Promise<void>[] = [];
+  const startedMs = performance.now();
+  let lastProgressMs = 0;
+  firstConnectUs = monotonicUs();
+  for (let i = 0; i < command.clients && !stopping; i++) {
+    // Pace against the schedule, not the previous connect, so the rate holds on average.
+    const dueMs = startedMs + i * gapMs;
+    const waitMs = dueMs - performance.now();
+    if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const client = CLIENTS[command.transport]({
+      baseUrl,
+      since: command.since,
+      headers: command.headers,
+      intervalMs: command.intervalMs,
+      tracker: tracker.createClient(command.since),
+    });
+    clients.push(client);
+    pending.push(
+      client.start().then(
+        () => void connected++,
+        (error: unknown) => {
+          failed++;
+          const code = errorCode(error);
+          failures[code] = (failures[code] ?? 0) + 1;
+        },
+      ),
+    );
+    const nowMs = performance.now();
+    if (nowMs - lastProgressMs > 250) {
+      lastProgressMs = nowMs;
+      send({ type: 'progress', connected, failed });
+    }
+  }
+  await Promise.all(pending);
+  send({ type: 'connected', connected, failures });
+}
+
+function atUs(targetUs: number, action: () => void): void {
+  timers.push(setTimeout(action, Math.max(0, (targetUs - monotonicUs()) / 1000)));
+}
+
+function openWindow(command: WindowCommand): void {
+  const { window } = command;
+  atUs(window.startUs, () => {
+    tracker.openWindow(window);
+    windowStart = sumWire();
+    windowStartedUs = monotonicUs();
+    loopDelay.reset();
+    loopDelay.enable();
+  });
+  atUs(window.endUs, () => {
+    windowEnd = sumWire();
+    windowEndedUs = monotonicUs();
+    loopDelay.disable();
+  });
+  startPublishers(command.publishFromUs, window.endUs);
+}
+
+/** Chat workload: the first `publishers` clients each publish at `publishRate` until the window ends. */
+function startPublishers(fromUs: number, untilUs: number): void {
+  const c = connectCommand;
+  if (!c || c.publishers === 0 || c.publishRate <= 0) return;
+  const periodMs = 1000 / c.publishRate;
+  const data = 'p'.repeat(c.size);
+  const publishers = clients.slice(0, c.publishers);
+  publishers.forEach((client, i) => {
+    // Stagger publishers across one period so they do not all fire on the same tick.
+    const offsetUs = (i / publishers.length) * periodMs * 1000;
+    atUs(fromUs + offsetUs, () => {
+      const timer = setInterval(() => {
+        if (monotonicUs() >= untilUs) clearInterval(timer);
+        else client.publish(data);
+      }, periodMs);
+      timers.push(timer);
+      client.publish(data);
+    });
+  });
+}
+
+function diff(a: WireCountersPair, b: WireCountersPair): WireCountersPair {
+  return { readBytes: b.readBytes - a.readBytes, writtenBytes: b.writtenBytes - a.writtenBytes };
+}
+
+async function collect(): Promise<void> {
+  stopping = true;
+  for (const timer of timers) clearTimeout(timer);
+  loopDelay.disable();
+  const start = windowStart ?? { readBytes: 0, writtenBytes: 0 };
+  const end = windowEnd ?? sumWire();
+  const windowMs = windowStart ? ((windowEnd ? windowEndedUs : monotonicUs()) - windowStartedUs) / 1000 : 0;
+  await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
+  const delivery = tracker.report();
+  const sample = clients[0]?.wireSample();
+  const report: WorkerReport = {
+    type: 'report',
+    clientsConnected: delivery.connectedClients,
+    clientsInWindow: delivery.clientsInWindow,
+    window: delivery.window,
+    totals: delivery.totals,
+    wireWindow: diff(start, end),
+    wireTotals: sumWire(),
+    windowMs,
+    totalsMs: (monotonicUs() - firstConnectUs) / 1000,
+    connect: delivery.connect,
+    // The histogram reports ns; 0 when the window never opened.
+    eventLoopDelayP99Us: loopDelay.count > 0 ? loopDelay.percentile(99) / 1000 : 0,
+    eventLoopDelayMaxUs: loopDelay.count > 0 ? loopDelay.max / 1000 : 0,
+    wire: sample ?? {
+      requestBytes: 0,
+      responseHeadBytes: 0,
+      emptyBodyBytes: 0,
+      framingBytesPerMessage: 0,
+      heartbeatBytes: 0,
+      publishUpBytes: 0,
+      publishDownBytes: 0,
+    },
+  };
+  // Exit once the report is handed to the IPC channel: nothing of this step may linger.
+  process.send?.(report, () => process.exit(0));
+}
+
+process.on('message', (message: ControllerMessage) => {
+  const fail = (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  switch (message.type) {
+    case 'connect':
+      connect(message).catch(fail);
+      break;
+    case 'window':
+      openWindow(message);
+      break;
+    case 'collect':
+      collect().catch(fail);
+      break;
+  }
+});
+// The controller going away (Ctrl-C, crash) must not leave clients hammering the server.
+process.on('disconnect', () => {
+  if (!stopping) process.exit(0);
+});
+// Ctrl-C reaches the whole process group; the controller decides what to keep.
+process.on('SIGINT', () => undefined);
