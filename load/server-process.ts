@@ -86,7 +86,7 @@ async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: 
   } catch (error) {
     child.kill('SIGKILL');
     if ((error as Error).name === 'AbortError') {
-      throw new Error(`embedded server did not report its port within ${timeoutMs} ms: ${stderr().trim() || 'no output'}`);
+      throw new Error(`embedded server did not report its port within ${timeoutMs} ms: ${stderr().trim() || 'no output'}`, { cause: error });
     }
     throw error;
   } finally {
