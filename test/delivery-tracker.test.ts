@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FeedMessage } from '../servers/contract.js';
+import { DeliveryTracker } from '../load/delivery-tracker.js';
+import { decodeHistogram } from '../load/histogram.js';
+
+const WINDOW = { startUs: 1_000_000, endUs: 2_000_000 };
+const msg = (seq: number, ts: number): FeedMessage => ({ seq, ts, data: 'x' });
+
+test('counts lost, duplicated and out-of-order messages per client from seq', () => {
+  const tracker = new DeliveryTracker();
+  const client = tracker.createClient(0);
+  client.onConnected(100);
+  tracker.openWindow(WINDOW);
+  // seq 1..6 published in the window; 3 never arrives, 5 arrives before 4, 2 arrives twice.
+  for (const seq of [1, 2, 2, 5, 4, 6]) client.onMessage(msg(seq, WINDOW.startUs + seq * 1000), 10, WINDOW.startUs + seq * 1000 + 500);
+  const { window, totals, clientsInWindow } = tracker.report();
+  assert.equal(clientsInWindow, 1);
+  assert.equal(window.delivered, 5);
+  assert.equal(window.duplicated, 1);
+  assert.equal(window.outOfOrder, 1);
+  assert.equal(window.minSeq, 1);
+  assert.equal(window.maxSeq, 6);
+  assert.equal(totals.expected, 6, 'expected in totals runs from the cursor to the highest seq');
+  assert.equal(totals.delivered, 5);
+  assert.equal(window.payloadDownBytes, 60, 'payload counts every text that arrived, duplicates included');
+  assert.equal(decodeHistogram(window.latency).totalCount, 5);
+});
+
+test('the window is judged by publish time; clients connected after it opened are not held to it', () => {
+  const tracker = new DeliveryTracker();
+  const early = tracker.createClient(0);
+  early.onConnected(1);
+  tracker.openWindow(WINDOW);
+  const late = tracker.createClient(0);
+  late.onConnected(1);
+  early.onMessage(msg(1, WINDOW.startUs - 1), 5, WINDOW.startUs + 10); // published before the window
+  early.onMessage(msg(2, WINDOW.startUs), 5, WINDOW.endUs + 10); // published in it, delivered after
+  late.onMessage(msg(2, WINDOW.startUs), 5, WINDOW.startUs + 10);
+  const { window } = tracker.report();
+  assert.equal(window.delivered, 1);
+  assert.equal(window.minSeq, 2);
+  assert.equal(window.payloadDownBytes, 10, 'payload bytes are attributed by arrival time, like socket bytes');
+});
+
+test('a gap signal counts its messages as gapped and keeps them expected (lost)', () => {
+  const tracker = new DeliveryTracker();
+  const client = tracker.createClient(0);
+  client.onConnected(1);
+  tracker.openWindow(WINDOW);
+  client.onGap({ from: 1, to: 4 }, WINDOW.startUs + 1);
+  client.onMessage(msg(5, WINDOW.startUs + 2), 5, WINDOW.startUs + 3);
+  const { window, totals } = tracker.report();
+  assert.equal(window.gapped, 4);
+  assert.equal(totals.expected, 5);
+  assert.equal(totals.delivered, 1);
+});
+
+test('latency is receive time minus scheduled publish time, and end-to-end uses the sender time', () => {
+  const tracker = new DeliveryTracker();
+  const client = tracker.createClient(0);
+  client.onConnected(1);
+  tracker.openWindow(WINDOW);
+  client.onMessage({ seq: 1, ts: WINDOW.startUs, sent: WINDOW.startUs - 2000, data: 'x' }, 5, WINDOW.startUs + 3000);
+  const { window } = tracker.report();
+  const latency = decodeHistogram(window.latency);
+  const e2e = decodeHistogram(window.endToEndLatency);
+  assert.ok(Math.abs(latency.getValueAtPercentile(50) - 3000) <= 3, `latency ${latency.getValueAtPercentile(50)}`);
+  assert.ok(Math.abs(e2e.getValueAtPercentile(50) - 5000) <= 5, `e2e ${e2e.getValueAtPercentile(50)}`);
+});
