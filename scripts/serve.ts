@@ -1,14 +1,125 @@
+/**
+ * `wirebench serve`: a standalone server. The first stdout line is one JSON object saying where
+ * it listens, so a program (the bench runner) can start it and read its URL.
+ */
 import type { Command } from 'commander';
-import { EXIT } from './exit-codes.js';
+import { createWirebenchServer, ServerOptionsError, SERVER_DEFAULTS, type WirebenchServer } from '../servers/server.js';
+import { normalizeOrigin } from '../servers/server-options.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { parseDurationMs, parsePositiveInt, parsePositiveNumber, parseTransports } from './options.js';
 
-/** Placeholder until the serve command lands (see the open issues). */
+/** SIGINT/SIGTERM must end the process within 2 s even if a peer ignores the close handshake. */
+const SHUTDOWN_DEADLINE_MS = 1_800;
+
+interface ServeFlags {
+  transport: string;
+  host: string;
+  port: string;
+  rate: string;
+  size: string;
+  history: string;
+  hold: string;
+  heartbeat: string;
+  maxBufferedBytes: string;
+  publishLimit: string;
+  origin: string[];
+  padHeaders: string;
+  delay: string;
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('wirebench serve: not built yet\n');
-      process.exitCode = EXIT.failed;
+    .description('run a wirebench server: the feed over short polling, long-polling, SSE and WebSocket')
+    .option('--transport <list>', 'transports to serve: poll, longpoll, sse, ws (comma-separated) or all', 'all')
+    .option('--host <address>', 'bind address (loopback unless told otherwise)', SERVER_DEFAULTS.host)
+    .option('--port <n>', 'TCP port; 0 picks a free one', '8080')
+    .option('--rate <msg/s>', 'feed messages per second; 0 = none (upstream publishes only)', String(SERVER_DEFAULTS.rate))
+    .option('--size <bytes>', 'payload bytes per feed message', String(SERVER_DEFAULTS.sizeBytes))
+    .option('--history <n>', 'messages kept for resumes; older cursors get a gap signal', String(SERVER_DEFAULTS.historyLength))
+    .option('--hold <duration>', 'long-poll hold before an empty answer', '30s')
+    .option('--heartbeat <duration>', 'SSE comment / WebSocket ping interval; 0 = none', '15s')
+    .option('--max-buffered-bytes <bytes>', 'per-connection send buffer cap (SSE, WebSocket); past it the client is dropped', String(SERVER_DEFAULTS.maxBufferedBytes))
+    .option('--publish-limit <bytes>', 'largest POST /publish body and upstream WebSocket frame', String(SERVER_DEFAULTS.publishLimitBytes))
+    .option('--origin <url>', 'allowed Origin for /ws, /sse, /publish (repeatable); none = no check', collect, [])
+    .option('--pad-headers <bytes>', 'for regression tests: add an X-Wirebench-Pad header of this many bytes to every response', '0')
+    .option('--delay <duration>', 'for regression tests: deliver every message this much later', '0')
+    .action(async (flags: ServeFlags) => {
+      const server = await startServer(flags);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid })}\n`,
+      );
+      await untilSignal();
+      const deadline = setTimeout(() => {
+        process.stderr.write('wirebench serve: shutdown took too long; exiting\n');
+        process.exit(EXIT.ok);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      await server.close();
+      process.stdout.write(`${JSON.stringify({ event: 'closed' })}\n`);
+      process.exitCode = EXIT.ok;
     });
+}
+
+async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
+  const options = {
+    transports: parseTransports('--transport', flags.transport),
+    host: flags.host,
+    port: parsePositiveInt('--port', flags.port, { min: 0, max: 65_535 }),
+    rate: parsePositiveNumber('--rate', flags.rate, { allowZero: true }),
+    sizeBytes: parsePositiveInt('--size', flags.size, { min: 0 }),
+    historyLength: parsePositiveInt('--history', flags.history),
+    holdMs: parseDurationMs('--hold', flags.hold),
+    heartbeatMs: parseDurationMs('--heartbeat', flags.heartbeat, { allowZero: true }),
+    maxBufferedBytes: parsePositiveInt('--max-buffered-bytes', flags.maxBufferedBytes),
+    publishLimitBytes: parsePositiveInt('--publish-limit', flags.publishLimit),
+    allowedOrigins: flags.origin.map((raw) => asUsage('--origin', () => normalizeOrigin(raw))),
+    padHeaderBytes: parsePositiveInt('--pad-headers', flags.padHeaders, { min: 0 }),
+    deliveryDelayMs: parseDurationMs('--delay', flags.delay, { allowZero: true }),
+  };
+  try {
+    return await createWirebenchServer(options);
+  } catch (error) {
+    if (error instanceof ServerOptionsError) throw new UsageError(`--${FLAG_OF[error.option] ?? error.option}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Library option → the flag a user typed, for error messages. */
+const FLAG_OF: Partial<Record<string, string>> = {
+  transports: 'transport',
+  sizeBytes: 'size',
+  historyLength: 'history',
+  holdMs: 'hold',
+  heartbeatMs: 'heartbeat',
+  maxBufferedBytes: 'max-buffered-bytes',
+  publishLimitBytes: 'publish-limit',
+  allowedOrigins: 'origin',
+  padHeaderBytes: 'pad-headers',
+  deliveryDelayMs: 'delay',
+};
+
+function asUsage<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ServerOptionsError) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }

@@ -1,0 +1,128 @@
+/**
+ * The feed: seq 1, 2, 3, … from timer ticks and upstream publishes, kept in the history and
+ * handed to every subscribing transport. Each message is serialized exactly once here.
+ */
+import { monotonicUs, serializeMessage, type FeedMessage } from './contract.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { MessageHistory, type PreparedMessage } from './history.js';
+import type { ServerStatsCollector } from './server-stats.js';
+
+/** A transport's fan-out: called once per message, it writes that message to all its clients. */
+export type FeedSink = (message: PreparedMessage) => void;
+
+export interface FeedOptions {
+  rate: number;
+  sizeBytes: number;
+  historyLength: number;
+  deliveryDelayMs: number;
+}
+
+/**
+ * A payload of `sizeBytes` printable ASCII characters that JSON never escapes (no `"`, no `\`),
+ * so the serialized length is predictable. Not all one letter, so a run that asks for
+ * compression does not get an unrealistically perfect ratio.
+ */
+export function makePayload(sizeBytes: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
+  let out = '';
+  let x = 0x9e3779b9;
+  for (let i = 0; i < sizeBytes; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out += alphabet[(x >>> 0) % alphabet.length];
+  }
+  return out;
+}
+
+export class Feed {
+  readonly history: MessageHistory;
+  private readonly sinks: FeedSink[] = [];
+  private readonly payload: string;
+  private readonly tickIntervalUs: number;
+  private readonly delayed: DeadlineQueue<number, PreparedMessage> | undefined;
+  private lastSeq = 0;
+  private ticks = 0;
+  private startUs = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly options: FeedOptions,
+    private readonly stats: ServerStatsCollector,
+  ) {
+    this.history = new MessageHistory(options.historyLength);
+    this.payload = makePayload(options.sizeBytes);
+    this.tickIntervalUs = options.rate > 0 ? 1e6 / options.rate : Infinity;
+    this.delayed = options.deliveryDelayMs > 0 ? new DeadlineQueue(options.deliveryDelayMs, (_seq, message) => this.commit(message)) : undefined;
+  }
+
+  /** Highest seq visible to clients (history head). */
+  get head(): number {
+    return this.history.head;
+  }
+
+  subscribe(sink: FeedSink): void {
+    this.sinks.push(sink);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startUs = monotonicUs();
+    if (this.options.rate > 0) this.scheduleTick();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.delayed?.clear();
+  }
+
+  /** An upstream (chat) message: `ts` is now, `sent` the publisher's clock. Returns its seq. */
+  publishUpstream(data: string, sentUs: number | undefined): number {
+    const seq = ++this.lastSeq;
+    const message: FeedMessage = sentUs === undefined ? { seq, ts: monotonicUs(), data } : { seq, ts: monotonicUs(), sent: sentUs, data };
+    this.stats.publishedUpstream++;
+    this.enqueue({ seq, text: serializeMessage(message) });
+    return seq;
+  }
+
+  /**
+   * Drift-corrected: tick n is due at startUs + n / rate, and its `ts` is that scheduled time,
+   * not the time the timer happened to fire, so a late timer shows up as latency instead of
+   * being absorbed (no coordinated omission). Ticks that are overdue are published at once.
+   */
+  private scheduleTick(): void {
+    const nextDueUs = this.startUs + (this.ticks + 1) * this.tickIntervalUs;
+    const waitMs = Math.max(0, (nextDueUs - monotonicUs()) / 1000);
+    this.tickTimer = setTimeout(this.onTick, waitMs);
+  }
+
+  private readonly onTick = (): void => {
+    if (!this.running) return;
+    const nowUs = monotonicUs();
+    for (;;) {
+      const dueUs = this.startUs + (this.ticks + 1) * this.tickIntervalUs;
+      if (dueUs > nowUs) break;
+      this.ticks++;
+      const seq = ++this.lastSeq;
+      this.stats.publishedFeed++;
+      this.enqueue({ seq, text: serializeMessage({ seq, ts: Math.round(dueUs), data: this.payload }) });
+    }
+    this.scheduleTick();
+  };
+
+  private enqueue(message: PreparedMessage): void {
+    if (this.delayed === undefined) this.commit(message);
+    else this.delayed.add(message.seq, message);
+  }
+
+  private commit(message: PreparedMessage): void {
+    this.history.append(message);
+    const startNs = process.hrtime.bigint();
+    for (const sink of this.sinks) sink(message);
+    this.stats.recordFanoutNs(process.hrtime.bigint() - startNs);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Refusals, one shape everywhere: a 4xx with a JSON `ErrorBody` naming what was wrong — on a
+ * fastify reply, or written raw on a socket whose upgrade was refused (no fastify reply exists
+ * there). Every refusal is counted in /stats.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+import { parseCursor, type ErrorBody } from './contract.js';
+import type { ServerStatsCollector } from './server-stats.js';
+
+/** Machine-readable `error` values, one per kind of refusal. */
+export const ERROR = {
+  badCursor: 'bad-cursor',
+  badRequest: 'bad-request',
+  notFound: 'not-found',
+  tooLarge: 'payload-too-large',
+  mediaType: 'unsupported-media-type',
+  upgradeRequired: 'upgrade-required',
+  forbiddenOrigin: 'forbidden-origin',
+  closing: 'server-closing',
+  internal: 'internal-error',
+} as const;
+
+export const PAD_HEADER = 'X-Wirebench-Pad';
+
+export class Refusals {
+  constructor(
+    private readonly stats: ServerStatsCollector,
+    /** Extra headers on raw answers too (the pad header), as `Name: value\r\n` lines. */
+    private readonly rawHeaderLines: string,
+  ) {}
+
+  /** Counts a refusal: 403s from the Origin allow-list separately, other 4xx as bad requests. */
+  count(status: number, error: string): void {
+    if (error === ERROR.forbiddenOrigin) this.stats.originRejected++;
+    else if (status >= 400 && status < 500) this.stats.badRequests++;
+  }
+
+  reply(reply: FastifyReply, status: number, error: string, reason: string): FastifyReply {
+    this.count(status, error);
+    const body: ErrorBody = { error, reason };
+    return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+  }
+
+  /**
+   * An HTTP answer on a socket that asked to upgrade: the handshake is refused with an ordinary
+   * response (RFC 6455 §4.2.2: "If the server chooses not to accept the connection, it MUST
+   * return an appropriate HTTP error code") and the connection is closed.
+   */
+  socket(socket: Duplex, status: number, error: string, reason: string, extraHeaderLines = ''): void {
+    this.count(status, error);
+    const body = JSON.stringify({ error, reason } satisfies ErrorBody);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'Connection: close\r\n' +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        extraHeaderLines +
+        this.rawHeaderLines +
+        `\r\n${body}`,
+    );
+  }
+}
+
+/**
+ * `since` from a query string (fastify's parser yields an array when the key repeats, which is
+ * as bad as a non-number). Returns the cursor, `undefined` when absent, or the reason it is bad.
+ */
+export function cursorFromQuery(query: unknown): number | undefined | { reason: string } {
+  const raw = (query as Record<string, unknown> | undefined)?.since;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') return { reason: `since=${JSON.stringify(raw).slice(0, 40)} is not a non-negative integer (give it once)` };
+  return parseCursor(raw);
+}
+
+/**
+ * The Origin allow-list. A request without `Origin` passes: browsers always send it on
+ * WebSocket handshakes and cross-origin fetch/EventSource (RFC 6455 §4.1, WHATWG Fetch), so
+ * its absence means a same-origin page or a non-browser client — not the cross-site page the
+ * list exists to keep out.
+ */
+export function originAllowed(allowed: ReadonlySet<string>, origin: string | string[] | undefined): boolean {
+  if (allowed.size === 0 || origin === undefined) return true;
+  return typeof origin === 'string' && allowed.has(origin);
+}

@@ -1,0 +1,70 @@
+/**
+ * Long-polling (Comet): `GET /longpoll?since=N` answers at once when a message after N exists,
+ * otherwise holds the request until one does or `holdMs` passes (then `[]`).
+ *
+ * Held requests live in one deadline queue (one timer for all of them) and leave it on
+ * 'close', so thousands of idle or abandoned requests hold nothing but their map entry.
+ * Answers are written on the raw response: a wake-up may answer every client at once, and
+ * each distinct cursor's body is built once (see JsonArrayBodies).
+ */
+import type { ServerResponse } from 'node:http';
+import { ROUTES } from './contract.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { cursorFromQuery } from './http-replies.js';
+import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
+import { JSON_TYPE } from './poll-transport.js';
+import { cursorOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+
+export const longpollTransport: TransportDefinition = {
+  name: 'longpoll',
+  create(context) {
+    const bodies = new JsonArrayBodies(context.feed.history);
+    let closing = false;
+
+    const answer = (res: ServerResponse, body: Buffer): void => {
+      const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': body.length };
+      if (closing) headers.connection = 'close';
+      res.writeHead(200, headers);
+      res.end(body);
+    };
+    const held = new DeadlineQueue<ServerResponse, number>(context.options.holdMs, (res) => answer(res, EMPTY_ARRAY));
+    // One shared listener (no closure per request): a client that goes away leaves the queue.
+    function onHeldClose(this: ServerResponse): void {
+      held.delete(this);
+    }
+
+    context.app.get(ROUTES.longpoll, (request, reply) => {
+      const since = cursorOrRefuse(context, cursorFromQuery(request.query), reply);
+      if (since === undefined) return reply;
+      reply.hijack();
+      const res = reply.raw;
+      if (since < context.feed.head || closing) {
+        answer(res, bodies.after(since));
+        return;
+      }
+      held.add(res, since);
+      res.once('close', onHeldClose);
+    });
+
+    return {
+      deliver(message) {
+        for (const [res, since] of held.values()) {
+          if (since >= message.seq) continue;
+          held.delete(res);
+          answer(res, bodies.after(since));
+        }
+      },
+      connections: () => held.size,
+      async close(graceMs) {
+        closing = true;
+        const pending: Promise<unknown>[] = [];
+        for (const [res] of held.values()) {
+          pending.push(new Promise((resolve) => res.once('close', resolve)));
+          answer(res, EMPTY_ARRAY);
+        }
+        held.clear();
+        await waitForAll(pending, graceMs);
+      },
+    };
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * Options of a wirebench server: one doc line and one default each, validated once at
+ * construction so that a bad value fails before anything listens.
+ */
+import { TRANSPORTS, type TransportName, isTransportName } from './contract.js';
+
+export interface WirebenchServerOptions {
+  /** Transports whose routes are registered (the others answer 404). Default: all four. */
+  transports?: readonly TransportName[];
+  /** Bind address. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Feed ticks per second; 0 = no ticks (upstream publishes only). Default 1. */
+  rate?: number;
+  /** Payload (`data`) length of each feed tick, ASCII bytes. Default 64. */
+  sizeBytes?: number;
+  /** Messages kept for resumes (ring buffer); older cursors get the gap signal. Default 1024. */
+  historyLength?: number;
+  /** How long a long-poll request is held before an empty answer, ms. Default 30 000. */
+  holdMs?: number;
+  /** SSE comment / WebSocket ping interval, ms; 0 = none. Default 15 000. */
+  heartbeatMs?: number;
+  /** Per-connection cap on bytes queued for an SSE or WebSocket client before it is dropped. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Largest `POST /publish` body and upstream WebSocket frame, bytes. Default 64 KiB. */
+  publishLimitBytes?: number;
+  /** Origin allow-list for /ws, /sse and /publish; empty = no check. Default []. */
+  allowedOrigins?: readonly string[];
+  /** For regression tests: bytes of an `X-Wirebench-Pad` header on every HTTP response and WS handshake. Default 0. */
+  padHeaderBytes?: number;
+  /** For regression tests: every message becomes visible (delivered, pollable) this many ms after publish. Default 0. */
+  deliveryDelayMs?: number;
+  /** On close, how long streams get to end cleanly before their sockets are destroyed, ms. Default 500. */
+  closeGraceMs?: number;
+}
+
+export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins'>> & {
+  transports: readonly TransportName[];
+  allowedOrigins: ReadonlySet<string>;
+};
+
+export const SERVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  rate: 1,
+  sizeBytes: 64,
+  historyLength: 1024,
+  holdMs: 30_000,
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 1024 * 1024,
+  publishLimitBytes: 64 * 1024,
+  padHeaderBytes: 0,
+  deliveryDelayMs: 0,
+  closeGraceMs: 500,
+} as const;
+
+/** Upper bounds that keep one process sane; a bigger value is almost surely a typo. */
+const LIMITS = {
+  rate: 1_000_000,
+  sizeBytes: 16 * 1024 * 1024,
+  historyLength: 10_000_000,
+  durationMs: 24 * 3_600_000,
+  bytes: 1024 * 1024 * 1024,
+  padHeaderBytes: 64 * 1024,
+} as const;
+
+/** A bad option given to the library; `option` names it, the message says what is accepted. */
+export class ServerOptionsError extends Error {
+  constructor(
+    readonly option: keyof WirebenchServerOptions,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerOptionsError';
+  }
+}
+
+export function resolveServerOptions(options: WirebenchServerOptions = {}): ResolvedServerOptions {
+  const transports = options.transports ?? TRANSPORTS;
+  if (transports.length === 0 || transports.some((t) => !isTransportName(t))) {
+    throw new ServerOptionsError('transports', `transports ${JSON.stringify(transports)} is not valid: use one or more of ${TRANSPORTS.join(', ')}`);
+  }
+  const host = options.host ?? SERVER_DEFAULTS.host;
+  if (typeof host !== 'string' || host.trim() === '') {
+    throw new ServerOptionsError('host', `host ${JSON.stringify(host)} is not valid: use an address or host name, e.g. 127.0.0.1`);
+  }
+  return {
+    transports: [...new Set(transports)],
+    host,
+    port: integer('port', options.port ?? SERVER_DEFAULTS.port, 0, 65_535),
+    rate: number('rate', options.rate ?? SERVER_DEFAULTS.rate, LIMITS.rate),
+    sizeBytes: integer('sizeBytes', options.sizeBytes ?? SERVER_DEFAULTS.sizeBytes, 0, LIMITS.sizeBytes),
+    historyLength: integer('historyLength', options.historyLength ?? SERVER_DEFAULTS.historyLength, 1, LIMITS.historyLength),
+    holdMs: number('holdMs', options.holdMs ?? SERVER_DEFAULTS.holdMs, LIMITS.durationMs, { positive: true }),
+    heartbeatMs: number('heartbeatMs', options.heartbeatMs ?? SERVER_DEFAULTS.heartbeatMs, LIMITS.durationMs),
+    maxBufferedBytes: integer('maxBufferedBytes', options.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes, 1024, LIMITS.bytes),
+    publishLimitBytes: integer('publishLimitBytes', options.publishLimitBytes ?? SERVER_DEFAULTS.publishLimitBytes, 64, LIMITS.bytes),
+    allowedOrigins: new Set((options.allowedOrigins ?? []).map(normalizeOrigin)),
+    padHeaderBytes: integer('padHeaderBytes', options.padHeaderBytes ?? SERVER_DEFAULTS.padHeaderBytes, 0, LIMITS.padHeaderBytes),
+    deliveryDelayMs: number('deliveryDelayMs', options.deliveryDelayMs ?? SERVER_DEFAULTS.deliveryDelayMs, LIMITS.durationMs),
+    closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
+  };
+}
+
+/**
+ * `https://example.com:8443` → itself; anything that is not a bare http(s) origin throws.
+ * Browsers send the serialized origin (RFC 6454 §6.2), so the allow-list is compared in that form.
+ */
+export function normalizeOrigin(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
+  if (url === undefined || !bare) {
+    throw new ServerOptionsError('allowedOrigins', `origin ${JSON.stringify(raw)} is not valid: use a bare http(s) origin such as https://example.com:8443 (no path)`);
+  }
+  return url.origin;
+}
+
+function integer(option: keyof WirebenchServerOptions, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ServerOptionsError(option, `${option} ${JSON.stringify(value)} is not valid: use an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function number(option: keyof WirebenchServerOptions, value: number, max: number, { positive = false } = {}): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > max) {
+    throw new ServerOptionsError(option, `${option} ${JSON.stringify(value)} is not valid: use a ${positive ? 'positive' : 'non-negative'} number up to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,143 @@
+/**
+ * A wirebench server: the feed plus the chosen transports on one fastify instance.
+ *
+ *   const server = await createWirebenchServer({ transports: ['sse', 'ws'], rate: 10 });
+ *   console.log(server.url); … await server.close();
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError } from 'fastify';
+import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
+import { Feed } from './feed.js';
+import { ERROR, PAD_HEADER, Refusals } from './http-replies.js';
+import { registerPublishRoute } from './publish-route.js';
+import { resolveServerOptions, type WirebenchServerOptions } from './server-options.js';
+import { ServerStatsCollector } from './server-stats.js';
+import type { TransportContext, TransportInstance, UpgradeHandler } from './transport.js';
+import { TRANSPORT_DEFINITIONS } from './transports.js';
+
+export { ServerOptionsError, SERVER_DEFAULTS, type WirebenchServerOptions } from './server-options.js';
+
+export interface WirebenchServer {
+  /** `http://host:port`, ready to use (IPv6 hosts in brackets). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly transports: readonly TransportName[];
+  stats(): ServerStats;
+  healthz(): Healthz;
+  /** Publishes an upstream message in-process, as `POST /publish` would. Returns its seq. */
+  publish(data: string, sentUs?: number): number;
+  /**
+   * Stops accepting, ends every stream cleanly (SSE end, WS close 1001, held long-polls `[]`),
+   * destroys what has not ended after `closeGraceMs`. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Builds, listens, starts the feed. Bad options throw `ServerOptionsError` before anything listens. */
+export async function createWirebenchServer(options: WirebenchServerOptions = {}): Promise<WirebenchServer> {
+  const resolved = resolveServerOptions(options);
+  const stats = new ServerStatsCollector();
+  const feed = new Feed(resolved, stats);
+  const app = Fastify({
+    logger: false,
+    // Long enough for clients polling at 1 Hz to keep their connection between polls.
+    keepAliveTimeout: 72_000,
+    // Held long-polls and SSE streams are long-lived responses: no request or connection
+    // deadline may cut them (Node's headersTimeout still bounds a client that never sends headers).
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    bodyLimit: resolved.publishLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  const padValue = 'x'.repeat(resolved.padHeaderBytes);
+  if (resolved.padHeaderBytes > 0) {
+    // On the raw response, so hijacked replies (SSE, long-poll) carry it too.
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.raw.setHeader(PAD_HEADER, padValue);
+      done();
+    });
+  }
+  const rawHeaderLines = resolved.padHeaderBytes > 0 ? `${PAD_HEADER}: ${padValue}\r\n` : '';
+  const refusals = new Refusals(stats, rawHeaderLines);
+  const upgrades = new Map<string, UpgradeHandler>();
+
+  const served = [...resolved.transports].map((name) => `${ROUTES[name]}`).join(', ');
+  app.setNotFoundHandler((request, reply) =>
+    refusals.reply(reply, 404, ERROR.notFound, `no route ${request.method} ${request.url.split('?')[0]}: this server serves ${served}, POST ${ROUTES.publish}, ${ROUTES.healthz}, ${ROUTES.stats}`),
+  );
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) return refusals.reply(reply, 413, ERROR.tooLarge, `body is over the publish limit of ${resolved.publishLimitBytes} bytes`);
+    if (status >= 400 && status < 500) return refusals.reply(reply, status, status === 415 ? ERROR.mediaType : ERROR.badRequest, error.message);
+    return reply.code(500).type('application/json; charset=utf-8').send(JSON.stringify({ error: ERROR.internal, reason: error.message }));
+  });
+
+  const context: TransportContext = {
+    app,
+    feed,
+    stats,
+    options: resolved,
+    refusals,
+    rawHeaderLines,
+    onUpgrade: (path, handler) => upgrades.set(path, handler),
+  };
+  registerPublishRoute(context);
+  const instances = new Map<TransportName, TransportInstance>();
+  for (const name of resolved.transports) {
+    const instance = TRANSPORT_DEFINITIONS[name].create(context);
+    instances.set(name, instance);
+    if (instance.deliver !== undefined) feed.subscribe(instance.deliver);
+  }
+
+  const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head });
+  const snapshot = (): ServerStats => {
+    const connections = Object.fromEntries(TRANSPORTS.map((name) => [name, instances.get(name)?.connections() ?? 0])) as Record<TransportName, number>;
+    return stats.snapshot(connections, feed.head);
+  };
+  app.get(ROUTES.healthz, (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(healthz())));
+  app.get(ROUTES.stats, (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(snapshot())));
+
+  // Node hands every request carrying `Upgrade` to this listener instead of fastify.
+  app.server.on('upgrade', (request, socket, head) => {
+    // A peer that resets mid-refusal must not crash the process (ws adds its own handler once it owns the socket).
+    socket.on('error', ignore);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const handler = upgrades.get(path);
+    if (handler === undefined) {
+      refusals.socket(socket, 404, ERROR.notFound, `no WebSocket endpoint at ${path}${instances.has('ws') ? `: use ${ROUTES.ws}` : ': this server does not serve ws'}`);
+      return;
+    }
+    handler(request, socket, head);
+  });
+
+  await app.listen({ host: resolved.host, port: resolved.port });
+  feed.start();
+  const port = (app.server.address() as AddressInfo).port;
+  const urlHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    feed.stop();
+    // Stop accepting first, so a client whose stream is ended cannot reconnect to this server.
+    const appClosed = app.close();
+    await Promise.all([...instances.values()].map((instance) => instance.close(resolved.closeGraceMs)));
+    app.server.closeAllConnections();
+    await appClosed;
+  };
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    host: resolved.host,
+    port,
+    transports: [...resolved.transports],
+    stats: snapshot,
+    healthz,
+    publish: (data, sentUs) => feed.publishUpstream(data, sentUs),
+    close: () => (closed ??= close()),
+  };
+}
+
+function ignore(): void {}

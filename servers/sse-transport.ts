@@ -1,0 +1,105 @@
+/**
+ * Server-Sent Events (WHATWG HTML §9.2): `GET /sse`, one event per message
+ * `id: <seq>\ndata: <text>\n\n`, a comment line as heartbeat. Resume from `Last-Event-ID`
+ * (what an EventSource sends when it reconnects, §9.2.3) or `?since=N`; absent = from now.
+ */
+import type { ServerResponse } from 'node:http';
+import { ROUTES, parseCursor } from './contract.js';
+import { cursorFromQuery } from './http-replies.js';
+import type { PreparedMessage } from './history.js';
+import { cursorOrRefuse, originOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+
+/** A comment line (§9.2.6: lines starting with ':' are ignored) keeps proxies and NATs from idling the stream out. */
+const HEARTBEAT = Buffer.from(':\n\n');
+
+/**
+ * The event for one message. The text is JSON, which never contains a raw newline, so it is
+ * always one `data:` line.
+ */
+function sseEvent(message: PreparedMessage): Buffer {
+  return Buffer.from(`id: ${message.seq}\ndata: ${message.text}\n\n`);
+}
+
+export const sseTransport: TransportDefinition = {
+  name: 'sse',
+  create(context) {
+    const { maxBufferedBytes, heartbeatMs } = context.options;
+    /** Open streams → the cursor they resumed from (a future cursor skips messages up to it). */
+    const streams = new Map<ServerResponse, number>();
+    function onStreamClose(this: ServerResponse): void {
+      streams.delete(this);
+    }
+
+    /**
+     * `writableLength` is what Node holds for this response beyond what the kernel took; past
+     * the cap the client is not reading, and it is dropped rather than buffered without bound.
+     */
+    const write = (res: ServerResponse, chunk: Buffer): void => {
+      if (res.writableLength + chunk.length > maxBufferedBytes) {
+        streams.delete(res);
+        context.stats.slowConsumersDropped++;
+        res.destroy();
+        return;
+      }
+      res.write(chunk);
+    };
+
+    context.app.get(ROUTES.sse, (request, reply) => {
+      if (!originOrRefuse(context, request, reply)) return reply;
+      // Last-Event-ID wins over ?since: on reconnect the EventSource keeps its original URL but
+      // sends the id of the last event it saw (§9.2.3), which is the newer cursor.
+      const lastEventId = request.headers['last-event-id'];
+      const parsed = lastEventId !== undefined ? parseCursor(Array.isArray(lastEventId) ? lastEventId.join(',') : lastEventId) : cursorFromQuery(request.query);
+      const since = cursorOrRefuse(context, parsed, reply);
+      if (since === undefined) return reply;
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        // Tells nginx-style proxies not to buffer the stream.
+        'x-accel-buffering': 'no',
+      });
+      res.flushHeaders();
+      streams.set(res, since);
+      res.once('close', onStreamClose);
+
+      const { gap, messages } = context.feed.history.after(since);
+      // No `id:` on the gap event: it must not move the client's Last-Event-ID (§9.2.6).
+      if (gap !== undefined) write(res, Buffer.from(`event: gap\ndata: ${JSON.stringify(gap)}\n\n`));
+      for (const message of messages) {
+        if (!streams.has(res)) break;
+        write(res, sseEvent(message));
+      }
+    });
+
+    const heartbeat =
+      heartbeatMs > 0
+        ? setInterval(() => {
+            for (const res of streams.keys()) write(res, HEARTBEAT);
+          }, heartbeatMs)
+        : undefined;
+
+    return {
+      deliver(message) {
+        if (streams.size === 0) return;
+        const event = sseEvent(message);
+        for (const [res, since] of streams) {
+          if (message.seq > since) write(res, event);
+        }
+      },
+      connections: () => streams.size,
+      async close(graceMs) {
+        clearInterval(heartbeat);
+        const pending: Promise<unknown>[] = [];
+        for (const res of streams.keys()) {
+          pending.push(new Promise((resolve) => res.once('close', resolve)));
+          res.end();
+        }
+        await waitForAll(pending, graceMs);
+        for (const res of streams.keys()) res.destroy();
+      },
+    };
+  },
+};

@@ -1,0 +1,156 @@
+/**
+ * WebSocket (RFC 6455): `GET /ws?since=N` upgrade, one text frame per message, ping/pong
+ * heartbeat, and upstream: a text frame holding a PublishRequest publishes.
+ *
+ * Refusals happen before the handshake, as plain HTTP answers with a JSON body (RFC 6455
+ * §4.2.2 allows any HTTP error instead of 101): bad `since` → 400, Origin not allowed → 403,
+ * server closing → 503. A plain GET without Upgrade → 426.
+ */
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { ROUTES, WS_CLOSE, serializeGap } from './contract.js';
+import { ERROR, PAD_HEADER, cursorFromQuery, originAllowed } from './http-replies.js';
+import { parsePublishRequest } from './publish-request.js';
+import { waitForAll, type TransportDefinition } from './transport.js';
+
+/** A dropped slow consumer gets its 4008 close frame queued; if it does not read that either, it is cut. */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 500;
+/** The same options object for every send: a text frame, never compressed. */
+const TEXT_FRAME = { binary: false, compress: false } as const;
+
+interface ClientState {
+  /** Cursor it connected with: messages up to it are not sent (only matters for a future cursor). */
+  since: number;
+  /** Answered the last ping (RFC 6455 §5.5.3: a pong must answer a ping). */
+  alive: boolean;
+}
+
+export const wsTransport: TransportDefinition = {
+  name: 'ws',
+  create(context) {
+    const { maxBufferedBytes, heartbeatMs, publishLimitBytes, padHeaderBytes } = context.options;
+    const clients = new Map<WebSocket, ClientState>();
+    /** Dropped slow consumers whose close is pending: shutdown must not leave them behind. */
+    const dropped = new Set<WebSocket>();
+    let closing = false;
+    const wss = new WebSocketServer({
+      noServer: true,
+      // Fairness: no permessage-deflate unless a run asks for compression (not supported yet).
+      perMessageDeflate: false,
+      // An oversized upstream frame makes ws close with 1009 (RFC 6455 §7.4.1).
+      maxPayload: publishLimitBytes,
+      clientTracking: false,
+    });
+    if (padHeaderBytes > 0) {
+      const padLine = `${PAD_HEADER}: ${'x'.repeat(padHeaderBytes)}`;
+      wss.on('headers', (headers: string[]) => headers.push(padLine));
+    }
+
+    const dropSlowConsumer = (ws: WebSocket): void => {
+      clients.delete(ws);
+      dropped.add(ws);
+      context.stats.slowConsumersDropped++;
+      ws.close(WS_CLOSE.slowConsumer, 'slow consumer: send buffer over the cap');
+      setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+    };
+
+    /** `bufferedAmount` covers ws's queue and the socket's; past the cap the client is not reading. */
+    const send = (ws: WebSocket, frame: Buffer): void => {
+      if (ws.bufferedAmount + frame.length > maxBufferedBytes) dropSlowConsumer(ws);
+      else ws.send(frame, TEXT_FRAME);
+    };
+
+    // Shared listeners (`this` is the socket), so a connection costs no closures.
+    function onClose(this: WebSocket): void {
+      clients.delete(this);
+      dropped.delete(this);
+    }
+    function onPong(this: WebSocket): void {
+      const state = clients.get(this);
+      if (state !== undefined) state.alive = true;
+    }
+    function onError(this: WebSocket, error: Error & { code?: string }): void {
+      // ws closes the connection itself (1009 too big, 1002 protocol error, …); it is a bad request.
+      if (error.code !== undefined && error.code.startsWith('WS_ERR_')) context.refusals.count(400, ERROR.badRequest);
+    }
+    function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+      if (isBinary) {
+        context.refusals.count(400, ERROR.badRequest);
+        this.close(WS_CLOSE.unsupportedData, 'binary frames are not accepted: send a PublishRequest as a text frame');
+        return;
+      }
+      const parsed = parsePublishRequest(data.toString());
+      if ('reason' in parsed) {
+        context.refusals.count(400, ERROR.badRequest);
+        // Close reasons are capped at 123 bytes (RFC 6455 §5.5: control frame payload ≤ 125).
+        this.close(WS_CLOSE.unsupportedData, parsed.reason.slice(0, 120));
+        return;
+      }
+      context.feed.publishUpstream(parsed.data, parsed.sent);
+    }
+
+    context.app.get(ROUTES.ws, (_request, reply) =>
+      context.refusals.reply(reply.header('upgrade', 'websocket'), 426, ERROR.upgradeRequired, 'GET /ws is a WebSocket endpoint: send Connection: Upgrade and Upgrade: websocket (RFC 6455 §4.1)'),
+    );
+
+    context.onUpgrade(ROUTES.ws, (request, socket, head) => {
+      if (closing) return context.refusals.socket(socket, 503, ERROR.closing, 'server is shutting down');
+      if (!originAllowed(context.options.allowedOrigins, request.headers.origin)) {
+        return context.refusals.socket(socket, 403, ERROR.forbiddenOrigin, `origin ${JSON.stringify(request.headers.origin)} is not in the allow-list`);
+      }
+      const query = Object.fromEntries(new URL(request.url ?? '/', 'http://localhost').searchParams);
+      const parsed = cursorFromQuery(query);
+      if (typeof parsed === 'object') return context.refusals.socket(socket, 400, ERROR.badCursor, parsed.reason);
+      const since = parsed ?? context.feed.head;
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.on('close', onClose);
+        ws.on('pong', onPong);
+        ws.on('error', onError);
+        ws.on('message', onMessage);
+        clients.set(ws, { since, alive: true });
+        const { gap, messages } = context.feed.history.after(since);
+        if (gap !== undefined) send(ws, Buffer.from(serializeGap(gap)));
+        for (const message of messages) {
+          if (!clients.has(ws)) break;
+          send(ws, Buffer.from(message.text));
+        }
+      });
+    });
+
+    // One timer for every client: a peer that missed the previous ping's pong is cut.
+    const heartbeat =
+      heartbeatMs > 0
+        ? setInterval(() => {
+            for (const [ws, state] of clients) {
+              if (!state.alive) {
+                clients.delete(ws);
+                ws.terminate();
+                continue;
+              }
+              state.alive = false;
+              ws.ping();
+            }
+          }, heartbeatMs)
+        : undefined;
+
+    return {
+      deliver(message) {
+        if (clients.size === 0) return;
+        const frame = Buffer.from(message.text);
+        for (const [ws, state] of clients) {
+          if (message.seq > state.since && ws.readyState === WebSocket.OPEN) send(ws, frame);
+        }
+      },
+      connections: () => clients.size,
+      async close(graceMs) {
+        closing = true;
+        clearInterval(heartbeat);
+        const open = [...clients.keys()];
+        const pending = open.map((ws) => new Promise((resolve) => ws.once('close', resolve)));
+        for (const ws of open) ws.close(WS_CLOSE.goingAway, 'server shutting down');
+        await waitForAll(pending, graceMs);
+        for (const ws of [...open, ...dropped]) ws.terminate();
+        wss.close();
+      },
+    };
+  },
+};
