@@ -1,14 +1,45 @@
 import type { Command } from 'commander';
-import { EXIT } from './exit-codes.js';
+import { dirname, join } from 'node:path';
+import type { ResultsDocument } from '../load/results-schema.js';
+import { EXPORTERS, readResultsFile, REPORT_FORMATS, ResultsFileError, writeReport, writeReports, type ReportFormat } from '../reports/index.js';
+import { UsageError } from './exit-codes.js';
+import { parseChoice } from './options.js';
 
-/** Placeholder until the report command lands (see the open issues). */
+interface ReportOptions {
+  output?: string;
+  format: string;
+}
+
+/** `wirebench report <results.json> [-o file] [--format html|md]`. */
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('report (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('wirebench report: not built yet\n');
-      process.exitCode = EXIT.failed;
+    .description('render a results file as an HTML report (beside it, report.html) or Markdown (stdout)')
+    .argument('<results.json>', 'a results file written by wirebench bench')
+    .option('-o, --output <file>', 'where to write the report (html: default report.html beside the results file; md: default stdout)')
+    .option('--format <format>', `report format: ${REPORT_FORMATS.join(' or ')}`, 'html')
+    .action(async (resultsPath: string, options: ReportOptions) => {
+      const format: ReportFormat = parseChoice('--format', options.format, REPORT_FORMATS);
+      let doc;
+      try {
+        doc = await readResultsFile(resultsPath);
+      } catch (error) {
+        // A bad input file is a usage error (exit 2): nothing was rendered.
+        if (error instanceof ResultsFileError) throw new UsageError(error.message);
+        throw error;
+      }
+      if (format === 'md' && options.output === undefined) {
+        process.stdout.write(EXPORTERS.md.render(doc));
+        return;
+      }
+      const output = options.output ?? join(dirname(resultsPath), EXPORTERS[format].fileName);
+      await writeReport(doc, format, output);
+      process.stdout.write(`wrote ${output}\n`);
     });
+}
+
+/** The end of `wirebench bench`: report.html and report.md beside the results file; returns their paths. */
+export async function writeRunReports(doc: ResultsDocument, dir: string): Promise<string[]> {
+  const { htmlPath, mdPath } = await writeReports(doc, dir);
+  return [htmlPath, mdPath];
 }

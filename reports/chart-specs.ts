@@ -1,0 +1,322 @@
+/**
+ * What each chart shows, as plain JSON: the browser script (html-client.ts) turns a spec into a
+ * Chart.js configuration. Keeping the numbers and labels here (pure, unit-tested) leaves the
+ * browser side to styling only.
+ */
+import { BREAKDOWN_PARTS, type BytesBreakdown } from './bytes-model.js';
+import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
+import { formatCount, formatNumber, transportLabel } from './format.js';
+import { SATURATED_MARK } from './tables.js';
+
+export interface XYPoint {
+  x: number;
+  y: number | null;
+}
+
+export interface DatasetSpec {
+  label: string;
+  color: string;
+  /** Bar charts: one value per label. Line charts: points. */
+  data: (number | null)[] | XYPoint[];
+  /** Overhead-only view of the same series (throughput chart's toggle). */
+  altData?: (number | null)[];
+  /** Per value: projected rather than measured (drawn hatched, labelled). */
+  projected?: boolean[];
+  /** Per value: the step was generator-saturated (drawn with a marker). */
+  saturated?: boolean[];
+  /** A reference series (the paper's model): outlined, not filled. */
+  reference?: boolean;
+  dashed?: boolean;
+  stack?: string;
+  /** Line drawn over a bar chart, on the right-hand axis. */
+  overlayLine?: boolean;
+}
+
+export interface AxisSpec {
+  title: string;
+  log?: boolean;
+  stacked?: boolean;
+  /** Unit appended to tooltip values. */
+  unit?: string;
+  min?: number;
+  max?: number;
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  kind: 'bar' | 'line';
+  /** Bar charts: category labels (an array is drawn on several lines). */
+  labels?: (string | string[])[];
+  datasets: DatasetSpec[];
+  x: AxisSpec;
+  y: AxisSpec;
+  /** Right-hand axis for overlay lines. */
+  y2?: AxisSpec;
+  /** Offer a linear / log button for the y axis. */
+  scaleToggle: boolean;
+  /** Offer a total / overhead-only button (datasets carry altData). */
+  overheadToggle?: { altTitle: string };
+  notes: string[];
+}
+
+/** One colour per transport, stable across charts; a transport added later gets a spare. */
+const TRANSPORT_COLORS: Readonly<Record<string, string>> = {
+  poll: '#c0392b',
+  longpoll: '#e67e22',
+  sse: '#27ae60',
+  ws: '#2471a3',
+};
+const SPARE_COLORS = ['#8e44ad', '#16a085', '#7f8c8d'];
+
+export function transportColor(transport: string, index = 0): string {
+  return TRANSPORT_COLORS[transport] ?? SPARE_COLORS[index % SPARE_COLORS.length] ?? '#555555';
+}
+
+const PART_COLORS: Record<keyof BytesBreakdown, string> = {
+  payload: '#5dade2',
+  headers: '#c0392b',
+  framing: '#f5b041',
+  handshake: '#8e44ad',
+  heartbeats: '#58d68d',
+  publish: '#7f8c8d',
+};
+
+type StepRef = Pick<StepFigures, 'transport' | 'clients' | 'saturated'>;
+
+function saturationNote(steps: readonly StepRef[]): string[] {
+  const saturated = steps.filter((step) => step.saturated);
+  if (saturated.length === 0) return [];
+  const list = [...new Set(saturated.map((step) => `${transportLabel(step.transport)} at ${formatCount(step.clients)}`))].join(', ');
+  return [`${SATURATED_MARK} generator-saturated (figures may reflect the load generator): ${list}.`];
+}
+
+function allStepsOf(figures: ReportFigures): StepFigures[] {
+  return figures.transports.flatMap((t) => t.steps);
+}
+
+function stepLabel(step: StepFigures): string[] {
+  return [transportLabel(step.transport), `${formatCount(step.clients)} clients${step.saturated ? ` ${SATURATED_MARK}` : ''}`];
+}
+
+export function throughputChart(figures: ReportFigures): ChartSpec {
+  const counts = figures.paper.map((p) => p.clients);
+  const datasets: DatasetSpec[] = figures.transports.map((t, index) => {
+    const cells = counts.map((clients) => figures.throughput.find((c) => c.transport === t.transport && c.clients === clients));
+    return {
+      label: transportLabel(t.transport),
+      color: transportColor(t.transport, index),
+      data: cells.map((cell) => cell?.totalMbps ?? null),
+      altData: cells.map((cell) => cell?.overheadMbps ?? null),
+      projected: cells.map((cell) => cell?.source === 'projected'),
+      saturated: cells.map((cell) => cell?.saturated ?? false),
+    };
+  });
+  datasets.push(
+    {
+      label: 'paper: polling, 871 B/poll',
+      color: '#555555',
+      data: figures.paper.map((p) => p.pollMbps),
+      altData: figures.paper.map((p) => p.pollMbps),
+      reference: true,
+    },
+    {
+      label: 'paper: WebSocket, 2 B/frame',
+      color: '#999999',
+      data: figures.paper.map((p) => p.wsMbps),
+      altData: figures.paper.map((p) => p.wsMbps),
+      reference: true,
+    },
+  );
+  const projectedFrom = figures.throughput
+    .filter((cell) => cell.source === 'projected')
+    .map((cell) => `${transportLabel(cell.transport)} from ${formatCount(cell.fromClients ?? 0)}`);
+  const uniqueFrom = [...new Set(projectedFrom)];
+  const notes = [
+    `At ${formatNumber(figures.messagesPerSec)} msg/s per client, short polls every ${formatNumber(1000 / figures.pollsPerSec)} ms.`,
+    uniqueFrom.length > 0
+      ? `Hatched bars labelled "projected" were not measured: they scale linearly the per-client byte rate of the largest measured step (${uniqueFrom.join('; ')} clients).`
+      : 'Every bar was measured.',
+    "Outlined grey bars: the paper's model (871 B of HTTP headers per poll, 2 B per WebSocket frame) — overhead only; measured bars include the payload unless “overhead only” is selected.",
+    ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
+  ];
+  return {
+    id: 'chart-throughput',
+    title: 'The websocket.org figure, measured: network throughput',
+    kind: 'bar',
+    labels: counts.map((clients) => `${formatCount(clients)} clients`),
+    datasets,
+    x: { title: 'connected clients' },
+    y: { title: 'Mbps (decimal megabits/s, 10^6 bit/s), down + up', unit: 'Mbps', min: 0 },
+    scaleToggle: true,
+    overheadToggle: { altTitle: 'overhead Mbps (decimal megabits/s), down + up' },
+    notes,
+  };
+}
+
+export function bytesPerMessageChart(figures: ReportFigures): ChartSpec {
+  const steps = comparisonSteps(figures);
+  const measured = (label: string, color: string, pick: (s: StepFigures) => number | null, top = false): DatasetSpec => ({
+    label,
+    color,
+    data: steps.map(pick),
+    stack: 'measured',
+    // Marked once, on the top segment of the stack.
+    ...(top ? { saturated: steps.map((s) => s.saturated) } : {}),
+  });
+  const datasets: DatasetSpec[] = [
+    measured('measured: payload down', PART_COLORS.payload, (s) => s.downPayloadBytesPerMessage),
+    measured('measured: overhead down', '#922b21', (s) => s.downOverheadBytesPerMessage),
+    measured('measured: payload up', '#aed6f1', (s) => s.upPayloadBytesPerMessage),
+    measured('measured: overhead up', '#e6b0aa', (s) => s.upOverheadBytesPerMessage, true),
+  ];
+  for (const part of BREAKDOWN_PARTS) {
+    const values = steps.map((s) => (s.model ? s.model.down[part] + s.model.up[part] : null));
+    if (values.every((v) => v === null || v === 0) && part !== 'payload') continue;
+    datasets.push({ label: `model: ${part}`, color: PART_COLORS[part], data: values, stack: 'model', reference: true });
+  }
+  return {
+    id: 'chart-bytes',
+    title: 'Bytes per delivered message: payload vs overhead, measured beside the model',
+    kind: 'bar',
+    labels: steps.map(stepLabel),
+    datasets,
+    x: { title: 'transport (at the largest client count all transports measured)', stacked: true },
+    y: { title: 'bytes per delivered message (down + up)', unit: 'B', stacked: true, min: 0 },
+    scaleToggle: false,
+    notes: [
+      'Left bar of each pair: measured at the clients’ sockets (down = server→client, up = client→server). Right bar, outlined: the bytes model, split into payload, headers, framing, handshake, heartbeats and publishing.',
+      ...saturationNote(steps),
+    ],
+  };
+}
+
+function lineSeries(figures: ReportFigures, label: string, pick: (s: StepFigures) => number | null, dashed = false): DatasetSpec[] {
+  return figures.transports.map((t, index) => {
+    const steps = okSteps(t).filter((s) => pick(s) !== null);
+    return {
+      label: label ? `${transportLabel(t.transport)} ${label}` : transportLabel(t.transport),
+      color: transportColor(t.transport, index),
+      data: steps.map((s) => ({ x: s.clients, y: pick(s) })),
+      saturated: steps.map((s) => s.saturated),
+      dashed,
+    };
+  });
+}
+
+export function latencyChart(figures: ReportFigures): ChartSpec {
+  const ms = (us: number | null) => (us === null ? null : us / 1000);
+  return {
+    id: 'chart-latency',
+    title: 'Delivery latency: p50 (solid) and p99 (dashed)',
+    kind: 'line',
+    datasets: [...lineSeries(figures, 'p50', (s) => ms(s.latencyP50Us)), ...lineSeries(figures, 'p99', (s) => ms(s.latencyP99Us), true)],
+    x: { title: 'connected clients (log)', log: true },
+    y: { title: 'latency, ms (log): receive time − scheduled publish time', log: true, unit: 'ms' },
+    scaleToggle: true,
+    notes: saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok')),
+  };
+}
+
+export function cpuChart(figures: ReportFigures): ChartSpec {
+  return {
+    id: 'chart-cpu',
+    title: 'Server CPU time per 1,000 delivered messages',
+    kind: 'line',
+    datasets: lineSeries(figures, '', (s) => s.cpuMsPer1000Messages),
+    x: { title: 'connected clients (log)', log: true },
+    y: { title: 'CPU ms per 1,000 msgs (user + system)', unit: 'ms', min: 0 },
+    scaleToggle: true,
+    notes: saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok' && s.cpuMsPer1000Messages !== null)),
+  };
+}
+
+export function rssChart(figures: ReportFigures): ChartSpec {
+  return {
+    id: 'chart-rss',
+    title: 'Server memory per connection',
+    kind: 'line',
+    datasets: lineSeries(figures, '', (s) => (s.rssBytesPerAddedConnection === null ? null : s.rssBytesPerAddedConnection / 1024)),
+    x: { title: 'connected clients (log)', log: true },
+    y: { title: 'KiB of server RSS per added connection', unit: 'KiB', min: 0 },
+    scaleToggle: true,
+    notes: [
+      'The growth of the server’s RSS from the previous measured step ÷ the connections added, plotted at the larger step — the process’s fixed base cancels out. The smallest step has no point.',
+      ...saturationNote(allStepsOf(figures).filter((s) => s.rssBytesPerAddedConnection !== null)),
+    ],
+  };
+}
+
+/** Low enough to show the lowest reach, high enough that a 0.2 % loss is visible. */
+export function reachAxisMin(steps: readonly StepFigures[]): number {
+  const reaches = steps.flatMap((s) => (s.reach === null ? [] : [s.reach * 100]));
+  const lowest = reaches.length > 0 ? Math.min(...reaches) : 100;
+  return Math.max(0, Math.floor(lowest) - (lowest > 99 ? 1 : 5));
+}
+
+export function correctnessChart(figures: ReportFigures): ChartSpec {
+  const steps = allStepsOf(figures);
+  const counts = (pick: (s: StepFigures) => number | null) => steps.map(pick);
+  return {
+    id: 'chart-correctness',
+    title: 'Correctness: reach, lost and duplicated messages per step',
+    kind: 'bar',
+    labels: steps.map((s) => (s.status === 'failed' ? [...stepLabel(s), '✗ failed'] : stepLabel(s))),
+    datasets: [
+      { label: 'lost', color: '#c0392b', data: counts((s) => s.lost), saturated: steps.map((s) => s.saturated) },
+      { label: 'duplicated', color: '#f39c12', data: counts((s) => s.duplicated) },
+      { label: 'out of order', color: '#8e44ad', data: counts((s) => s.outOfOrder) },
+      {
+        label: 'reach (delivered ÷ expected), right axis',
+        color: '#27ae60',
+        data: steps.map((s) => (s.reach === null ? null : s.reach * 100)),
+        overlayLine: true,
+      },
+    ],
+    x: { title: 'step' },
+    y: { title: 'messages (lost / duplicated / out of order)', unit: 'messages', min: 0 },
+    y2: { title: 'reach, %', unit: '%', min: reachAxisMin(steps), max: 100 },
+    scaleToggle: false,
+    notes: [
+      'Zero lost, duplicated and out-of-order messages and 100 % reach on a healthy run. Failed steps are marked ✗ (their reasons are in the table).',
+      ...saturationNote(steps),
+    ],
+  };
+}
+
+export function upstreamChart(figures: ReportFigures): ChartSpec | null {
+  if (figures.doc.config.workload !== 'chat') return null;
+  const steps = comparisonSteps(figures).filter((s) => s.measurement && s.published !== null && s.published > 0);
+  if (steps.length === 0) return null;
+  return {
+    id: 'chart-upstream',
+    title: 'Upstream: bytes per published message (chat workload)',
+    kind: 'bar',
+    labels: steps.map(stepLabel),
+    datasets: [
+      { label: 'measured: all up bytes ÷ published', color: '#2471a3', data: steps.map((s) => s.upBytesPerPublished), saturated: steps.map((s) => s.saturated) },
+      { label: 'wire sample: one publish, up', color: '#5dade2', data: steps.map((s) => s.measurement?.wire.publishUpBytes ?? null) },
+      { label: 'wire sample: its answer, down', color: '#aed6f1', data: steps.map((s) => s.measurement?.wire.publishDownBytes ?? null) },
+    ],
+    x: { title: 'transport' },
+    y: { title: 'bytes per published message', unit: 'B', min: 0 },
+    scaleToggle: true,
+    notes: [
+      'HTTP transports publish with POST /publish (a request and its answer); WebSocket sends a masked frame on its socket. “All up bytes” also holds the polls (short and long polling send their requests upstream).',
+      ...saturationNote(steps),
+    ],
+  };
+}
+
+export function chartSpecs(figures: ReportFigures): ChartSpec[] {
+  const upstream = upstreamChart(figures);
+  return [
+    throughputChart(figures),
+    bytesPerMessageChart(figures),
+    latencyChart(figures),
+    cpuChart(figures),
+    rssChart(figures),
+    correctnessChart(figures),
+    ...(upstream ? [upstream] : []),
+  ];
+}

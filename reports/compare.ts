@@ -1,0 +1,212 @@
+/**
+ * Compare two results documents (a baseline and a current run) per transport and client step,
+ * metric by metric, against thresholds that are data (reports/compare-thresholds.ts). Pure: the
+ * CLI reads the files, this decides, an exporter (reports/compare-exporters.ts) renders.
+ *
+ * With `--repeat N` a step's measurement already holds the medians of its repeats
+ * (load/repeat-median.ts), so compare reads `measurement` whatever N was.
+ */
+import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
+
+export const RESULT_METRICS = ['bytesPerMessage', 'latencyP50Us', 'latencyP99Us', 'cpuPerMessageUs', 'lost', 'connectErrors'] as const;
+export type ResultMetric = (typeof RESULT_METRICS)[number];
+
+export type MetricUnit = 'B' | 'us' | 'ns' | 'count';
+
+interface MetricDefinition {
+  label: string;
+  unit: MetricUnit;
+  /** null when the step has no such figure (nothing delivered, no server stats). */
+  value(measurement: Measurement, clients: number): number | null;
+}
+
+/** How each gated figure is read from a step's (median) measurement. */
+export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefinition>> = {
+  // Both directions: a poll's request headers are as much its cost as the response's.
+  bytesPerMessage: {
+    label: 'bytes/msg',
+    unit: 'B',
+    value: (m) => (m.derived.bytesPerMessage.down === null ? null : m.derived.bytesPerMessage.down + (m.derived.bytesPerMessage.up ?? 0)),
+  },
+  latencyP50Us: { label: 'latency p50', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p50Us : null) },
+  latencyP99Us: { label: 'latency p99', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p99Us : null) },
+  cpuPerMessageUs: {
+    label: 'server CPU/msg',
+    unit: 'us',
+    value: (m) => (m.server && m.window.messages.delivered > 0 ? (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered : null),
+  },
+  lost: { label: 'lost', unit: 'count', value: (m) => m.window.messages.lost },
+  connectErrors: { label: 'connect errors', unit: 'count', value: (m, clients) => Math.max(0, clients - m.clientsConnected) },
+};
+
+/** Defaults; every one is a flag (scripts/compare.ts). */
+export const DEFAULT_THRESHOLDS: Readonly<Record<ResultMetric, Threshold>> = {
+  bytesPerMessage: { kind: 'deterministic', tolerance: 0.01, floor: 0 },
+  latencyP50Us: { kind: 'noisy', tolerance: 0.25, floor: 2_000 },
+  latencyP99Us: { kind: 'noisy', tolerance: 0.25, floor: 2_000 },
+  cpuPerMessageUs: { kind: 'noisy', tolerance: 0.3, floor: 20 },
+  lost: { kind: 'zero', tolerance: 0, floor: 0 },
+  connectErrors: { kind: 'zero', tolerance: 0, floor: 0 },
+};
+
+export interface CompareRow {
+  /** What is compared: "ws @ 10 clients", or a microbenchmark group. */
+  subject: string;
+  transport?: string;
+  clients?: number;
+  metric: string;
+  label: string;
+  unit: MetricUnit;
+  baseline: number | null;
+  current: number | null;
+  threshold: Threshold;
+  verdict: Verdict;
+  /** Why a row has no numbers or what to keep in mind (failed step, saturated generator). */
+  note?: string;
+}
+
+export interface CompareReport {
+  baselineName: string;
+  currentName: string;
+  scope: GateScope;
+  rows: CompareRow[];
+  /** Printed on stderr; never fail the comparison (different machine, different duration). */
+  warnings: string[];
+  regressions: number;
+}
+
+/** Two runs whose results cannot be compared (different configuration): exit 2. */
+export class CompareRefusedError extends Error {
+  override name = 'CompareRefusedError';
+}
+
+export interface CompareOptions {
+  baselineName: string;
+  currentName: string;
+  thresholds?: Partial<Record<ResultMetric, Threshold>>;
+  scope?: GateScope;
+}
+
+/** Configuration that changes what is measured: comparing across a change would be meaningless. */
+const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
+  { key: 'transports', read: (c) => c.transports.join(',') },
+  { key: 'clients (ladder)', read: (c) => c.clients.join(',') },
+  { key: 'header profile', read: (c) => `${c.headers.name}, cookie ${c.headers.cookieBytes} B, ${JSON.stringify(c.headers.headers)}` },
+  { key: 'rate', read: (c) => c.rate },
+  { key: 'size', read: (c) => c.size },
+  { key: 'interval', read: (c) => c.intervalMs },
+  { key: 'hold', read: (c) => c.holdMs },
+  { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
+  { key: 'compression', read: (c) => c.compression },
+];
+
+/** Settings that move only the noise: a warning, not a refusal. */
+const NOISE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
+  { key: 'duration', read: (c) => c.durationMs },
+  { key: 'warmup', read: (c) => c.warmupMs },
+  { key: 'repeat', read: (c) => c.repeat },
+  { key: 'workers', read: (c) => c.workers },
+  { key: 'connect rate', read: (c) => c.connectRate },
+  { key: 'target', read: (c) => c.target ?? 'embedded' },
+];
+
+/** Throws {@link CompareRefusedError} naming every configuration difference. */
+export function checkComparable(baseline: ResultsDocument, current: ResultsDocument): void {
+  const differences = COMPARABLE_CONFIG.flatMap(({ key, read }) => {
+    const [a, b] = [read(baseline.config), read(current.config)];
+    return String(a) === String(b) ? [] : [`${key} ${String(a)} vs ${String(b)}`];
+  });
+  if (differences.length > 0) {
+    throw new CompareRefusedError(
+      `the runs have different configurations and cannot be compared (${differences.join('; ')}); re-run the current bench with the baseline's settings, or refresh the baseline`,
+    );
+  }
+}
+
+/** Machine and noise-only differences, as stderr warnings. */
+export function comparabilityWarnings(baseline: ResultsDocument, current: ResultsDocument): string[] {
+  const warnings: string[] = [];
+  const env = (d: ResultsDocument) => `${d.environment.cpuModel}, ${d.environment.cores} cores, Node ${d.environment.node}`;
+  if (env(baseline) !== env(current)) {
+    warnings.push(`different machines (baseline: ${env(baseline)}; current: ${env(current)}): latency and CPU figures may differ for that reason alone`);
+  }
+  for (const { key, read } of NOISE_CONFIG) {
+    const [a, b] = [read(baseline.config), read(current.config)];
+    if (String(a) !== String(b)) warnings.push(`different ${key} (baseline ${String(a)}, current ${String(b)})`);
+  }
+  for (const [name, doc] of [['baseline', baseline], ['current', current]] as const) {
+    if (doc.status !== 'complete') warnings.push(`the ${name} run is ${doc.status}`);
+  }
+  return warnings;
+}
+
+function stepNote(step: StepResult): string | undefined {
+  if (step.status === 'ok' && step.measurement.generator.saturated) return 'generator saturated: latency and CPU reflect the load generator';
+  return undefined;
+}
+
+function metricRows(
+  subject: { transport: string; clients: number },
+  base: StepResult | undefined,
+  curr: StepResult | undefined,
+  thresholds: Readonly<Record<ResultMetric, Threshold>>,
+  scope: GateScope,
+): CompareRow[] {
+  const head = { subject: `${subject.transport} @ ${subject.clients} clients`, ...subject };
+  if (!curr || curr.status === 'failed') {
+    // A step that no longer runs is the worst regression there is, whatever scope gates.
+    return [{
+      ...head,
+      metric: 'step',
+      label: 'step',
+      unit: 'count',
+      baseline: null,
+      current: null,
+      threshold: { kind: 'zero', tolerance: 0, floor: 0 },
+      verdict: 'regressed',
+      note: curr ? `current step failed: ${curr.reason}` : 'step missing from the current run',
+    }];
+  }
+  const baseMeasurement = base?.status === 'ok' ? base.measurement : null;
+  const baseNote = !base ? 'no baseline step' : base.status === 'failed' ? `baseline step failed: ${base.reason}` : undefined;
+  const note = [baseNote, stepNote(curr), base ? stepNote(base) : undefined].filter(Boolean).join('; ') || undefined;
+  return RESULT_METRICS.map((metric): CompareRow => {
+    const definition = RESULT_METRIC_DEFINITIONS[metric];
+    const threshold = thresholds[metric];
+    const current = definition.value(curr.measurement, subject.clients);
+    const baseline = baseMeasurement ? definition.value(baseMeasurement, subject.clients) : null;
+    let verdict: Verdict;
+    if (current === null) verdict = 'info';
+    else if (baseline === null) {
+      // Without a baseline only the must-stay-zero metrics can still be judged.
+      verdict = threshold.kind === 'zero' ? judge(0, current, threshold, scope) : 'info';
+    } else verdict = judge(baseline, current, threshold, scope);
+    return { ...head, metric, label: definition.label, unit: definition.unit, baseline, current, threshold, verdict, ...(note ? { note } : {}) };
+  });
+}
+
+/** Compares two validated results documents; throws {@link CompareRefusedError} if their configurations differ. */
+export function compareResults(baseline: ResultsDocument, current: ResultsDocument, options: CompareOptions): CompareReport {
+  checkComparable(baseline, current);
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const scope = options.scope ?? 'all';
+  const rows: CompareRow[] = [];
+  for (const transport of baseline.config.transports) {
+    const baseSteps = baseline.results.find((r) => r.transport === transport)?.steps ?? [];
+    const currSteps = current.results.find((r) => r.transport === transport)?.steps ?? [];
+    for (const clients of baseline.config.clients) {
+      const base = baseSteps.find((s) => s.clients === clients);
+      const curr = currSteps.find((s) => s.clients === clients);
+      rows.push(...metricRows({ transport, clients }, base, curr, thresholds, scope));
+    }
+  }
+  return {
+    baselineName: options.baselineName,
+    currentName: options.currentName,
+    scope,
+    rows,
+    warnings: comparabilityWarnings(baseline, current),
+    regressions: rows.filter((r) => r.verdict === 'regressed').length,
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * Pure derivations from a results document, shared by every exporter (HTML, Markdown), so the
+ * chart, the table and the headline can never disagree about a number.
+ *
+ * Every per-message figure comes from the measured window's raw counters (or load/'s derived
+ * figures where they say exactly what is needed), per delivered message.
+ */
+import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import { TRANSPORTS } from '../servers/contract.js';
+import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
+
+/** The client counts of the websocket.org figure. */
+export const FIGURE_CLIENT_COUNTS = [1_000, 10_000, 100_000] as const;
+
+/** The paper's model (websocket.org, "HTML5 Web Sockets: A Quantum Leap in Scalability for the Web"). */
+export const PAPER_MODEL = {
+  /** HTTP request + response headers of one poll. */
+  pollHeaderBytes: 871,
+  /** WebSocket frame overhead per message. */
+  wsFrameBytes: 2,
+} as const;
+
+export interface StepFigures {
+  transport: string;
+  clients: number;
+  status: 'ok' | 'failed';
+  /** Failed steps: why (one line from load/). */
+  reason: string | null;
+  /** The measurement these figures come from (partial for a failed step), null when none. */
+  measurement: Measurement | null;
+  saturated: boolean;
+  clientsConnected: number | null;
+  mbpsTotal: number | null;
+  /** Overhead only (headers, framing, handshakes, heartbeats), both directions, Mbps. */
+  overheadMbps: number | null;
+  downBytesPerMessage: number | null;
+  downPayloadBytesPerMessage: number | null;
+  downOverheadBytesPerMessage: number | null;
+  upBytesPerMessage: number | null;
+  upPayloadBytesPerMessage: number | null;
+  upOverheadBytesPerMessage: number | null;
+  /** Down + up per delivered message: what one message really costs the network. */
+  totalBytesPerMessage: number | null;
+  /** All up bytes ÷ published messages (chat workload). */
+  upBytesPerPublished: number | null;
+  latencyP50Us: number | null;
+  latencyP99Us: number | null;
+  reach: number | null;
+  expected: number | null;
+  delivered: number | null;
+  lost: number | null;
+  duplicated: number | null;
+  outOfOrder: number | null;
+  published: number | null;
+  requestsPerMessage: number | null;
+  errors: Record<string, number>;
+  /** Server CPU (user + system) per 1,000 delivered messages, ms. */
+  cpuMsPer1000Messages: number | null;
+  rssBytesEnd: number | null;
+  /**
+   * RSS growth from the previous measured step ÷ connections added: the memory a connection
+   * costs, without the process's fixed base (null for the smallest step).
+   */
+  rssBytesPerAddedConnection: number | null;
+  model: BytesModel | null;
+  /** Measured vs model, both directions, per delivered message (%). */
+  modelResidualPercent: number | null;
+}
+
+export interface TransportFigures {
+  transport: string;
+  steps: StepFigures[];
+}
+
+export type ThroughputSource = 'measured' | 'projected' | 'none';
+
+export interface ThroughputCell {
+  transport: string;
+  clients: number;
+  source: ThroughputSource;
+  /** Both directions, decimal Mbps. */
+  totalMbps: number | null;
+  overheadMbps: number | null;
+  /** The step the projection scales (or the measured step itself). */
+  fromClients: number | null;
+  saturated: boolean;
+}
+
+export interface PaperCell {
+  clients: number;
+  pollMbps: number;
+  wsMbps: number;
+}
+
+export interface ReportFigures {
+  doc: ResultsDocument;
+  transports: TransportFigures[];
+  /** Per transport, the cells at 1,000 / 10,000 / 100,000 clients. */
+  throughput: ThroughputCell[];
+  paper: PaperCell[];
+  /** Messages a second each client should receive. */
+  messagesPerSec: number;
+  /** Short polls a second per client. */
+  pollsPerSec: number;
+}
+
+function perMessage(bytes: number, delivered: number): number | null {
+  return delivered > 0 ? bytes / delivered : null;
+}
+
+function measurementOf(step: StepResult): Measurement | null {
+  return step.measurement;
+}
+
+export function stepFigures(transport: string, step: StepResult, config: RunConfig): StepFigures {
+  const m = measurementOf(step);
+  const base = {
+    transport,
+    clients: step.clients,
+    status: step.status,
+    reason: step.status === 'failed' ? step.reason : null,
+    measurement: m,
+  };
+  if (!m) {
+    return {
+      ...base,
+      saturated: false,
+      clientsConnected: null,
+      mbpsTotal: null,
+      overheadMbps: null,
+      downBytesPerMessage: null,
+      downPayloadBytesPerMessage: null,
+      downOverheadBytesPerMessage: null,
+      upBytesPerMessage: null,
+      upPayloadBytesPerMessage: null,
+      upOverheadBytesPerMessage: null,
+      totalBytesPerMessage: null,
+      upBytesPerPublished: null,
+      latencyP50Us: null,
+      latencyP99Us: null,
+      reach: null,
+      expected: null,
+      delivered: null,
+      lost: null,
+      duplicated: null,
+      outOfOrder: null,
+      published: null,
+      requestsPerMessage: null,
+      errors: {},
+      cpuMsPer1000Messages: null,
+      rssBytesEnd: null,
+      rssBytesPerAddedConnection: null,
+      model: null,
+      modelResidualPercent: null,
+    };
+  }
+  const { window: w, server } = m;
+  const delivered = w.messages.delivered;
+  const seconds = w.durationMs / 1000;
+  const overheadBytes = w.bytes.down.overheadBytes + w.bytes.up.overheadBytes;
+  const down = perMessage(w.bytes.down.totalBytes, delivered);
+  const up = perMessage(w.bytes.up.totalBytes, delivered);
+  const model = modelBytesPerMessage(transport, config, m);
+  const total = down !== null && up !== null ? down + up : null;
+  const cpuUs = server ? server.cpuUserUs + server.cpuSystemUs : null;
+  return {
+    ...base,
+    saturated: m.generator.saturated,
+    clientsConnected: m.clientsConnected,
+    mbpsTotal: m.derived.mbps.total,
+    overheadMbps: seconds > 0 ? (overheadBytes * 8) / seconds / 1e6 : null,
+    downBytesPerMessage: down,
+    downPayloadBytesPerMessage: perMessage(w.bytes.down.payloadBytes, delivered),
+    downOverheadBytesPerMessage: perMessage(w.bytes.down.overheadBytes, delivered),
+    upBytesPerMessage: up,
+    upPayloadBytesPerMessage: perMessage(w.bytes.up.payloadBytes, delivered),
+    upOverheadBytesPerMessage: perMessage(w.bytes.up.overheadBytes, delivered),
+    totalBytesPerMessage: total,
+    upBytesPerPublished: w.published > 0 ? w.bytes.up.totalBytes / w.published : null,
+    latencyP50Us: w.latency.count > 0 ? w.latency.p50Us : null,
+    latencyP99Us: w.latency.count > 0 ? w.latency.p99Us : null,
+    reach: m.derived.reach,
+    expected: w.messages.expected,
+    delivered,
+    lost: w.messages.lost,
+    duplicated: w.messages.duplicated,
+    outOfOrder: w.messages.outOfOrder,
+    published: w.published,
+    requestsPerMessage: m.derived.requestsPerMessage,
+    errors: w.errors,
+    cpuMsPer1000Messages: cpuUs !== null && delivered > 0 ? cpuUs / 1000 / (delivered / 1000) : null,
+    rssBytesEnd: server ? server.rssBytesEnd : null,
+    rssBytesPerAddedConnection: null,
+    model,
+    modelResidualPercent: model && total !== null ? residualPercent(total, model.totalBytes) : null,
+  };
+}
+
+/** Transports in the contract's drawing order; one this build does not know goes last, by name. */
+function transportOrder(name: string): number {
+  const index = (TRANSPORTS as readonly string[]).indexOf(name);
+  return index === -1 ? TRANSPORTS.length : index;
+}
+
+export function okSteps(transport: TransportFigures): StepFigures[] {
+  return transport.steps.filter((step) => step.status === 'ok' && step.measurement !== null);
+}
+
+/** clients × bytes/s per client × 8 bits ÷ 10^6: decimal megabits a second. */
+export function projectMbps(clients: number, bytesPerClientPerSec: number): number {
+  return (clients * bytesPerClientPerSec * 8) / 1e6;
+}
+
+/** The paper's polling series: clients × polls/s × 871 B × 8 ÷ 10^6. */
+export function paperPollMbps(clients: number, pollsPerSec: number): number {
+  return projectMbps(clients, pollsPerSec * PAPER_MODEL.pollHeaderBytes);
+}
+
+/** The paper's WebSocket series: clients × messages/s × 2 B × 8 ÷ 10^6. */
+export function paperWsMbps(clients: number, messagesPerSec: number): number {
+  return projectMbps(clients, messagesPerSec * PAPER_MODEL.wsFrameBytes);
+}
+
+/**
+ * The websocket.org figure for one transport: measured where the run reached the count, else
+ * projected linearly from the per-client byte rate of the largest measured ok step.
+ */
+export function throughputCells(transport: TransportFigures): ThroughputCell[] {
+  const measured = okSteps(transport);
+  const largest = measured.reduce<StepFigures | null>((best, step) => (!best || step.clients > best.clients ? step : best), null);
+  return FIGURE_CLIENT_COUNTS.map((clients): ThroughputCell => {
+    const exact = measured.find((step) => step.clients === clients);
+    if (exact) {
+      return {
+        transport: transport.transport,
+        clients,
+        source: 'measured',
+        totalMbps: exact.mbpsTotal,
+        overheadMbps: exact.overheadMbps,
+        fromClients: clients,
+        saturated: exact.saturated,
+      };
+    }
+    const m = largest?.measurement;
+    if (!largest || !m) {
+      return { transport: transport.transport, clients, source: 'none', totalMbps: null, overheadMbps: null, fromClients: null, saturated: false };
+    }
+    const perClient = m.derived.bytesPerClientPerSec;
+    const w = m.window;
+    const seconds = w.durationMs / 1000;
+    const overheadPerClientPerSec =
+      seconds > 0 && m.clientsConnected > 0 ? (w.bytes.down.overheadBytes + w.bytes.up.overheadBytes) / seconds / m.clientsConnected : null;
+    return {
+      transport: transport.transport,
+      clients,
+      source: 'projected',
+      totalMbps: projectMbps(clients, perClient.down + perClient.up),
+      overheadMbps: overheadPerClientPerSec === null ? null : projectMbps(clients, overheadPerClientPerSec),
+      fromClients: largest.clients,
+      saturated: largest.saturated,
+    };
+  });
+}
+
+/** Fills rssBytesPerAddedConnection from consecutive ok steps with server figures (sorted by clients). */
+export function addMarginalRss(steps: StepFigures[]): void {
+  let previous: StepFigures | null = null;
+  for (const step of steps) {
+    if (step.status !== 'ok' || step.rssBytesEnd === null || step.clientsConnected === null) continue;
+    if (previous && previous.rssBytesEnd !== null && previous.clientsConnected !== null) {
+      const added = step.clientsConnected - previous.clientsConnected;
+      step.rssBytesPerAddedConnection = added > 0 ? (step.rssBytesEnd - previous.rssBytesEnd) / added : null;
+    }
+    previous = step;
+  }
+}
+
+export function deriveFigures(doc: ResultsDocument): ReportFigures {
+  const transports = [...doc.results]
+    .sort((a, b) => transportOrder(a.transport) - transportOrder(b.transport))
+    .map((result): TransportFigures => {
+      const steps = [...result.steps].sort((a, b) => a.clients - b.clients).map((step) => stepFigures(result.transport, step, doc.config));
+      addMarginalRss(steps);
+      return { transport: result.transport, steps };
+    });
+  const messagesPerSec = messagesPerSecPerClient(doc.config);
+  const pollsPerSec = 1000 / doc.config.intervalMs;
+  return {
+    doc,
+    transports,
+    throughput: transports.flatMap(throughputCells),
+    paper: FIGURE_CLIENT_COUNTS.map((clients) => ({
+      clients,
+      pollMbps: paperPollMbps(clients, pollsPerSec),
+      wsMbps: paperWsMbps(clients, messagesPerSec),
+    })),
+    messagesPerSec,
+    pollsPerSec,
+  };
+}
+
+/** The ok step of `transport` at exactly `clients`, if measured. */
+export function okStepAt(figures: ReportFigures, transport: string, clients: number): StepFigures | undefined {
+  const found = figures.transports.find((t) => t.transport === transport);
+  return found ? okSteps(found).find((step) => step.clients === clients) : undefined;
+}
+
+/** The largest client count every one of `transports` measured ok, or null. */
+export function largestCommonClients(figures: ReportFigures, transports: readonly string[]): number | null {
+  const sets = transports.map((name) => {
+    const found = figures.transports.find((t) => t.transport === name);
+    return new Set(found ? okSteps(found).map((step) => step.clients) : []);
+  });
+  const [first, ...rest] = sets;
+  if (!first) return null;
+  const common = [...first].filter((clients) => rest.every((set) => set.has(clients)));
+  return common.length > 0 ? Math.max(...common) : null;
+}
+
+/**
+ * One step per transport to compare side by side (bytes per message, upstream): the largest
+ * client count all transports measured, else each transport's own largest measured step.
+ */
+export function comparisonSteps(figures: ReportFigures): StepFigures[] {
+  const common = largestCommonClients(
+    figures,
+    figures.transports.filter((t) => okSteps(t).length > 0).map((t) => t.transport),
+  );
+  return figures.transports.flatMap((t) => {
+    const steps = okSteps(t);
+    const chosen = (common !== null ? steps.find((s) => s.clients === common) : undefined) ?? steps[steps.length - 1];
+    return chosen ? [chosen] : [];
+  });
+}
+
+/** Every step flagged generator-saturated, as "transport @ clients". */
+export function saturatedSteps(figures: ReportFigures): StepFigures[] {
+  return figures.transports.flatMap((t) => t.steps.filter((step) => step.saturated));
+}

@@ -1,0 +1,105 @@
+/**
+ * The headline: a few plain sentences written from the numbers. Plain text (exporters escape it).
+ * It compares the most polling-like transport with the most stream-like one that share a
+ * measured client count, so a run of any subset of transports still gets a true sentence.
+ */
+import {
+  comparisonSteps,
+  largestCommonClients,
+  okStepAt,
+  saturatedSteps,
+  type ReportFigures,
+  type StepFigures,
+} from './figures.js';
+import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel } from './format.js';
+
+/** Which pair to compare, best story first: [costly, cheap]. */
+const PAIRS: readonly (readonly [string, string])[] = [
+  ['poll', 'ws'],
+  ['poll', 'sse'],
+  ['longpoll', 'ws'],
+  ['longpoll', 'sse'],
+  ['poll', 'longpoll'],
+  ['sse', 'ws'],
+];
+
+export interface Headline {
+  sentences: string[];
+  text: string;
+}
+
+function stepPhrase(step: StepFigures): string {
+  return `the ${formatCount(step.clients)}-client ${transportLabel(step.transport)} step`;
+}
+
+function compareSentence(clients: number, costly: StepFigures, cheap: StepFigures): string | null {
+  if (costly.totalBytesPerMessage === null || cheap.totalBytesPerMessage === null || cheap.totalBytesPerMessage <= 0) return null;
+  const ratio = costly.totalBytesPerMessage / cheap.totalBytesPerMessage;
+  let sentence = `At ${formatCount(clients)} clients ${transportLabel(costly.transport)} moved ${formatRatio(ratio)} the bytes of ${transportLabel(cheap.transport)} per delivered message (${formatBytes(costly.totalBytesPerMessage)} against ${formatBytes(cheap.totalBytesPerMessage)})`;
+  if (costly.latencyP50Us !== null && cheap.latencyP50Us !== null) {
+    sentence += `, and its median latency was ${formatLatencyUs(costly.latencyP50Us)} against ${formatLatencyUs(cheap.latencyP50Us)}`;
+  }
+  return `${sentence}.`;
+}
+
+function projectionSentence(figures: ReportFigures, costly: string, cheap: string): string | null {
+  const clients = 100_000;
+  const cell = (transport: string) => figures.throughput.find((c) => c.transport === transport && c.clients === clients);
+  const a = cell(costly);
+  const b = cell(cheap);
+  if (!a || !b || a.totalMbps === null || b.totalMbps === null) return null;
+  const verb = a.source === 'measured' && b.source === 'measured' ? 'At' : 'Projected to';
+  const rate = `${formatNumber(figures.messagesPerSec)} msg/s`;
+  return `${verb} ${formatCount(clients)} clients at ${rate}, ${transportLabel(costly)} ${verb === 'At' ? 'needed' : 'would need'} ${formatMbps(a.totalMbps)} against ${formatMbps(b.totalMbps)} for ${transportLabel(cheap)}.`;
+}
+
+function singleSentence(step: StepFigures): string {
+  let sentence = `At ${formatCount(step.clients)} clients ${transportLabel(step.transport)} moved ${formatBytes(step.totalBytesPerMessage ?? 0)} per delivered message`;
+  if (step.downOverheadBytesPerMessage !== null && step.upOverheadBytesPerMessage !== null) {
+    sentence += ` (${formatBytes(step.downOverheadBytesPerMessage + step.upOverheadBytesPerMessage)} of it overhead)`;
+  }
+  if (step.latencyP50Us !== null) sentence += `, with a median latency of ${formatLatencyUs(step.latencyP50Us)}`;
+  return `${sentence}.`;
+}
+
+export function writeHeadline(figures: ReportFigures): Headline {
+  const sentences: string[] = [];
+  let compared: StepFigures[] = [];
+  for (const [costly, cheap] of PAIRS) {
+    const clients = largestCommonClients(figures, [costly, cheap]);
+    if (clients === null) continue;
+    const a = okStepAt(figures, costly, clients);
+    const b = okStepAt(figures, cheap, clients);
+    const sentence = a && b ? compareSentence(clients, a, b) : null;
+    if (!a || !b || !sentence) continue;
+    sentences.push(sentence);
+    const projection = projectionSentence(figures, costly, cheap);
+    if (projection) sentences.push(projection);
+    compared = [a, b];
+    break;
+  }
+  if (sentences.length === 0) {
+    const single = comparisonSteps(figures)[0];
+    if (single) {
+      sentences.push(singleSentence(single));
+      compared = [single];
+    } else {
+      const failed = figures.transports.flatMap((t) => t.steps).find((step) => step.reason !== null);
+      sentences.push(failed ? `No step was measured: ${failed.reason}` : 'No step was measured.');
+    }
+  }
+  const saturatedCompared = compared.filter((step) => step.saturated);
+  if (saturatedCompared.length > 0) {
+    sentences.push(
+      `Caution: ${saturatedCompared.map(stepPhrase).join(' and ')} ${saturatedCompared.length > 1 ? 'were' : 'was'} generator-saturated, so its figures may reflect the load generator rather than the server.`,
+    );
+  } else if (saturatedSteps(figures).length > 0) {
+    const count = saturatedSteps(figures).length;
+    sentences.push(`${count} step${count > 1 ? 's were' : ' was'} generator-saturated (marked *).`);
+  }
+  const failedCount = figures.transports.flatMap((t) => t.steps).filter((step) => step.status === 'failed').length;
+  if (failedCount > 0 && compared.length > 0) {
+    sentences.push(`${failedCount} step${failedCount > 1 ? 's' : ''} failed (reasons in the table).`);
+  }
+  return { sentences, text: sentences.join(' ') };
+}

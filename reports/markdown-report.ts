@@ -1,0 +1,35 @@
+/**
+ * The Markdown summary: the headline and the tables, for CI job summaries and pull-request
+ * comments. Strings from the results are escaped so a cell cannot break the table or smuggle
+ * HTML into the page that renders it.
+ */
+import type { ResultsDocument } from '../load/results-schema.js';
+import { deriveFigures } from './figures.js';
+import { writeHeadline } from './headline.js';
+import { allTables, type Table } from './tables.js';
+
+/** Escapes Markdown table-cell text: pipes, HTML, emphasis and code marks, line breaks. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*_[\]|<>#]/g, (ch) => `\\${ch}`)
+    .replace(/&/g, '&amp;')
+    .replace(/\r?\n/g, ' ');
+}
+
+function renderTable(table: Table): string {
+  const keyValue = table.head.every((h) => h === '');
+  const head = keyValue ? ['', ''] : table.head;
+  const align = table.numeric.map((numeric) => (numeric ? '---:' : '---'));
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const rows = table.rows.map((row) => line(row.cells.map((cell, i) => (keyValue && i === 0 ? `**${escapeMarkdown(cell)}**` : escapeMarkdown(cell)))));
+  const parts = [`### ${escapeMarkdown(table.title)}`, '', line(head.map(escapeMarkdown)), `| ${align.join(' | ')} |`, ...rows];
+  if (table.note) parts.push('', `_${escapeMarkdown(table.note)}_`);
+  return parts.join('\n');
+}
+
+export function renderMarkdown(doc: ResultsDocument): string {
+  const figures = deriveFigures(doc);
+  const headline = writeHeadline(figures);
+  const status = doc.status === 'complete' ? '' : `\n> **Note:** the run was ${doc.status}; only the steps that finished are shown.\n`;
+  return `## wirebench report\n${status}\n**${escapeMarkdown(headline.text)}**\n\n${allTables(figures).map(renderTable).join('\n\n')}\n`;
+}

@@ -1,0 +1,238 @@
+/**
+ * The report's tables as plain strings (rows of cells), built once from the figures and rendered
+ * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
+ */
+import type { ReportFigures, StepFigures, ThroughputCell } from './figures.js';
+import {
+  formatBytes,
+  formatCount,
+  formatFraction,
+  formatLatencyUs,
+  formatMbps,
+  formatDurationMs,
+  formatNumber,
+  formatSignedPercent,
+  transportLabel,
+} from './format.js';
+
+export type RowKind = 'normal' | 'failed' | 'saturated' | 'reference';
+
+export interface TableRow {
+  cells: string[];
+  kind: RowKind;
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  head: string[];
+  /** Columns right-aligned as numbers. */
+  numeric: boolean[];
+  rows: TableRow[];
+  note?: string;
+}
+
+const DASH = '—';
+export const SATURATED_MARK = '*';
+
+function opt<T>(value: T | null | undefined, format: (value: T) => string): string {
+  return value === null || value === undefined ? DASH : format(value);
+}
+
+function stepKind(step: StepFigures): RowKind {
+  return step.status === 'failed' ? 'failed' : step.saturated ? 'saturated' : 'normal';
+}
+
+function clientsCell(step: StepFigures): string {
+  return `${formatCount(step.clients)}${step.saturated ? ` ${SATURATED_MARK}` : ''}`;
+}
+
+function allSteps(figures: ReportFigures): StepFigures[] {
+  return figures.transports.flatMap((t) => t.steps);
+}
+
+function statusCell(step: StepFigures): string {
+  if (step.status === 'ok') return step.saturated ? `ok ${SATURATED_MARK}` : 'ok';
+  return `failed: ${step.reason ?? 'no reason given'}`;
+}
+
+function errorsCell(errors: Record<string, number>): string {
+  const entries = Object.entries(errors).filter(([, count]) => count > 0);
+  return entries.length === 0 ? DASH : entries.map(([kind, count]) => `${kind} ×${formatCount(count)}`).join(', ');
+}
+
+/** A column of a per-step table: its head, alignment and how a step fills it. */
+interface StepColumn {
+  head: string;
+  numeric: boolean;
+  cell(step: StepFigures): string;
+}
+
+function column<K extends keyof StepFigures>(head: string, key: K, format: (value: NonNullable<StepFigures[K]>) => string): StepColumn {
+  return { head, numeric: true, cell: (step) => opt(step[key] as NonNullable<StepFigures[K]> | null, format) };
+}
+
+const LEAD_COLUMNS: StepColumn[] = [
+  { head: 'transport', numeric: false, cell: (step) => transportLabel(step.transport) },
+  { head: 'clients', numeric: true, cell: clientsCell },
+];
+
+function stepTable(figures: ReportFigures, id: string, title: string, columns: StepColumn[], note?: string): Table {
+  const all = [...LEAD_COLUMNS, ...columns];
+  return {
+    id,
+    title,
+    head: all.map((c) => c.head),
+    numeric: all.map((c) => c.numeric),
+    rows: allSteps(figures).map((step) => ({ kind: stepKind(step), cells: all.map((c) => c.cell(step)) })),
+    ...(note ? { note } : {}),
+  };
+}
+
+export function stepsTable(figures: ReportFigures): Table {
+  return stepTable(
+    figures,
+    'steps',
+    'Every step',
+    [
+      { head: 'status', numeric: false, cell: statusCell },
+      column('Mbps', 'mbpsTotal', formatNumber),
+      column('B/msg down', 'downBytesPerMessage', formatNumber),
+      column('overhead', 'downOverheadBytesPerMessage', formatNumber),
+      column('B/msg up', 'upBytesPerMessage', formatNumber),
+      column('p50', 'latencyP50Us', formatLatencyUs),
+      column('p99', 'latencyP99Us', formatLatencyUs),
+      column('CPU ms/1k msg', 'cpuMsPer1000Messages', formatNumber),
+      column('RSS', 'rssBytesEnd', formatBytes),
+      column('RSS/added conn', 'rssBytesPerAddedConnection', formatBytes),
+    ],
+    `Mbps: decimal megabits/s, down + up. B/msg: bytes per delivered message (down: server→client, of which overhead; up: client→server). p50/p99: delivery latency. CPU: server user + system time. RSS/added conn: RSS growth from the previous step ÷ connections added. ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
+  );
+}
+
+export function correctnessTable(figures: ReportFigures): Table {
+  return stepTable(figures, 'correctness', 'Correctness and errors', [
+    column('connected', 'clientsConnected', formatCount),
+    column('expected', 'expected', formatCount),
+    column('delivered', 'delivered', formatCount),
+    column('reach', 'reach', formatFraction),
+    column('lost', 'lost', formatCount),
+    column('duplicated', 'duplicated', formatCount),
+    column('out of order', 'outOfOrder', formatCount),
+    column('requests / msg', 'requestsPerMessage', formatNumber),
+    { head: 'errors', numeric: false, cell: (step) => errorsCell(step.errors) },
+  ]);
+}
+
+function throughputText(cell: ThroughputCell): string {
+  if (cell.totalMbps === null) return DASH;
+  const value = formatMbps(cell.totalMbps);
+  if (cell.source === 'projected') return `${value} (projected from ${formatCount(cell.fromClients ?? 0)}${cell.saturated ? ` ${SATURATED_MARK}` : ''})`;
+  return `${value}${cell.saturated ? ` ${SATURATED_MARK}` : ''}`;
+}
+
+export function throughputTable(figures: ReportFigures): Table {
+  const counts = figures.paper.map((p) => p.clients);
+  const rows: TableRow[] = figures.transports.map((t) => ({
+    kind: 'normal',
+    cells: [
+      transportLabel(t.transport),
+      ...counts.map((clients) => {
+        const cell = figures.throughput.find((c) => c.transport === t.transport && c.clients === clients);
+        return cell ? throughputText(cell) : DASH;
+      }),
+    ],
+  }));
+  rows.push(
+    { kind: 'reference', cells: ['paper: polling (871 B per poll)', ...figures.paper.map((p) => formatMbps(p.pollMbps))] },
+    { kind: 'reference', cells: ['paper: WebSocket (2 B per frame)', ...figures.paper.map((p) => formatMbps(p.wsMbps))] },
+  );
+  return {
+    id: 'throughput',
+    title: 'The websocket.org figure: network throughput, both directions',
+    head: ['transport', ...counts.map((clients) => `${formatCount(clients)} clients`)],
+    numeric: [false, ...counts.map(() => true)],
+    rows,
+    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; otherwise projected linearly from the per-client byte rate of the largest measured step. The paper's series count header and frame overhead only; measured figures include the payload.`,
+  };
+}
+
+export function modelTable(figures: ReportFigures): Table {
+  const rows = allSteps(figures)
+    .filter((step) => step.status === 'ok' && step.model)
+    .map((step): TableRow => {
+      const model = step.model;
+      return {
+        kind: stepKind(step),
+        cells: [
+          transportLabel(step.transport),
+          clientsCell(step),
+          opt(model?.downBytes, formatNumber),
+          opt(step.downBytesPerMessage, formatNumber),
+          opt(model?.upBytes, formatNumber),
+          opt(step.upBytesPerMessage, formatNumber),
+          opt(model?.totalBytes, formatNumber),
+          opt(step.totalBytesPerMessage, formatNumber),
+          opt(step.modelResidualPercent, formatSignedPercent),
+        ],
+      };
+    });
+  return {
+    id: 'model',
+    title: 'Bytes per delivered message: model vs measured',
+    head: ['transport', 'clients', 'model down', 'measured down', 'model up', 'measured up', 'model total', 'measured total', 'residual'],
+    numeric: [false, true, true, true, true, true, true, true, true],
+    rows,
+    note: 'Bytes per delivered message. The model predicts overhead from the sampled header and frame sizes and the configuration (see reports/bytes-model.ts); residual = (measured − model) ÷ model. Heartbeats are not modeled (the results do not record their interval).',
+  };
+}
+
+export function configTable(figures: ReportFigures): Table {
+  const c = figures.doc.config;
+  const rows: [string, string][] = [
+    ['transports', c.transports.map(transportLabel).join(', ')],
+    ['client ladder', c.clients.map(formatCount).join(' → ')],
+    ['duration / warm-up', `${formatDurationMs(c.durationMs)} / ${formatDurationMs(c.warmupMs)}`],
+    ['feed rate', `${formatNumber(c.rate)} msg/s`],
+    ['payload size', `${formatCount(c.size)} B`],
+    ['short-poll interval', formatDurationMs(c.intervalMs)],
+    ['long-poll hold', formatDurationMs(c.holdMs)],
+    ['header profile', `${c.headers.name} (cookies ${formatCount(c.headers.cookieBytes)} B; ${c.headers.source})`],
+    ['workload', c.workload === 'chat' ? `chat: ${formatCount(c.publishers)} publishers × ${formatNumber(c.publishRate)} msg/s` : 'feed'],
+    ['compression', c.compression ? 'on (every transport that supports it)' : 'off'],
+    ['connect rate / workers / repeats', `${formatNumber(c.connectRate)}/s / ${formatCount(c.workers)} / ${formatCount(c.repeat)}`],
+    ['server', c.target ? `target ${c.target}` : 'embedded (a fresh process per transport)'],
+    ['preset', c.preset ?? DASH],
+  ];
+  return keyValueTable('config', 'Configuration', rows);
+}
+
+export function environmentTable(figures: ReportFigures): Table {
+  const { environment: e, startedAt, finishedAt, status } = figures.doc;
+  const git = e.gitRevision ? `${e.gitRevision}${e.gitDirty ? ' (dirty)' : ''}` : DASH;
+  const rows: [string, string][] = [
+    ['run', `${status}, ${startedAt} → ${finishedAt ?? DASH}`],
+    ['Node', e.node],
+    ['CPU', `${e.cpuModel} × ${formatCount(e.cores)}`],
+    ['memory', formatBytes(e.totalMemoryBytes)],
+    ['OS', `${e.os} (${e.arch})`],
+    ['git revision', git],
+    ['wirebench', e.wirebenchVersion],
+  ];
+  return keyValueTable('environment', 'Environment', rows);
+}
+
+function keyValueTable(id: string, title: string, rows: [string, string][]): Table {
+  return {
+    id,
+    title,
+    head: ['', ''],
+    numeric: [false, false],
+    rows: rows.map((cells) => ({ kind: 'normal', cells })),
+  };
+}
+
+/** Every table, in reading order. */
+export function allTables(figures: ReportFigures): Table[] {
+  return [throughputTable(figures), stepsTable(figures), modelTable(figures), correctnessTable(figures), configTable(figures), environmentTable(figures)];
+}

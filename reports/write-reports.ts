@@ -1,0 +1,34 @@
+/**
+ * Writes reports to disk: what `wirebench report` and the end of `npm run bench` call.
+ * Writes are atomic (a temporary file renamed into place), so a report beside a results file is
+ * never half-written, even if the process is killed.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ResultsDocument } from '../load/results-schema.js';
+import { EXPORTERS, type ReportFormat } from './exporters.js';
+
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text, 'utf8');
+  await rename(temporary, path);
+}
+
+/** Renders one format and writes it to `path`; returns the path. */
+export async function writeReport(doc: ResultsDocument, format: ReportFormat, path: string): Promise<string> {
+  await writeFileAtomic(path, EXPORTERS[format].render(doc));
+  return path;
+}
+
+export interface WrittenReports {
+  htmlPath: string;
+  mdPath: string;
+}
+
+/** Writes report.html and report.md into `dir` (normally the results file's directory). */
+export async function writeReports(doc: ResultsDocument, dir: string): Promise<WrittenReports> {
+  const htmlPath = await writeReport(doc, 'html', join(dir, EXPORTERS.html.fileName));
+  const mdPath = await writeReport(doc, 'md', join(dir, EXPORTERS.md.fileName));
+  return { htmlPath, mdPath };
+}
