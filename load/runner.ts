@@ -11,6 +11,7 @@ import type { MeasureWindow } from './delivery-tracker.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './results-schema.js';
+import { repeatStep } from './repeat-median.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { buildMeasurement } from './step-figures.js';
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
@@ -75,7 +76,8 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
       options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url });
       for (const clients of config.clients) {
         if (options.signal.aborted) break;
-        const step = await runStep(options, transport, clients, result.server.url, server);
+        // --repeat N: the step runs N times; it keeps every repeat and the per-metric medians.
+        const step = await repeatStep(config.repeat, () => runStep(options, transport, clients, result.server.url, server));
         if (!step) break; // interrupted: the unfinished step is not kept
         result.steps.push(step);
         if (step.status === 'failed') failed = true;
