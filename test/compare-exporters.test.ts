@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareToGab, renderCompareMarkdown, renderCompareText } from '../reports/compare-exporters.js';
+import { compareResults } from '../reports/compare.js';
+import { buildResults } from './fixtures/results-builder.js';
+
+function regressedReport() {
+  const baseline = buildResults({ transports: ['poll', 'ws'], clients: [10], saturated: [] });
+  const current = structuredClone(baseline);
+  const step = current.results[1]!.steps[0]!;
+  assert.equal(step.status, 'ok');
+  if (step.status === 'ok') step.measurement.derived.bytesPerMessage.down! += 200;
+  const poll = current.results[0]!.steps[0]!;
+  if (poll.status === 'ok') poll.measurement.generator.saturated = true;
+  return compareResults(baseline, current, { baselineName: 'results/baseline/ci.json', currentName: 'results/ci/results.json' });
+}
+
+test('text: one aligned row per figure, the verdict, and a closing FAIL line', () => {
+  const text = renderCompareText(regressedReport());
+  const lines = text.trimEnd().split('\n');
+  assert.match(lines[0]!, /baseline.*current/);
+  const regressed = lines.filter((l) => l.includes('REGRESSED'));
+  assert.equal(regressed.length, 1);
+  assert.match(regressed[0]!, /^ws @ 10 clients\s+bytes\/msg\s+.*\+200 B/);
+  assert.match(text, /note: poll @ 10 clients: generator saturated/);
+  assert.equal(lines.at(-1), 'FAIL: 1 regression in 12 figures');
+});
+
+test('markdown: a job-summary table that escapes free text', () => {
+  const report = regressedReport();
+  report.rows[0]!.note = 'reason | with <b>markup</b>';
+  const md = renderCompareMarkdown(report);
+  assert.match(md, /^### wirebench compare\n\n❌ \*\*1 regression in 12 figures\*\*/);
+  assert.match(md, /\| step \| metric \| baseline \| current \| delta \| allowed \| verdict \|/);
+  assert.match(md, /\| ws @ 10 clients \| bytes\/msg \|.*❌ \*\*regressed\*\* \|/);
+  assert.ok(md.includes('reason \\| with \\<b\\>markup\\</b\\>'));
+  const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| step'));
+  assert.equal(tableRows.length, 12);
+  for (const line of tableRows) assert.equal(line.split(/(?<!\\)\|/).length, 9, line);
+});
+
+test('gab: customSmallerIsBetter entries carry the current value, a unit and the verdict', () => {
+  const entries = compareToGab(regressedReport());
+  assert.equal(entries.length, 12);
+  for (const entry of entries) {
+    assert.deepEqual(Object.keys(entry).sort(), ['extra', 'name', 'unit', 'value']);
+    assert.equal(typeof entry.value, 'number');
+    assert.ok(Number.isFinite(entry.value));
+  }
+  const bytes = entries.find((e) => e.name === 'ws @ 10 clients — bytes/msg');
+  assert.ok(bytes);
+  assert.equal(bytes.unit, 'B');
+  assert.match(bytes.extra!, /regressed/);
+  assert.equal(new Set(entries.map((e) => e.name)).size, entries.length, 'names are unique (gab keys series by name)');
+});
