@@ -1,0 +1,166 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { validateResults, type ResultsDocument } from '../load/results-schema.js';
+import { chartSpecs, reachAxisMin } from '../reports/chart-specs.js';
+import { deriveFigures, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
+import { formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';
+import { writeHeadline } from '../reports/headline.js';
+import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js';
+import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
+import { buildResults } from './fixtures/results-builder.js';
+
+const close = (actual: number | null | undefined, expected: number, epsilon = 1e-9) =>
+  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= epsilon * Math.max(1, Math.abs(expected)), `${actual} ≠ ${expected}`);
+
+test('fixture builder: every variant is a schema-valid results document', () => {
+  for (const options of [{}, { workload: 'chat' as const }, { hostile: true }, { transports: ['sse' as const], clients: [5] }]) {
+    const roundTripped: unknown = JSON.parse(JSON.stringify(buildResults(options)));
+    assert.doesNotThrow(() => validateResults(roundTripped));
+  }
+});
+
+test('projection and the paper model: clients × bytes/s × 8 ÷ 10^6', () => {
+  close(projectMbps(100_000, 118.5), 94.8);
+  close(paperPollMbps(1000, 1), 6.968);
+  close(paperPollMbps(100_000, 2), 1393.6);
+  close(paperWsMbps(100_000, 1), 1.6);
+});
+
+test('websocket.org figure: measured where reached, projected linearly from the largest measured step', () => {
+  const figures = deriveFigures(buildResults());
+  const poll = figures.throughput.filter((c) => c.transport === 'poll');
+  assert.deepEqual(poll.map((c) => c.source), ['measured', 'projected', 'projected']);
+  assert.deepEqual(poll.map((c) => c.fromClients), [1000, 1000, 1000]);
+  // The fixture's poll@1000 step is generator-saturated, and so are projections made from it.
+  assert.deepEqual(poll.map((c) => c.saturated), [true, true, true]);
+  const [at1k, at10k, at100k] = poll;
+  close(at10k?.totalMbps, 10 * (at1k?.totalMbps ?? NaN), 1e-9);
+  close(at100k?.totalMbps, 100 * (at1k?.totalMbps ?? NaN), 1e-9);
+  assert.ok((at100k?.overheadMbps ?? 0) < (at100k?.totalMbps ?? 0));
+  // The paper's series at 1 poll/s and 1 msg/s.
+  assert.deepEqual(figures.paper.map((p) => Number(p.pollMbps.toFixed(3))), [6.968, 69.68, 696.8]);
+  assert.deepEqual(figures.paper.map((p) => Number(p.wsMbps.toFixed(3))), [0.016, 0.16, 1.6]);
+});
+
+test('websocket.org figure: a run that never reached 1,000 clients is projected everywhere; no ok step gives no bars', () => {
+  const small = deriveFigures(buildResults({ clients: [10, 100] }));
+  const ws = small.throughput.filter((c) => c.transport === 'ws');
+  assert.deepEqual(ws.map((c) => c.source), ['projected', 'projected', 'projected']);
+  assert.deepEqual(ws.map((c) => c.fromClients), [100, 100, 100]);
+  const failed = deriveFigures(buildResults({ transports: ['ws'], clients: [10], failed: { 'ws@10': 'server did not start' } }));
+  assert.deepEqual(failed.throughput.map((c) => c.source), ['none', 'none', 'none']);
+});
+
+test('per-step figures: CPU per 1,000 messages and RSS per added connection', () => {
+  const figures = deriveFigures(buildResults());
+  const ws = figures.transports.find((t) => t.transport === 'ws');
+  const [s10, s100] = ws?.steps ?? [];
+  const m = s100?.measurement;
+  assert.ok(m?.server && s10?.measurement?.server);
+  close(s100?.cpuMsPer1000Messages, (m.server.cpuUserUs + m.server.cpuSystemUs) / 1000 / (m.window.messages.delivered / 1000));
+  assert.equal(s10?.rssBytesPerAddedConnection, null);
+  close(s100?.rssBytesPerAddedConnection, (m.server.rssBytesEnd - s10.measurement.server.rssBytesEnd) / 90);
+});
+
+/** The fixture with poll@1000 and ws@1000 set to 4,100 and 100 bytes per message, 502 ms and 0.4 ms. */
+function headlineDoc(): ResultsDocument {
+  const doc = buildResults({ saturated: [] });
+  for (const result of doc.results) {
+    const step = result.steps.find((s) => s.clients === 1000);
+    const m = step?.measurement;
+    if (!m || (result.transport !== 'poll' && result.transport !== 'ws')) continue;
+    const perMessage = result.transport === 'poll' ? 4100 : 100;
+    const delivered = m.window.messages.delivered;
+    m.window.bytes.down = { totalBytes: perMessage * delivered, payloadBytes: 58 * delivered, overheadBytes: (perMessage - 58) * delivered };
+    m.window.bytes.up = { totalBytes: 0, payloadBytes: 0, overheadBytes: 0 };
+    m.window.latency.p50Us = result.transport === 'poll' ? 502_000 : 400;
+  }
+  return doc;
+}
+
+test('headline: the largest client count both transports measured, from the numbers', () => {
+  const headline = writeHeadline(deriveFigures(headlineDoc()));
+  assert.equal(
+    headline.sentences[0],
+    'At 1,000 clients short polling moved 41× the bytes of WebSocket per delivered message (4,100 B against 100 B), and its median latency was 502 ms against 0.4 ms.',
+  );
+  assert.match(headline.sentences[1] ?? '', /^Projected to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
+});
+
+test('headline: missing transports, a shorter ladder, saturation and failures', () => {
+  const ladders = buildResults({ saturated: [] });
+  const poll = ladders.results.find((r) => r.transport === 'poll');
+  assert.ok(poll);
+  poll.steps = poll.steps.filter((s) => s.clients !== 1000);
+  assert.match(writeHeadline(deriveFigures(ladders)).text, /^At 100 clients short polling moved .* of WebSocket/);
+
+  const streams = writeHeadline(deriveFigures(buildResults({ transports: ['sse', 'ws'] }))).text;
+  assert.match(streams, /^At 1,000 clients SSE moved 1\.3× the bytes of WebSocket/);
+
+  const single = writeHeadline(deriveFigures(buildResults({ transports: ['longpoll'], saturated: [] }))).text;
+  assert.match(single, /^At 1,000 clients long-polling moved [\d.,]+ B per delivered message \([\d.,]+ B of it overhead\), with a median latency of [\d.]+ ms\.$/);
+
+  assert.match(writeHeadline(deriveFigures(buildResults())).text, /Caution: the 1,000-client short polling step was generator-saturated/);
+
+  const none = buildResults({ transports: ['ws'], clients: [10], failed: { 'ws@10': 'connect refused: is the server up?' } });
+  assert.equal(writeHeadline(deriveFigures(none)).text, 'No step was measured: connect refused: is the server up?');
+});
+
+test('formatting: ratios, latencies, fractions, residuals', () => {
+  assert.equal(formatRatio(41.3), '41×');
+  assert.equal(formatRatio(2.46), '2.5×');
+  assert.equal(formatLatencyUs(502_000), '502 ms');
+  assert.equal(formatLatencyUs(400), '0.4 ms');
+  assert.equal(formatLatencyUs(12_500_000), '12.5 s');
+  assert.equal(formatNumber(0.0758), '0.0758');
+  assert.equal(formatNumber(1234.5), '1,235');
+  assert.equal(formatFraction(1), '100 %');
+  assert.equal(formatFraction(0.998), '99.80 %');
+  assert.equal(formatFraction(0.999999), '99.99 %');
+  assert.equal(formatSignedPercent(-1.41), '−1.4 %');
+  assert.equal(formatSignedPercent(3), '+3.0 %');
+});
+
+test('escaping: HTML text, JSON for a script element, Markdown cells', () => {
+  assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  const value = { s: '</script><!-- \u2028 & >' };
+  const json = jsonForScript(value);
+  assert.doesNotMatch(json, /[<>&\u2028\u2029]/);
+  assert.deepEqual(JSON.parse(json), value);
+  assert.equal(escapeMarkdown('a|b <i>*x*</i>\nnext'), 'a\\|b \\<i\\>\\*x\\*\\</i\\> next');
+});
+
+test('HTML: a CSP meta tag allows exactly the inline scripts and style by hash', () => {
+  const html = renderHtml(buildResults());
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replace(/&#39;/g, "'");
+  assert.ok(csp, 'no CSP meta tag');
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
+  assert.equal(scripts.length, 2);
+  for (const script of scripts) assert.ok(csp.includes(hash(script)), 'an inline script is not allowed by the CSP');
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+  assert.ok(csp.includes(hash(style)));
+  assert.ok(!/\b(src|href)\s*=\s*["']?(https?:|\/\/)/i.test(html), 'the page loads nothing from a network');
+});
+
+test('chart specs: every chart present, chat adds the upstream chart, reach axis shows small losses', () => {
+  assert.deepEqual(
+    chartSpecs(deriveFigures(buildResults())).map((c) => c.id),
+    ['chart-throughput', 'chart-bytes', 'chart-latency', 'chart-cpu', 'chart-rss', 'chart-correctness'],
+  );
+  assert.ok(chartSpecs(deriveFigures(buildResults({ workload: 'chat' }))).some((c) => c.id === 'chart-upstream'));
+  const reaches = (values: number[]) => values.map((reach) => ({ reach }) as Parameters<typeof reachAxisMin>[0][number]);
+  assert.equal(reachAxisMin(reaches([1, 0.998])), 98);
+  assert.equal(reachAxisMin(reaches([0.5])), 45);
+});
+
+test('Markdown: the headline and the tables', () => {
+  const md = renderMarkdown(buildResults());
+  assert.match(md, /\*\*At 1,000 clients short polling moved \d+× the bytes of WebSocket/);
+  assert.match(md, /\| transport \| 1,000 clients \| 10,000 clients \| 100,000 clients \|/);
+  assert.match(md, /\| short polling \| 1,000 \\\* \| ok \\\* \|/);
+  assert.match(md, /model total \| measured total \| residual/);
+});

@@ -1,0 +1,150 @@
+/**
+ * The HTML report in a real browser: Debian's chromium driven by playwright-core, the page opened
+ * from disk. Bounded: one browser for the file, every wait with a timeout, closed in `after`.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ResultsDocument } from '../load/results-schema.js';
+import { renderHtml } from '../reports/html-report.js';
+import { buildResults, HOSTILE } from './fixtures/results-builder.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let browser: Browser | undefined;
+let dir = '';
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wirebench-report-'));
+  if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+interface Opened {
+  page: Page;
+  url: string;
+  requests: string[];
+  problems: string[];
+  dialogs: string[];
+}
+
+/** Writes the report for `doc`, opens it from disk and records what the page asks for and complains about. */
+async function open(doc: ResultsDocument, name: string): Promise<Opened> {
+  assert.ok(browser, `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  const file = join(dir, `${name}.html`);
+  await writeFile(file, renderHtml(doc));
+  const url = pathToFileURL(file).href;
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  const opened: Opened = { page, url, requests: [], problems: [], dialogs: [] };
+  page.on('request', (request) => opened.requests.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') opened.problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => opened.problems.push(`page error: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    opened.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return opened;
+}
+
+/**
+ * Per canvas: its id, size, and how many pixels carry colour (data, not grey axes and text). Reads
+ * a copy made for reading, so the chart's own canvas is not read back (Chrome warns about that).
+ */
+async function canvasInk(page: Page): Promise<{ id: string; width: number; colored: number }[]> {
+  return page.evaluate(`[...document.querySelectorAll('canvas')].map((canvas) => {
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(canvas, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    let colored = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+    }
+    return { id: canvas.id, width: canvas.width, colored };
+  })`);
+}
+
+test('report in headless Chromium: offline, no errors, every chart painted, headline shown', { timeout: 60_000 }, async (t) => {
+  const { page, url, requests, problems } = await open(buildResults({ workload: 'chat' }), 'report');
+  try {
+    const headline = await page.locator('#headline').innerText();
+    assert.match(headline, /^At 1,000 clients short polling moved [\d.]+× the bytes of WebSocket per delivered message/);
+
+    const canvases = await canvasInk(page);
+    assert.deepEqual(
+      canvases.map((c) => c.id),
+      ['chart-throughput', 'chart-bytes', 'chart-latency', 'chart-cpu', 'chart-rss', 'chart-correctness', 'chart-upstream'],
+    );
+    for (const canvas of canvases) {
+      assert.ok(canvas.width > 100, `${canvas.id} has no size`);
+      assert.ok(canvas.colored > 300, `${canvas.id} looks blank (${canvas.colored} coloured pixels)`);
+    }
+
+    // The toggles work offline and keep the charts painted.
+    const before = (await canvasInk(page))[0]?.colored ?? 0;
+    await page.click('#chart-throughput-scale');
+    await page.click('#chart-throughput-overhead');
+    assert.equal(await page.locator('#chart-throughput-scale').getAttribute('aria-pressed'), 'true');
+    assert.match(await page.locator('#chart-throughput-overhead').innerText(), /overhead only/);
+    const afterToggle = (await canvasInk(page))[0]?.colored ?? 0;
+    assert.ok(afterToggle > 300 && afterToggle !== before, 'the throughput chart did not redraw');
+
+    assert.match(await page.locator('#table-steps').innerText(), /short polling/);
+    assert.match(await page.locator('#table-config').innerText(), /websocket\.org/);
+
+    const screenshot = join(dir, 'report.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    t.diagnostic(`screenshot: ${screenshot}`);
+    console.log(`report screenshot: ${screenshot}`);
+
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [url], 'the page requested something besides itself');
+  } finally {
+    await page.close();
+  }
+});
+
+test('report with hostile strings: rendered as text, nothing injected, nothing run', { timeout: 60_000 }, async () => {
+  const { page, url, requests, problems, dialogs } = await open(buildResults({ hostile: true }), 'hostile');
+  try {
+    const body = await page.locator('body').innerText();
+    for (const literal of [HOSTILE.cpuModel, HOSTILE.preset, HOSTILE.errorKind, '<script>alert(4)</script> & "quoted"', HOSTILE.headerSource]) {
+      assert.ok(body.includes(literal), `missing literal text: ${literal}`);
+    }
+    // Exactly the report's own three scripts (data, Chart.js, drawing); no injected elements.
+    assert.equal(await page.locator('script').count(), 3);
+    assert.equal(await page.locator('img, svg, iframe, object, embed').count(), 0);
+    const canvases = await canvasInk(page);
+    assert.ok(canvases.every((c) => c.colored > 300), 'a chart is blank with hostile strings');
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [url]);
+  } finally {
+    await page.close();
+  }
+});
