@@ -294,15 +294,20 @@ export function upstreamChart(figures: ReportFigures): ChartSpec | null {
     kind: 'bar',
     labels: steps.map(stepLabel),
     datasets: [
-      { label: 'measured: all up bytes ÷ published', color: '#2471a3', data: steps.map((s) => s.upBytesPerPublished), saturated: steps.map((s) => s.saturated) },
-      { label: 'wire sample: one publish, up', color: '#5dade2', data: steps.map((s) => s.measurement?.wire.publishUpBytes ?? null) },
-      { label: 'wire sample: its answer, down', color: '#aed6f1', data: steps.map((s) => s.measurement?.wire.publishDownBytes ?? null) },
+      {
+        label: 'measured: publish body (payload up) ÷ published',
+        color: '#aed6f1',
+        data: steps.map((s) => (s.measurement && s.published ? s.measurement.window.bytes.up.payloadBytes / s.published : null)),
+        saturated: steps.map((s) => s.saturated),
+      },
+      { label: 'wire sample: one publish, up (request or frame)', color: '#2471a3', data: steps.map((s) => s.measurement?.wire.publishUpBytes ?? null) },
+      { label: 'wire sample: its answer, down', color: '#5dade2', data: steps.map((s) => s.measurement?.wire.publishDownBytes ?? null) },
     ],
     x: { title: 'transport' },
     y: { title: 'bytes per published message', unit: 'B', min: 0 },
     scaleToggle: true,
     notes: [
-      'HTTP transports publish with POST /publish (a request and its answer); WebSocket sends a masked frame on its socket. “All up bytes” also holds the polls (short and long polling send their requests upstream).',
+      'HTTP transports publish with POST /publish (a request and its answer); WebSocket sends a masked frame on its own socket and gets no answer. The difference between a publish and its body is the upstream overhead.',
       ...saturationNote(steps),
     ],
   };

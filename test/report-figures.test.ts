@@ -164,3 +164,12 @@ test('Markdown: the headline and the tables', () => {
   assert.match(md, /\| short polling \| 1,000 \\\* \| ok \\\* \|/);
   assert.match(md, /model total \| measured total \| residual/);
 });
+
+test('degenerate runs: no results, only failed steps, an interrupted run — reports still render', () => {
+  const empty = { ...buildResults(), results: [], status: 'interrupted' as const };
+  assert.match(renderHtml(empty), /id="headline">No step was measured\./);
+  assert.match(renderHtml(empty), /The run was interrupted/);
+  assert.match(renderMarkdown(empty), /\*\*No step was measured\.\*\*/);
+  const failed = buildResults({ transports: ['poll'], clients: [10], failed: { 'poll@10': 'server exited with code 1' } });
+  assert.match(renderMarkdown(failed), /failed: server exited with code 1/);
+});
