@@ -106,15 +106,17 @@ async function fetchJson<T>(url: string, timeoutMs = 5000): Promise<T | null> {
 /** A target that refuses connections or is not a wirebench server: one clear line naming the URL. */
 async function checkTarget(target: string): Promise<void> {
   const url = new URL(ROUTES.healthz, target).href;
-  let health: Healthz | null;
+  let response: Response;
   try {
-    health = await fetchJson<Healthz>(url, 5000);
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new RunError(`target ${target} is not reachable (${cause} on GET ${url}); start a server with \`wirebench serve\` or check the URL`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new RunError(`target ${target} is not reachable (${why} on GET ${url}); start a server with \`wirebench serve\` or check the URL`);
   }
-  if (!health || health.name !== 'wirebench') {
-    throw new RunError(`target ${target} is not a wirebench server: GET ${url} did not answer {"name":"wirebench",…}`);
+  const health = (await response.json().catch(() => null)) as Partial<Healthz> | null;
+  if (!response.ok || health?.name !== 'wirebench') {
+    throw new RunError(`target ${target} is not a wirebench server: GET ${url} answered ${response.status} without {"name":"wirebench",…}`);
   }
 }
 
@@ -168,14 +170,18 @@ class WorkerHandle {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
   });
+}
 
 async function runStep(
   options: RunOptions,

@@ -1,14 +1,189 @@
-import type { Command } from 'commander';
-import { EXIT } from './exit-codes.js';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { TRANSPORTS } from '../servers/contract.js';
+import { describeEnvironment } from '../load/environment.js';
+import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile } from '../load/header-profiles.js';
+import { defaultResultsDir } from '../load/results-file.js';
+import type { RunConfig } from '../load/results-schema.js';
+import { runBench } from '../load/runner.js';
+import { BenchProgress, printSummaryTable } from './bench-progress.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import {
+  parseChoice,
+  parseDurationMs,
+  parseIntList,
+  parsePositiveInt,
+  parsePositiveNumber,
+  parseTransports,
+} from './options.js';
+import { WIREBENCH_VERSION } from './version.js';
+import { writeRunReports } from './report.js';
 
-/** Placeholder until the bench command lands (see the open issues). */
+/** Named scenarios; explicit flags still win over a preset. */
+const PRESETS: Record<string, Partial<Record<string, string>>> = {
+  // The websocket.org comparison: one message a second, 1 Hz polling, a ~20-byte payload, and
+  // the request headers a real browser sends (the paper counted 871 bytes of them).
+  'websocket.org': { rate: '1', interval: '1s', size: '20', headers: 'browser' },
+};
+
+interface BenchFlags {
+  transports: string;
+  clients: string;
+  duration: string;
+  warmup: string;
+  rate: string;
+  size: string;
+  interval: string;
+  hold: string;
+  connectRate: string;
+  workers: string;
+  headers: string;
+  cookieBytes: string;
+  workload: string;
+  publishers: string;
+  publishRate: string;
+  repeat: string;
+  preset?: string;
+  target?: string;
+  out?: string;
+  json?: boolean;
+  report: boolean;
+  maxLoopDelay: string;
+  serverArg: string[];
+}
+
+/** Every option's default, in one place (the help text and other scripts read them from here). */
+export function benchFlagDefaults(): BenchFlags {
+  return {
+    transports: 'all',
+    clients: '10,100,1000',
+    duration: '8s',
+    warmup: '2s',
+    rate: '1',
+    size: '64',
+    interval: '1s',
+    hold: '30s',
+    connectRate: '1000',
+    // One core for the server, the rest for load; at least one worker.
+    workers: String(Math.max(1, Math.min(4, os.availableParallelism() - 1))),
+    headers: 'minimal',
+    cookieBytes: String(DEFAULT_COOKIE_BYTES),
+    workload: 'feed',
+    publishers: '1',
+    publishRate: '1',
+    repeat: '1',
+    report: true,
+    maxLoopDelay: '50ms',
+    serverArg: [],
+  };
+}
+
 export function registerBench(program: Command): void {
+  const D = benchFlagDefaults();
   program
     .command('bench')
-    .description('bench (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('wirebench bench: not built yet\n');
-      process.exitCode = EXIT.failed;
+    .description('Drive each transport with rising client counts and measure bytes, latency and server cost (loopback).')
+    .option('--transports <list>', `comma-separated transports (${TRANSPORTS.join(', ')}) or all`, D.transports)
+    .option('--clients <list>', 'client steps, comma-separated', D.clients)
+    .option('--duration <time>', 'measured window per step', D.duration)
+    .option('--warmup <time>', 'warm-up before each window', D.warmup)
+    .option('--rate <msg/s>', 'feed rate, messages per second', D.rate)
+    .option('--size <bytes>', 'payload bytes per message', D.size)
+    .option('--interval <time>', 'short-poll interval', D.interval)
+    .option('--hold <time>', 'long-poll hold on the server', D.hold)
+    .option('--connect-rate <n/s>', 'client connects per second during ramp-up', D.connectRate)
+    .option('--workers <n>', 'load worker processes', D.workers)
+    .option('--headers <profile>', 'request header profile: minimal or browser', D.headers)
+    .option('--cookie-bytes <bytes>', 'cookie size in the browser profile (bytes)', D.cookieBytes)
+    .option('--workload <kind>', 'feed (server ticks) or chat (clients publish upstream)', D.workload)
+    .option('--publishers <n>', 'chat workload: publishing clients per step', D.publishers)
+    .option('--publish-rate <msg/s>', 'chat workload: messages per second per publisher', D.publishRate)
+    .option('--repeat <n>', 'measure every step n times (compare uses the medians)', D.repeat)
+    .option('--preset <name>', `a named scenario: ${Object.keys(PRESETS).join(', ')}`)
+    .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
+    .option('--out <dir>', 'results directory (default results/<timestamp>)')
+    .option('--json', 'print the results document as JSON on stdout (progress stays on stderr)')
+    .option('--no-report', 'skip the HTML and Markdown report')
+    .option('--max-loop-delay <time>', 'worker event-loop delay p99 above which a step is marked generator-saturated', D.maxLoopDelay)
+    .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
+    .action(async (flags: BenchFlags, command: Command) => {
+      const config = buildConfig(flags, command);
+      const outDir = flags.out ?? defaultResultsDir('results', new Date());
+      const outFile = path.join(outDir, 'results.json');
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = () => {
+        interrupts++;
+        if (interrupts > 1) process.exit(EXIT.interrupted); // the file already holds every finished step
+        process.stderr.write('\nwirebench: interrupted — finishing up and keeping every finished step (Ctrl-C again to quit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const progress = new BenchProgress(process.stderr, config);
+      const document = await runBench({
+        config,
+        environment: describeEnvironment(WIREBENCH_VERSION),
+        outFile,
+        signal: controller.signal,
+        onEvent: (event) => progress.onEvent(event),
+        loopDelayThresholdUs: parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000,
+        serverArgs: flags.serverArg,
+      }).finally(() => progress.stop());
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+
+      if (flags.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      else printSummaryTable(process.stdout, document);
+      const reports = flags.report ? await writeRunReports(document, outDir) : [];
+      process.stderr.write(`results: ${outFile}\n`);
+      for (const file of reports) process.stderr.write(`report:  ${file}\n`);
+      process.exitCode = document.status === 'interrupted' ? EXIT.interrupted : document.status === 'failed' ? EXIT.failed : EXIT.ok;
     });
+}
+
+/** Flags (with the preset under them) → a validated RunConfig; throws UsageError before anything starts. */
+export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
+  const preset = flags.preset === undefined ? {} : PRESETS[flags.preset];
+  if (!preset) throw new UsageError(`--preset ${JSON.stringify(flags.preset)} is not a preset: use one of ${Object.keys(PRESETS).join(', ')}`);
+  // A preset fills in what the user did not set on the command line.
+  const pick = (key: keyof BenchFlags & string): string => {
+    const fromCli = command.getOptionValueSource(key) === 'cli';
+    return (fromCli ? undefined : preset[key]) ?? String(flags[key]);
+  };
+  const headersName = parseChoice('--headers', pick('headers'), ['minimal', 'browser'] as const);
+  const cookieBytes = parsePositiveInt('--cookie-bytes', pick('cookieBytes'), { min: 0, max: 1_000_000 });
+  const workload = parseChoice('--workload', pick('workload'), ['feed', 'chat'] as const);
+  let target: string | null = null;
+  if (flags.target !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(flags.target);
+    } catch {
+      throw new UsageError(`--target ${JSON.stringify(flags.target)} is not a URL: use e.g. http://127.0.0.1:8080`);
+    }
+    if (url.protocol !== 'http:') throw new UsageError(`--target ${JSON.stringify(flags.target)} is not valid: only http:// URLs are supported`);
+    target = url.origin;
+  }
+  return {
+    transports: parseTransports('--transports', pick('transports')),
+    clients: parseIntList('--clients', pick('clients')),
+    durationMs: parseDurationMs('--duration', pick('duration')),
+    warmupMs: parseDurationMs('--warmup', pick('warmup'), { allowZero: true }),
+    rate: parsePositiveNumber('--rate', pick('rate'), { allowZero: workload === 'chat' }),
+    size: parsePositiveInt('--size', pick('size'), { min: 0, max: 1_000_000 }),
+    intervalMs: parseDurationMs('--interval', pick('interval')),
+    holdMs: parseDurationMs('--hold', pick('hold')),
+    connectRate: parsePositiveNumber('--connect-rate', pick('connectRate')),
+    workers: parsePositiveInt('--workers', pick('workers'), { max: 64 }),
+    headers: resolveHeaderProfile(headersName, cookieBytes),
+    workload,
+    publishers: workload === 'chat' ? parsePositiveInt('--publishers', pick('publishers')) : 0,
+    publishRate: workload === 'chat' ? parsePositiveNumber('--publish-rate', pick('publishRate')) : 0,
+    compression: false,
+    repeat: parsePositiveInt('--repeat', pick('repeat'), { max: 100 }),
+    target,
+    preset: flags.preset ?? null,
+  };
 }

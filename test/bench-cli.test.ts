@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+
+/** Bad options: one clear line naming the value and what is accepted, exit 2, nothing started. */
+test('bench refuses bad options with exit 2 and one line, before starting anything', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--clients', '0'], /--clients value "0" is not valid/],
+    [['--clients', 'abc'], /--clients value "abc" is not valid/],
+    [['--duration', '-5s'], /--duration "-5s" is not a valid duration/],
+    [['--transports', 'poll,smoke'], /"smoke" is not a transport: use a comma-separated list of poll, longpoll, sse, ws/],
+    [['--interval', '0'], /--interval "0" is not a valid duration/],
+    [['--headers', 'curl'], /--headers "curl" is not valid: use one of minimal, browser/],
+    [['--workload', 'gossip'], /--workload "gossip" is not valid: use one of feed, chat/],
+    [['--preset', 'comet.org'], /--preset "comet.org" is not a preset: use one of websocket.org/],
+    [['--target', 'not a url'], /--target "not a url" is not a URL/],
+  ];
+  for (const [args, pattern] of cases) {
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [CLI, 'bench', ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 2, `${args.join(' ')} → exit ${String(run.status)}: ${run.stderr}`);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${run.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.equal(run.stdout, '', 'nothing printed on stdout: nothing ran');
+    assert.ok(Date.now() - started < 10_000, 'refused at once, not after starting servers');
+  }
+});
+
+test('a target that refuses connections gets a clear error naming the URL, no hang', async () => {
+  // A port that was free a moment ago: nothing listens there now.
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  const run = spawnSync(process.execPath, [CLI, 'bench', '--target', `http://127.0.0.1:${port}`, '--clients', '1', '--duration', '1s', '--no-report', '--out', '/tmp/wirebench-refused'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`target http://127\\.0\\.0\\.1:${port} is not reachable \\(ECONNREFUSED`));
+});
+
+test('a target that is not a wirebench server is named and refused', async () => {
+  const { createServer } = await import('node:http');
+  const { execFile } = await import('node:child_process');
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>hello</h1>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, 'bench', '--target', `http://127.0.0.1:${port}`, '--clients', '1', '--no-report', '--out', '/tmp/wirebench-notours'], { timeout: 30_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }));
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`target http://127\\.0\\.0\\.1:${port} is not a wirebench server`));
+  } finally {
+    server.close();
+  }
+});

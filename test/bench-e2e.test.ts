@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseResults } from '../load/results-schema.js';
+
+const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
+  });
+}
+
+test('a tiny bench over all four transports writes valid results: nothing lost, bytes above payload, sane latency', { timeout: 180_000 }, async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-e2e-'));
+  const intervalMs = 200;
+  const result = await run(
+    ['bench', '--clients', '2,5', '--duration', '2s', '--warmup', '500ms', '--rate', '5', '--interval', `${intervalMs}ms`, '--hold', '2s', '--workers', '2', '--out', out, '--no-report'],
+    170_000,
+  );
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(document.status, 'complete');
+  assert.deepEqual(document.results.map((r) => r.transport), ['poll', 'longpoll', 'sse', 'ws']);
+  for (const transport of document.results) {
+    assert.deepEqual(transport.steps.map((s) => s.clients), [2, 5]);
+    for (const step of transport.steps) {
+      const label = `${transport.transport} × ${step.clients}`;
+      assert.equal(step.status, 'ok', `${label}: ${step.status === 'failed' ? step.reason : ''}`);
+      const m = step.measurement!;
+      const w = m.window;
+      assert.equal(m.clientsConnected, step.clients, label);
+      assert.ok(w.messages.expected >= step.clients * 5, `${label}: ~10 messages per client expected, got ${w.messages.expected}`);
+      assert.equal(w.messages.lost, 0, `${label}: lost`);
+      assert.equal(w.messages.duplicated, 0, `${label}: duplicated`);
+      assert.equal(w.messages.outOfOrder, 0, `${label}: out of order`);
+      assert.equal(m.derived.reach, 1, label);
+      assert.ok(w.bytes.down.totalBytes > w.bytes.down.payloadBytes && w.bytes.down.payloadBytes > 0, `${label}: bytes > payload`);
+      assert.ok(w.bytes.up.totalBytes > 0, `${label}: requests go up`);
+      assert.ok(m.window.latency.count === w.messages.delivered, `${label}: one latency per delivered message`);
+      const p50Ms = w.latency.p50Us / 1000;
+      if (transport.transport === 'poll') {
+        assert.ok(p50Ms > 0.2 * intervalMs && p50Ms < 1.5 * intervalMs, `${label}: poll p50 ${p50Ms} ms should be near interval/2`);
+      } else {
+        assert.ok(p50Ms < 50, `${label}: push p50 ${p50Ms} ms on loopback`);
+      }
+      assert.ok(m.server !== null && m.server.cpuUserUs + m.server.cpuSystemUs > 0, `${label}: server CPU from /stats`);
+      assert.ok(m.wire.requestBytes > 0 && m.wire.responseHeadBytes > 0, `${label}: wire sample`);
+    }
+  }
+});
+
+test('bench --json prints the same results document on stdout', { timeout: 60_000 }, async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-json-'));
+  const result = await run(['bench', '--transports', 'ws', '--clients', '3', '--duration', '1s', '--warmup', '200ms', '--rate', '10', '--out', out, '--json', '--no-report'], 50_000);
+  assert.equal(result.code, 0, result.stderr);
+  const printed = parseResults(result.stdout);
+  const written = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.deepEqual(printed, written);
+});
