@@ -1,0 +1,123 @@
+/**
+ * The life cycle every instrumented client shares: start() resolving on the first answer /
+ * first byte of the stream (reporting the connect time once) or rejecting with a coded Error;
+ * stop() closing every socket and resolving when they are closed; wire() from the socket meter;
+ * wireSample() from what the client filled in from real traffic.
+ */
+import { monotonicUs, type FeedMessage, type GapSignal, type TransportName } from '../servers/contract.js';
+import { RunningMean, codedError, emptyWireSample } from './client-support.js';
+import type { ClientTracker } from './delivery-tracker.js';
+import type { WireSample } from './results-schema.js';
+import { SocketMeter } from './socket-meter.js';
+import type { ClientOptions, TransportClient, WireCounters } from './transport-client.js';
+
+export abstract class ClientBase implements TransportClient {
+  abstract readonly transport: TransportName;
+  protected readonly tracker: ClientTracker;
+  protected readonly meter = new SocketMeter();
+  protected readonly sample: WireSample = emptyWireSample();
+  /** Feeds WireSample.framingBytesPerMessage. */
+  protected readonly framing = new RunningMean();
+  /** Resume point: the highest seq seen, or the end of a gap. */
+  protected cursor: number;
+  protected stopped = false;
+  private starting: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private connectStartUs = 0;
+
+  constructor(protected readonly options: ClientOptions) {
+    this.tracker = options.tracker;
+    this.cursor = options.since;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.starting = { resolve, reject };
+      this.connectStartUs = monotonicUs();
+      this.begin();
+    });
+  }
+
+  abstract publish(data: string): void;
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.shutdown();
+    await this.meter.allClosed();
+  }
+
+  wire(): WireCounters {
+    return this.meter.counters();
+  }
+
+  wireSample(): WireSample {
+    this.sample.framingBytesPerMessage = this.framing.value;
+    return { ...this.sample };
+  }
+
+  /** Sends the first request / opens the first connection. */
+  protected abstract begin(): void;
+  /** Clears timers and closes (or starts closing) every socket. */
+  protected abstract shutdown(): Promise<void>;
+
+  protected get isStarting(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /** The first answer / first byte of the stream arrived: reports the connect time, resolves start(). */
+  protected connected(receivedUs: number): void {
+    const starting = this.starting;
+    if (starting === undefined) return;
+    this.starting = undefined;
+    this.tracker.onConnected(receivedUs - this.connectStartUs);
+    starting.resolve();
+  }
+
+  /**
+   * A failure: during start() it rejects start() with an Error whose `code` is `kind` (the runner
+   * reads it: ECONNREFUSED, EMFILE, http_404, …) and shuts the client down — returns true; after
+   * start() it only returns false (the caller counts it and recovers).
+   */
+  protected failStart(kind: string): boolean {
+    const starting = this.starting;
+    if (starting === undefined) return false;
+    this.starting = undefined;
+    this.stopped = true;
+    const message = `${this.transport} client could not connect to ${this.options.baseUrl.origin}: ${kind}`;
+    void this.shutdown()
+      .then(() => this.meter.allClosed())
+      .then(() => starting.reject(codedError(kind, message)));
+    return true;
+  }
+
+  /**
+   * One JSON text as it came on the wire (a poll array element, a WebSocket frame, an SSE data
+   * field): the gap signal `{"gap":{…}}` or a feed message. Reports it, moves the resume cursor;
+   * returns 1 for a message, 0 for a gap, -1 for anything else (counted as `parse_error`).
+   */
+  protected decodeJson(text: string, textBytes: number, receivedUs: number): number {
+    let value: { gap?: GapSignal; seq?: unknown; ts?: unknown } | null;
+    try {
+      value = JSON.parse(text) as typeof value;
+    } catch {
+      value = null;
+    }
+    if (value !== null && typeof value === 'object' && value.gap !== undefined) {
+      this.gapReceived(value.gap, receivedUs);
+      return 0;
+    }
+    if (value === null || typeof value.seq !== 'number' || typeof value.ts !== 'number') {
+      this.tracker.onError('parse_error');
+      return -1;
+    }
+    const message = value as FeedMessage;
+    this.tracker.onMessage(message, textBytes, receivedUs);
+    if (message.seq > this.cursor) this.cursor = message.seq;
+    return 1;
+  }
+
+  /** Messages gap.from..gap.to are gone (counted lost); resume after them. */
+  protected gapReceived(gap: GapSignal, receivedUs: number): void {
+    this.tracker.onGap(gap, receivedUs);
+    if (gap.to > this.cursor) this.cursor = gap.to;
+  }
+}

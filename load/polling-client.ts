@@ -1,0 +1,136 @@
+/**
+ * What short polling and long-polling share: `GET <route>?since=<cursor>` on one keep-alive
+ * connection, a JSON array answer (contract.ts: optionally a gap signal first, then messages),
+ * the cursor moving to the highest seq (or gap end) seen. The two differ only in when the next
+ * request goes (PollClient: on a fixed-rate schedule; LongPollClient: as soon as the answer is in).
+ */
+import { monotonicUs } from '../servers/contract.js';
+import { ClientBase } from './client-base.js';
+import { headersForRequest } from './header-profiles.js';
+import { CursorRequest, HttpConnection, endpoint, routePath, type HttpResponseHandler } from './http-connection.js';
+import { HttpPublisher } from './http-publisher.js';
+import { arrayElementBounds } from './json-array-elements.js';
+import type { ClientOptions } from './transport-client.js';
+
+/**
+ * No bytes either way for this long fails the request (`timeout`). Generous: a long-poll is held
+ * up to the server's hold (30 s by default) before its empty answer.
+ */
+export const POLL_IDLE_TIMEOUT_MS = 120_000;
+
+export abstract class HttpPollingClient extends ClientBase implements HttpResponseHandler {
+  protected readonly connection: HttpConnection;
+  private readonly request: CursorRequest;
+  private readonly publisher: HttpPublisher;
+  private readonly bounds: number[] = [];
+  private sentUs = 0;
+  private statusCode = 0;
+  private headBytes = 0;
+  private bodyPieces: Buffer[] = [];
+
+  constructor(options: ClientOptions, route: string) {
+    super(options);
+    const { host, port } = endpoint(options.baseUrl);
+    this.connection = new HttpConnection(host, port, this.meter, this, POLL_IDLE_TIMEOUT_MS);
+    this.request = new CursorRequest(routePath(options.baseUrl, route), options.baseUrl.host, headersForRequest('fetch', options.headers));
+    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample);
+  }
+
+  publish(data: string): void {
+    this.publisher.publish(data);
+  }
+
+  protected begin(): void {
+    this.onStart();
+    this.sendPoll();
+  }
+
+  protected async shutdown(): Promise<void> {
+    this.onStop();
+    await Promise.all([this.connection.drop('closed_by_client'), this.publisher.close()]);
+  }
+
+  /** Sets up the schedule (called once, before the first request). */
+  protected abstract onStart(): void;
+  /** Clears timers. */
+  protected abstract onStop(): void;
+  /** An answer (any status) came in and the connection is free. */
+  protected abstract afterAnswer(ok: boolean): void;
+  /** The request failed without an answer (connection error); the connection is closed. */
+  protected abstract afterFailure(): void;
+
+  protected get requestInFlight(): boolean {
+    return this.connection.requestsInFlight > 0;
+  }
+
+  protected sendPoll(): void {
+    if (this.stopped) return;
+    this.sentUs = monotonicUs();
+    this.bodyPieces = [];
+    this.sample.requestBytes = this.request.send(this.connection, this.cursor);
+    this.tracker.onRequest(this.sentUs);
+  }
+
+  onResponseHead(statusCode: number, _headers: readonly string[], headBytes: number): void {
+    this.statusCode = statusCode;
+    this.headBytes = headBytes;
+  }
+
+  onResponseBody(body: Buffer): void {
+    this.bodyPieces.push(body);
+  }
+
+  onResponseEnd(bodyWireBytes: number, receivedUs: number): void {
+    if (this.stopped) return;
+    const ok = this.statusCode === 200;
+    if (!ok) {
+      const kind = `http_${this.statusCode}`;
+      if (this.failStart(kind)) return;
+      this.tracker.onError(kind);
+      this.afterAnswer(false);
+      return;
+    }
+    this.connected(receivedUs);
+    this.sample.responseHeadBytes = this.headBytes;
+    const pieces = this.bodyPieces;
+    const body = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+    this.bodyPieces = [];
+    const messages = this.decode(body, receivedUs);
+    if (messages === 0) this.sample.emptyBodyBytes = bodyWireBytes;
+    this.tracker.onResponse(receivedUs - this.sentUs, messages <= 0, receivedUs);
+    this.afterAnswer(messages >= 0);
+  }
+
+  onConnectionClose(kind: string, inFlight: boolean): void {
+    if (this.stopped || !inFlight) return;
+    if (this.failStart(kind)) return;
+    this.tracker.onError(kind);
+    this.afterFailure();
+  }
+
+  /**
+   * Decodes a JSON array answer; returns the number of messages, or -1 if it is not one.
+   * Each message's textBytes is its element's length in the body (see json-array-elements.ts);
+   * with n elements, the bytes beyond their texts are `[`, `]` and n − 1 commas.
+   */
+  private decode(body: Buffer, receivedUs: number): number {
+    const elements = arrayElementBounds(body, this.bounds);
+    if (elements < 0) {
+      this.tracker.onError('parse_error');
+      return -1;
+    }
+    let messages = 0;
+    let elementBytes = 0;
+    for (let i = 0; i < elements; i++) {
+      const start = this.bounds[2 * i] as number;
+      const end = this.bounds[2 * i + 1] as number;
+      elementBytes += end - start;
+      const kind = this.decodeJson(body.toString('utf8', start, end), end - start, receivedUs);
+      if (kind < 0) return -1;
+      messages += kind;
+    }
+    // Per extra element in one body: what lies between the texts (the comma).
+    if (elements >= 2) this.framing.add(body.length - 2 - elementBytes, elements - 1);
+    return messages;
+  }
+}

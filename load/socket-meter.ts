@@ -1,0 +1,70 @@
+/**
+ * Bytes at one simulated client's TCP sockets: every socket it ever opened (reconnects, the
+ * publish connection, the WebSocket handshake) counted from the kernel's side of Node's socket —
+ * `net.Socket.bytesRead` / `bytesWritten` — so headers, chunk framing, handshakes, heartbeats and
+ * reconnects are all in, as a packet capture of the payload bytes would see them (DESIGN.md
+ * "What is measured").
+ */
+import type { Socket } from 'node:net';
+import type { WireCounters } from './transport-client.js';
+
+/** Sockets that completed the TCP handshake (module-wide; a WeakSet holds no socket alive). */
+const established = new WeakSet<Socket>();
+function markEstablished(this: Socket): void {
+  established.add(this);
+}
+
+/**
+ * `bytesWritten` also counts bytes queued before the connection was established, which never
+ * reach the wire if the connect fails (ECONNREFUSED): those count 0.
+ */
+function writtenBytes(socket: Socket): number {
+  return established.has(socket) ? socket.bytesWritten : 0;
+}
+
+export class SocketMeter {
+  private closedReadBytes = 0;
+  private closedWrittenBytes = 0;
+  private readonly open: Socket[] = [];
+  private allClosedWaiters: Array<() => void> = [];
+
+  /** Counts this socket from now on, and after it closes (its final counts are kept). */
+  track(socket: Socket): void {
+    this.open.push(socket);
+    socket.once('connect', markEstablished);
+    socket.once('close', () => this.retire(socket));
+  }
+
+  counters(): WireCounters {
+    let readBytes = this.closedReadBytes;
+    let written = this.closedWrittenBytes;
+    for (const socket of this.open) {
+      readBytes += socket.bytesRead;
+      written += writtenBytes(socket);
+    }
+    return { readBytes, writtenBytes: written };
+  }
+
+  get openSockets(): number {
+    return this.open.length;
+  }
+
+  /** Resolves once every tracked socket has closed (stop() waits on this). */
+  allClosed(): Promise<void> {
+    if (this.open.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.allClosedWaiters.push(resolve));
+  }
+
+  private retire(socket: Socket): void {
+    const index = this.open.indexOf(socket);
+    if (index === -1) return;
+    this.open.splice(index, 1);
+    this.closedReadBytes += socket.bytesRead;
+    this.closedWrittenBytes += writtenBytes(socket);
+    if (this.open.length === 0 && this.allClosedWaiters.length > 0) {
+      const waiters = this.allClosedWaiters;
+      this.allClosedWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

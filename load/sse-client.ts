@@ -1,0 +1,186 @@
+/**
+ * Server-Sent Events: `GET /sse?since=<cursor>` with `Accept: text/event-stream` on one
+ * connection, behaving like a browser's EventSource (WHATWG HTML §9.2): the stream is parsed by
+ * sse-parser.ts; when it drops, the client waits the reconnection time (`retry:` from the server,
+ * else 3 s as Chrome does, doubling while reconnects keep failing) and reconnects to the same URL
+ * with `Last-Event-ID` (§9.2.3 "reestablish the connection").
+ *
+ * One deviation, on purpose: after a gap signal (which carries no `id:`), Last-Event-ID is the
+ * gap's end rather than the last id seen, so the same lost messages are not announced — and
+ * counted — twice on the next reconnect. Without a gap both are the same number.
+ */
+import { ROUTES, monotonicUs, type GapSignal } from '../servers/contract.js';
+import { ClientBase } from './client-base.js';
+import { backoffMs } from './client-support.js';
+import { headersForRequest } from './header-profiles.js';
+import { HttpConnection, endpoint, headerLines, routePath, type HttpResponseHandler } from './http-connection.js';
+import { HttpPublisher } from './http-publisher.js';
+import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
+import type { ClientOptions } from './transport-client.js';
+
+/** Reconnection time until the server sends `retry:` (Chromium's default). */
+export const DEFAULT_RETRY_MS = 3000;
+/** No bytes for this long (heartbeats included) means the stream is dead (`timeout`). */
+export const SSE_IDLE_TIMEOUT_MS = 120_000;
+
+export class SseClient extends ClientBase implements HttpResponseHandler {
+  readonly transport = 'sse' as const;
+  private readonly connection: HttpConnection;
+  private readonly publisher: HttpPublisher;
+  private readonly parser: SseParser;
+  /** The request up to the blank line, minus a Last-Event-ID; `GET /sse?since=<options.since>`. */
+  private readonly requestHead: string;
+  private retryMs: number;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private statusCode = 0;
+  private streaming = false;
+  /** Per body piece: what the parser dispatched, to attribute the piece's wire bytes. */
+  private pieceMessages = 0;
+  private pieceTextBytes = 0;
+  private pieceComments = 0;
+  private pieceOther = 0;
+  private pendingWireBytes = 0;
+  private firstPiece = true;
+  private receivedUs = 0;
+  private readonly onReconnect = (): void => {
+    this.timer = undefined;
+    this.connect();
+  };
+
+  constructor(
+    options: ClientOptions,
+    /** Reconnection time until the server sends `retry:` (tests shorten it). */
+    defaultRetryMs = DEFAULT_RETRY_MS,
+  ) {
+    super(options);
+    this.retryMs = defaultRetryMs;
+    const { host, port } = endpoint(options.baseUrl);
+    this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS);
+    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample);
+    const path = `${routePath(options.baseUrl, ROUTES.sse)}?since=${options.since}`;
+    this.requestHead = `GET ${path} HTTP/1.1\r\n${headerLines(options.baseUrl.host, headersForRequest('sse', options.headers))}`;
+    this.parser = createSseParser({
+      onEvent: (event) => this.onEvent(event),
+      onComment: () => this.pieceComments++,
+      onRetry: (retryMs) => {
+        this.retryMs = retryMs;
+        this.pieceOther++;
+      },
+    });
+  }
+
+  publish(data: string): void {
+    this.publisher.publish(data);
+  }
+
+  protected begin(): void {
+    this.connect();
+  }
+
+  protected async shutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    await Promise.all([this.connection.drop('closed_by_client'), this.publisher.close()]);
+  }
+
+  /** Drops the stream as a network failure would (tests: the resume path). */
+  dropStream(): Promise<void> {
+    return this.connection.drop('dropped');
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    // Resume after what this client has accounted for (see the module comment).
+    const resume = this.parser.lastEventId !== '' || this.cursor > this.options.since;
+    const request = resume ? `${this.requestHead}Last-Event-ID: ${this.cursor}\r\n\r\n` : `${this.requestHead}\r\n`;
+    this.parser.reset();
+    this.firstPiece = true;
+    this.streaming = false;
+    this.connection.send([request]);
+    this.sample.requestBytes = Buffer.byteLength(request);
+    this.tracker.onRequest(monotonicUs());
+  }
+
+  onResponseHead(statusCode: number, _headers: readonly string[], headBytes: number, receivedUs: number): void {
+    if (this.stopped) return;
+    this.statusCode = statusCode;
+    if (statusCode !== 200) return;
+    this.streaming = true;
+    this.failures = 0;
+    this.sample.responseHeadBytes = headBytes;
+    this.connected(receivedUs);
+  }
+
+  onResponseBody(body: Buffer, framingBytes: number, receivedUs: number): void {
+    if (!this.streaming || this.stopped) return;
+    this.receivedUs = receivedUs;
+    this.pieceMessages = 0;
+    this.pieceTextBytes = 0;
+    this.pieceComments = 0;
+    this.pieceOther = 0;
+    this.pendingWireBytes += framingBytes + body.length;
+    this.parser.feed(body);
+    this.attributeWireBytes();
+  }
+
+  /**
+   * The wire sample, from real traffic: a body piece (usually one server write = one HTTP chunk)
+   * that completed only message events gives framing per message (its wire bytes, chunk framing
+   * included, minus the message texts); one that completed only comments gives heartbeat bytes.
+   * The first piece of a stream is skipped (its framing lacks the previous chunk's CRLF).
+   */
+  private attributeWireBytes(): void {
+    const dispatched = this.pieceMessages + this.pieceComments + this.pieceOther;
+    if (dispatched === 0) return;
+    if (!this.firstPiece && this.pieceOther === 0) {
+      if (this.pieceComments === 0) this.framing.add(this.pendingWireBytes - this.pieceTextBytes, this.pieceMessages);
+      else if (this.pieceMessages === 0) this.sample.heartbeatBytes = Math.round(this.pendingWireBytes / this.pieceComments);
+    }
+    this.firstPiece = false;
+    this.pendingWireBytes = 0;
+  }
+
+  private onEvent(event: SseEvent): void {
+    if (event.event === 'gap') {
+      this.pieceOther++;
+      let gap: GapSignal;
+      try {
+        gap = JSON.parse(event.data) as GapSignal;
+      } catch {
+        this.tracker.onError('parse_error');
+        return;
+      }
+      this.gapReceived(gap, this.receivedUs);
+      return;
+    }
+    const textBytes = Buffer.byteLength(event.data);
+    if (event.event === undefined && this.decodeJson(event.data, textBytes, this.receivedUs) === 1) {
+      this.pieceMessages++;
+      this.pieceTextBytes += textBytes;
+    } else this.pieceOther++;
+  }
+
+  onResponseEnd(): void {
+    // The server ended the response: for a 200 the stream is over (reconnect, as EventSource
+    // does); an error answer is counted and retried. The keep-alive socket is reused.
+    if (this.stopped) return;
+    this.streamLost(this.statusCode === 200 ? 'closed_by_server' : `http_${this.statusCode}`);
+  }
+
+  onConnectionClose(kind: string, inFlight: boolean): void {
+    if (this.stopped || !inFlight) return;
+    this.streamLost(kind);
+  }
+
+  private streamLost(kind: string): void {
+    this.streaming = false;
+    this.parser.reset();
+    if (this.failStart(kind)) return;
+    this.tracker.onError(kind);
+    if (this.timer !== undefined) return;
+    this.failures++;
+    this.timer = setTimeout(this.onReconnect, backoffMs(this.failures, this.retryMs));
+  }
+}
+
+export const createSseClient = (options: ClientOptions): SseClient => new SseClient(options);
