@@ -238,10 +238,11 @@ export function rssChart(figures: ReportFigures): ChartSpec {
     kind: 'line',
     datasets: lineSeries(figures, '', (s) => (s.rssBytesPerAddedConnection === null ? null : s.rssBytesPerAddedConnection / 1024)),
     x: { title: 'connected clients (log)', log: true },
-    y: { title: 'KiB of server RSS per added connection', unit: 'KiB', min: 0 },
+    // No floor at 0: at small steps the garbage collector can shrink RSS, and a negative point says so.
+    y: { title: 'KiB of server RSS per added connection', unit: 'KiB' },
     scaleToggle: true,
     notes: [
-      'The growth of the server’s RSS from the previous measured step ÷ the connections added, plotted at the larger step — the process’s fixed base cancels out. The smallest step has no point.',
+      'The growth of the server’s RSS from the previous measured step ÷ the connections added, plotted at the larger step — the process’s fixed base cancels out. The smallest step has no point; below a few hundred connections garbage collection can make it negative.',
       ...saturationNote(allStepsOf(figures).filter((s) => s.rssBytesPerAddedConnection !== null)),
     ],
   };
