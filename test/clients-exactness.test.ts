@@ -1,0 +1,211 @@
+/**
+ * Exactness: against a real wirebench server, each client's measured bytes (wire(), counted at
+ * its own sockets) EQUAL the analytic size of what went over the wire — requests written out by
+ * hand from the header profile, response heads measured by independent raw-socket probes, JSON
+ * bodies / SSE events + chunk framing (RFC 9112 §7.1) / WebSocket frames (RFC 6455 §5.2) from the
+ * message texts. Exact equality, not "close".
+ *
+ * The server runs without ticks or heartbeats; the test publishes messages itself, so it knows
+ * everything that can be on the wire.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FeedMessage } from '../servers/contract.js';
+import { headersForRequest, resolveHeaderProfile } from '../load/header-profiles.js';
+import { createLongPollClient } from '../load/longpoll-client.js';
+import { createPollClient } from '../load/poll-client.js';
+import { createSseClient } from '../load/sse-client.js';
+import { createWsClient, frameHeaderBytes } from '../load/ws-client.js';
+import type { TransportClient, WireCounters } from '../load/transport-client.js';
+import {
+  RecordingTracker,
+  chunkBytes,
+  clientOptions,
+  headWithLength,
+  probeResponseHead,
+  requestText,
+  startServer,
+  stopAfter,
+  waitUntil,
+} from './helpers/clients-harness.js';
+
+const browser = resolveHeaderProfile('browser');
+const TEST_TIMEOUT_MS = 20_000;
+
+interface Snapshot {
+  wire: WireCounters;
+  requests: number;
+  answers: number;
+}
+
+/** wire() at the moment the next answer is recorded (before the client sends its next request). */
+function snapshotAtNextAnswer(tracker: RecordingTracker, client: TransportClient): Promise<Snapshot> {
+  return new Promise((resolve) => {
+    tracker.onAnswer = () => {
+      tracker.onAnswer = undefined;
+      resolve({ wire: client.wire(), requests: tracker.requestCursors.length, answers: tracker.answers.length });
+    };
+  });
+}
+
+/** Body of a poll answer: `[` texts joined by `,` `]`. */
+function arrayBodyBytes(texts: readonly string[]): number {
+  return 2 + texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0) + Math.max(0, texts.length - 1);
+}
+
+for (const [transport, profileName] of [
+  ['poll', 'minimal'],
+  ['poll', 'browser'],
+  ['longpoll', 'browser'],
+] as const) {
+  test(`exactness: ${transport} (${profileName} headers) — wire bytes = Σ requests + Σ (head + JSON body)`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const server = await startServer(t, { transports: [transport], holdMs: 300 });
+    const host = `127.0.0.1:${server.port}`;
+    const profile = resolveHeaderProfile(profileName);
+    const route = `/${transport}`;
+    // An empty answer's head, probed on a raw socket (a long-poll probe waits out the 300 ms hold).
+    const probed = await probeResponseHead(server.port, requestText('GET', `${route}?since=0`, host, []));
+
+    const tracker = new RecordingTracker(0);
+    const client = stopAfter(t, (transport === 'poll' ? createPollClient : createLongPollClient)(clientOptions(server.url, tracker, profile.headers, 40)));
+    await client.start();
+    server.publish('a'.repeat(64));
+    await waitUntil(() => tracker.seqs.length >= 1, 'message 1');
+    server.publish('b'.repeat(64));
+    server.publish('c'.repeat(64));
+    await waitUntil(() => tracker.seqs.length >= 3, 'messages 2 and 3');
+    server.publish('d'.repeat(300));
+    await waitUntil(() => tracker.seqs.length >= 4, 'message 4');
+    if (transport === 'longpoll') {
+      // One more hold expiry: an empty answer after messages.
+      await waitUntil(() => tracker.answers.at(-1)?.empty === true, 'an empty long-poll answer');
+    }
+    const snap = await snapshotAtNextAnswer(tracker, client);
+
+    assert.deepEqual(tracker.seqs, [1, 2, 3, 4]);
+    assert.deepEqual(tracker.textBytesMismatches, []);
+    assert.deepEqual(tracker.errors, []);
+    assert.equal(snap.requests, snap.answers, 'one answer per request, none in flight');
+    let written = 0;
+    for (const cursor of tracker.requestCursors.slice(0, snap.requests)) {
+      written += Buffer.byteLength(requestText('GET', `${route}?since=${cursor}`, host, profile.headers));
+    }
+    let read = 0;
+    for (const answer of tracker.answers.slice(0, snap.answers)) {
+      const bodyBytes = arrayBodyBytes(answer.texts);
+      read += headWithLength(probed, bodyBytes) + bodyBytes;
+    }
+    assert.ok(tracker.answers.some((a) => a.empty) && tracker.answers.some((a) => a.texts.length >= 1));
+    if (transport === 'poll') assert.ok(tracker.answers.some((a) => a.texts.length === 2), 'messages 2 and 3 in one answer');
+    assert.deepEqual(snap.wire, { readBytes: read, writtenBytes: written });
+
+    const sample = client.wireSample();
+    assert.equal(sample.responseHeadBytes > 0, true);
+    assert.equal(sample.emptyBodyBytes, 2, '`[]`');
+    if (transport === 'poll') assert.equal(sample.framingBytesPerMessage, 1, 'the comma');
+    const lastCursor = tracker.requestCursors.at(-1) ?? 0;
+    assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', `${route}?since=${lastCursor}`, host, profile.headers)));
+    t.diagnostic(`${transport}/${profileName}: ${snap.requests} requests, written ${written} B, read ${read} B; sample ${JSON.stringify(sample)}`);
+  });
+}
+
+test('exactness: sse (browser headers) + a publish — wire bytes = request + head + Σ chunk(id/data event) + POST exchange', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t, { transports: ['sse'] });
+  const host = `127.0.0.1:${server.port}`;
+  const sseHeaders = headersForRequest('sse', browser.headers);
+  const streamHead = await probeResponseHead(server.port, requestText('GET', '/sse?since=0', host, sseHeaders));
+  const probeBody = '{"data":"probe"}';
+  const publishHead = await probeResponseHead(
+    server.port,
+    requestText('POST', '/publish', host, [
+      ['Content-Type', 'application/json'],
+      ['Content-Length', String(probeBody.length)],
+    ]) + probeBody,
+  );
+
+  const tracker = new RecordingTracker(0);
+  const client = stopAfter(t, createSseClient(clientOptions(server.url, tracker, browser.headers)));
+  await client.start();
+  server.publish('a'.repeat(64));
+  server.publish('d'.repeat(300));
+  client.publish('hello');
+  await waitUntil(() => tracker.seqs.length >= 4, 'probe, 2 feed messages and the published one');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the publish answer
+  const wire = client.wire();
+
+  assert.deepEqual(tracker.seqs, [1, 2, 3, 4]);
+  assert.deepEqual(tracker.textBytesMismatches, []);
+  assert.deepEqual(tracker.errors, []);
+  const messages = tracker.texts.map((text) => JSON.parse(text) as FeedMessage);
+  const echoed = messages.find((m) => m.data === 'hello');
+  assert.ok(echoed?.sent !== undefined, 'the published message carries `sent`');
+  const publishBody = JSON.stringify({ data: 'hello', sent: echoed.sent });
+  const publishAnswer = JSON.stringify({ seq: echoed.seq });
+
+  const written =
+    Buffer.byteLength(requestText('GET', '/sse?since=0', host, sseHeaders)) +
+    Buffer.byteLength(
+      requestText('POST', '/publish', host, [
+        ...headersForRequest('publish', browser.headers),
+        ['Content-Type', 'application/json'],
+        ['Content-Length', String(publishBody.length)],
+      ]),
+    ) +
+    publishBody.length;
+  let read = streamHead.length + headWithLength(publishHead, publishAnswer.length) + publishAnswer.length;
+  for (const [i, text] of tracker.texts.entries()) read += chunkBytes(Buffer.byteLength(`id: ${tracker.seqs[i]}\ndata: ${text}\n\n`));
+  assert.deepEqual(wire, { readBytes: read, writtenBytes: written });
+
+  const sample = client.wireSample();
+  assert.equal(sample.responseHeadBytes, streamHead.length);
+  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', '/sse?since=0', host, sseHeaders)));
+  assert.equal(sample.publishDownBytes, headWithLength(publishHead, publishAnswer.length) + publishAnswer.length);
+  t.diagnostic(`sse: written ${written} B, read ${read} B; sample ${JSON.stringify(sample)}`);
+});
+
+test('exactness: ws (browser headers) + a publish — wire bytes = handshake + 101 head + Σ frames (+ masked client frame)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t, { transports: ['ws'] });
+  const host = `127.0.0.1:${server.port}`;
+  const wsHeaders = headersForRequest('ws', browser.headers);
+  // ws writes these after the profile's headers; the key is 16 random bytes in base64 (24 chars).
+  const handshakeHeaders: Array<readonly [string, string]> = [
+    ...wsHeaders,
+    ['Sec-WebSocket-Version', '13'],
+    ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
+    ['Connection', 'Upgrade'],
+    ['Upgrade', 'websocket'],
+  ];
+  const upgradeHead = await probeResponseHead(server.port, requestText('GET', '/ws?since=9999', host, handshakeHeaders));
+  assert.match(upgradeHead, /^HTTP\/1\.1 101 /);
+
+  const tracker = new RecordingTracker(0);
+  const client = stopAfter(t, createWsClient(clientOptions(server.url, tracker, browser.headers)));
+  await client.start();
+  server.publish('a'.repeat(64));
+  server.publish('d'.repeat(300));
+  client.publish('hello');
+  await waitUntil(() => tracker.seqs.length >= 3, 'two feed messages and the published one');
+  const wire = client.wire();
+
+  assert.deepEqual(tracker.seqs, [1, 2, 3]);
+  assert.deepEqual(tracker.textBytesMismatches, []);
+  const echoed = tracker.texts.map((text) => JSON.parse(text) as FeedMessage).find((m) => m.data === 'hello');
+  assert.ok(echoed?.sent !== undefined);
+  const publishBody = JSON.stringify({ data: 'hello', sent: echoed.sent });
+
+  // Client frames are masked: header + 4-byte masking key (RFC 6455 §5.3).
+  const written = Buffer.byteLength(requestText('GET', '/ws?since=0', host, handshakeHeaders)) + 2 + 4 + publishBody.length;
+  let read = upgradeHead.length;
+  for (const text of tracker.texts) {
+    const length = Buffer.byteLength(text);
+    read += (length <= 125 ? 2 : 4) + length;
+  }
+  assert.deepEqual(wire, { readBytes: read, writtenBytes: written });
+
+  const sample = client.wireSample();
+  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', '/ws?since=0', host, handshakeHeaders)));
+  assert.equal(sample.responseHeadBytes, upgradeHead.length);
+  assert.equal(sample.publishUpBytes, frameHeaderBytes(publishBody.length, true) + publishBody.length);
+  assert.equal(sample.framingBytesPerMessage, (2 + 4 + 2) / 3);
+  t.diagnostic(`ws: written ${written} B, read ${read} B; sample ${JSON.stringify(sample)}`);
+});
