@@ -141,10 +141,10 @@ export class WsClient extends ClientBase {
       // Nothing but the handshake request has been written on this socket yet.
       this.sample.requestBytes = response.socket.bytesWritten;
     });
-    ws.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
+    // Handled (so ws does not turn it into a generic error): keep the status, then abort the handshake.
+    ws.on('unexpected-response', (_request: ClientRequest, response: IncomingMessage) => {
       this.failure ??= `http_${response.statusCode ?? 0}`;
-      response.resume();
-      request.destroy();
+      ws.terminate();
     });
     ws.on('open', () => {
       if (ws !== this.ws) return;
