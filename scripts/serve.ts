@@ -22,7 +22,7 @@ interface ServeFlags {
   heartbeat: string;
   maxBufferedBytes: string;
   publishLimit: string;
-  origin: string[];
+  origin?: string[];
   padHeaders: string;
   delay: string;
 }
@@ -41,8 +41,8 @@ export function registerServe(program: Command): void {
     .option('--heartbeat <duration>', 'SSE comment / WebSocket ping interval; 0 = none', '15s')
     .option('--max-buffered-bytes <bytes>', 'per-connection send buffer cap (SSE, WebSocket); past it the client is dropped', String(SERVER_DEFAULTS.maxBufferedBytes))
     .option('--publish-limit <bytes>', 'largest POST /publish body and upstream WebSocket frame', String(SERVER_DEFAULTS.publishLimitBytes))
-    .option('--origin <url>', 'allowed Origin for /ws, /sse, /publish (repeatable); none = no check', collect, [])
-    .option('--pad-headers <bytes>', 'for regression tests: add an X-Wirebench-Pad header of this many bytes to every response', '0')
+    .option('--origin <url>', 'allowed Origin for /ws, /sse, /publish (repeatable); none given = no check', collect)
+    .option('--pad-headers <bytes>', 'for regression tests: add an X-Wirebench-Pad header of this many bytes to every HTTP response and the WebSocket handshake', '0')
     .option('--delay <duration>', 'for regression tests: deliver every message this much later', '0')
     .action(async (flags: ServeFlags) => {
       const server = await startServer(flags);
@@ -73,43 +73,50 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
     heartbeatMs: parseDurationMs('--heartbeat', flags.heartbeat, { allowZero: true }),
     maxBufferedBytes: parsePositiveInt('--max-buffered-bytes', flags.maxBufferedBytes),
     publishLimitBytes: parsePositiveInt('--publish-limit', flags.publishLimit),
-    allowedOrigins: flags.origin.map((raw) => asUsage('--origin', () => normalizeOrigin(raw))),
+    allowedOrigins: (flags.origin ?? []).map((raw) => asUsage('--origin', raw, () => normalizeOrigin(raw))),
     padHeaderBytes: parsePositiveInt('--pad-headers', flags.padHeaders, { min: 0 }),
     deliveryDelayMs: parseDurationMs('--delay', flags.delay, { allowZero: true }),
   };
   try {
     return await createWirebenchServer(options);
   } catch (error) {
-    if (error instanceof ServerOptionsError) throw new UsageError(`--${FLAG_OF[error.option] ?? error.option}: ${error.message}`);
+    const flag = error instanceof ServerOptionsError ? FLAG_OF[error.option] : undefined;
+    if (flag !== undefined) throw usageError(flag, flags[flag.property], error as ServerOptionsError);
     throw error;
   }
 }
 
-/** Library option → the flag a user typed, for error messages. */
-const FLAG_OF: Partial<Record<string, string>> = {
-  transports: 'transport',
-  sizeBytes: 'size',
-  historyLength: 'history',
-  holdMs: 'hold',
-  heartbeatMs: 'heartbeat',
-  maxBufferedBytes: 'max-buffered-bytes',
-  publishLimitBytes: 'publish-limit',
-  allowedOrigins: 'origin',
-  padHeaderBytes: 'pad-headers',
-  deliveryDelayMs: 'delay',
+/** Library option → the flag a user typed, so a range error names what they wrote. */
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin'> }>> = {
+  transports: { name: '--transport', property: 'transport' },
+  host: { name: '--host', property: 'host' },
+  port: { name: '--port', property: 'port' },
+  rate: { name: '--rate', property: 'rate' },
+  sizeBytes: { name: '--size', property: 'size' },
+  historyLength: { name: '--history', property: 'history' },
+  holdMs: { name: '--hold', property: 'hold' },
+  heartbeatMs: { name: '--heartbeat', property: 'heartbeat' },
+  maxBufferedBytes: { name: '--max-buffered-bytes', property: 'maxBufferedBytes' },
+  publishLimitBytes: { name: '--publish-limit', property: 'publishLimit' },
+  padHeaderBytes: { name: '--pad-headers', property: 'padHeaders' },
+  deliveryDelayMs: { name: '--delay', property: 'delay' },
 };
 
-function asUsage<T>(flag: string, parse: () => T): T {
+function usageError(flag: { name: string }, raw: string, error: ServerOptionsError): UsageError {
+  return new UsageError(`${flag.name} ${JSON.stringify(raw)} is not valid: ${error.accepted}`);
+}
+
+function asUsage<T>(flag: string, raw: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof ServerOptionsError) throw new UsageError(`${flag}: ${error.message}`);
+    if (error instanceof ServerOptionsError) throw usageError({ name: flag }, raw, error);
     throw error;
   }
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {

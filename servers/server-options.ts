@@ -65,13 +65,14 @@ const LIMITS = {
   padHeaderBytes: 64 * 1024,
 } as const;
 
-/** A bad option given to the library; `option` names it, the message says what is accepted. */
+/** A bad option given to the library: `option` names it, `accepted` says what would do. */
 export class ServerOptionsError extends Error {
   constructor(
     readonly option: keyof WirebenchServerOptions,
-    message: string,
+    readonly value: unknown,
+    readonly accepted: string,
   ) {
-    super(message);
+    super(`${option} ${JSON.stringify(value)} is not valid: ${accepted}`);
     this.name = 'ServerOptionsError';
   }
 }
@@ -79,11 +80,11 @@ export class ServerOptionsError extends Error {
 export function resolveServerOptions(options: WirebenchServerOptions = {}): ResolvedServerOptions {
   const transports = options.transports ?? TRANSPORTS;
   if (transports.length === 0 || transports.some((t) => !isTransportName(t))) {
-    throw new ServerOptionsError('transports', `transports ${JSON.stringify(transports)} is not valid: use one or more of ${TRANSPORTS.join(', ')}`);
+    throw new ServerOptionsError('transports', transports, `use one or more of ${TRANSPORTS.join(', ')}`);
   }
   const host = options.host ?? SERVER_DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') {
-    throw new ServerOptionsError('host', `host ${JSON.stringify(host)} is not valid: use an address or host name, e.g. 127.0.0.1`);
+    throw new ServerOptionsError('host', host, 'use an address or host name, e.g. 127.0.0.1');
   }
   return {
     transports: [...new Set(transports)],
@@ -116,21 +117,22 @@ export function normalizeOrigin(raw: string): string {
   }
   const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
   if (url === undefined || !bare) {
-    throw new ServerOptionsError('allowedOrigins', `origin ${JSON.stringify(raw)} is not valid: use a bare http(s) origin such as https://example.com:8443 (no path)`);
+    throw new ServerOptionsError('allowedOrigins', raw, 'use a bare http(s) origin such as https://example.com:8443 (no path)');
   }
   return url.origin;
 }
 
 function integer(option: keyof WirebenchServerOptions, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ServerOptionsError(option, `${option} ${JSON.stringify(value)} is not valid: use an integer from ${min} to ${max}`);
+    throw new ServerOptionsError(option, value, `use an integer from ${min} to ${max}`);
   }
   return value;
 }
 
 function number(option: keyof WirebenchServerOptions, value: number, max: number, { positive = false } = {}): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > max) {
-    throw new ServerOptionsError(option, `${option} ${JSON.stringify(value)} is not valid: use a ${positive ? 'positive' : 'non-negative'} number up to ${max}`);
+    const unit = option.endsWith('Ms') ? ' ms' : '';
+    throw new ServerOptionsError(option, value, `use a ${positive ? 'positive' : 'non-negative'} number up to ${max}${unit}`);
   }
   return value;
 }
