@@ -123,6 +123,13 @@ export class Feed {
     this.history.append(message);
     const startNs = process.hrtime.bigint();
     for (const sink of this.sinks) sink(message);
-    this.stats.recordFanoutNs(process.hrtime.bigint() - startNs);
+    // Node's HTTP responses cork their socket and flush it in a nextTick, while ws writes
+    // through at once; timing the fan-out up to a nextTick queued after all of theirs counts
+    // the actual socket writes for every transport alike.
+    process.nextTick(this.endFanout, startNs);
   }
+
+  private readonly endFanout = (startNs: bigint): void => {
+    this.stats.recordFanoutNs(process.hrtime.bigint() - startNs);
+  };
 }

@@ -39,6 +39,9 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   const resolved = resolveServerOptions(options);
   const stats = new ServerStatsCollector();
   const feed = new Feed(resolved, stats);
+  const padValue = 'x'.repeat(resolved.padHeaderBytes);
+  const rawHeaderLines = resolved.padHeaderBytes > 0 ? `${PAD_HEADER}: ${padValue}\r\n` : '';
+  const refusals = new Refusals(stats, rawHeaderLines);
   const app = Fastify({
     logger: false,
     // Long enough for clients polling at 1 Hz to keep their connection between polls.
@@ -50,9 +53,15 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     bodyLimit: resolved.publishLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Requests too malformed to reach a route (bad HTTP, oversized headers) get the same JSON
+    // refusal and are counted like any other bad request.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return void socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      refusals.socket(socket, status, ERROR.badRequest, `malformed HTTP request (${error.code ?? error.message})`);
+    },
   });
 
-  const padValue = 'x'.repeat(resolved.padHeaderBytes);
   if (resolved.padHeaderBytes > 0) {
     // On the raw response, so hijacked replies (SSE, long-poll) carry it too.
     app.addHook('onRequest', (_request, reply, done) => {
@@ -60,8 +69,6 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
       done();
     });
   }
-  const rawHeaderLines = resolved.padHeaderBytes > 0 ? `${PAD_HEADER}: ${padValue}\r\n` : '';
-  const refusals = new Refusals(stats, rawHeaderLines);
   const upgrades = new Map<string, UpgradeHandler>();
 
   const served = [...resolved.transports].map((name) => `${ROUTES[name]}`).join(', ');

@@ -3,6 +3,8 @@
  * /stats, and never disturbs the clients that behave.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { WS_CLOSE, type ErrorBody } from '../servers/contract.js';
@@ -68,6 +70,21 @@ test('/publish: over the limit is 413, malformed JSON or shape is 400', async (t
   assert.equal(plain.status, 200);
   assert.deepEqual(await plain.json(), { seq: 1 });
   assert.equal(server.stats().badRequests, 8);
+});
+
+test('a request too malformed to parse is a JSON 400 and the connection closes', async (t) => {
+  const server = await startServer(t);
+  const socket = net.connect(server.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let raw = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (raw += chunk));
+  socket.write('NOT HTTP AT ALL\r\n\r\n');
+  await once(socket, 'close');
+  assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  assert.equal((JSON.parse(raw.split('\r\n\r\n')[1] ?? '') as ErrorBody).error, 'bad-request');
+  assert.equal(server.stats().badRequests, 1);
+  assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 });
 
 test('a plain GET /ws is a 426 naming the upgrade it wants', async (t) => {
