@@ -42,7 +42,6 @@ export const MicroDocumentSchema = Type.Object({
     batch: Type.Integer({ minimum: 1 }),
     timeMs: Type.Number({ minimum: 0 }),
     warmupMs: Type.Number({ minimum: 0 }),
-    tinybench: Type.String(),
   }),
   environment: EnvironmentSchema,
   tasks: Type.Array(MicroTaskSchema),

@@ -1,0 +1,53 @@
+/**
+ * The gate end to end: real servers, real sockets. Two runs of the same code compare clean; a run
+ * whose server pads every HTTP response head with 200 bytes (the hidden --pad-headers flag)
+ * fails with the regression exit code, on bytes per message of the polling transport.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EXIT } from '../scripts/exit-codes.js';
+
+const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wirebench-regression-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** 100 msg/s for 2 s: 200 messages per client, so a message at a window edge moves bytes per message by ≤ 0.5 %. */
+const PROFILE = ['--transports', 'ws,poll', '--clients', '5', '--duration', '2s', '--warmup', '1s', '--rate', '100', '--interval', '250ms', '--workers', '1', '--no-report'];
+
+function cli(args: string[], timeoutMs = 150_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('compare passes on two runs of the same code and exits 3 when response heads grow by 200 bytes', { timeout: 300_000 }, async () => {
+  const [a, b, padded] = ['a', 'b', 'padded'].map((name) => path.join(dir, name));
+  // The three runs overlap to keep the test short; only the deterministic figures are gated,
+  // and those do not depend on load.
+  const runs = await Promise.all([
+    cli(['bench', ...PROFILE, '--out', a!]),
+    cli(['bench', ...PROFILE, '--out', b!]),
+    cli(['bench', ...PROFILE, '--out', padded!, '--server-arg=--pad-headers', '--server-arg=200']),
+  ]);
+  for (const run of runs) assert.equal(run.code, EXIT.ok, run.stderr.slice(-2000));
+
+  const same = await cli(['compare', path.join(a!, 'results.json'), path.join(b!, 'results.json'), '--only', 'deterministic']);
+  assert.equal(same.code, EXIT.ok, same.stdout + same.stderr);
+  assert.match(same.stdout, /ok: no regression/);
+
+  const regressed = await cli(['compare', path.join(a!, 'results.json'), path.join(padded!, 'results.json'), '--only', 'deterministic', '--format', 'md']);
+  assert.equal(regressed.code, EXIT.regression, regressed.stdout + regressed.stderr);
+  assert.match(regressed.stdout, /\| poll @ 5 clients \| bytes\/msg \|[^\n]*regressed/);
+  // WebSocket pays response-head bytes once per connection, outside the window: unchanged.
+  assert.match(regressed.stdout, /\| ws @ 5 clients \| bytes\/msg \|[^\n]*✅ ok/);
+});
