@@ -23,6 +23,12 @@ export const ERROR = {
 } as const;
 
 export const PAD_HEADER = 'X-Wirebench-Pad';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A JSON answer built from a value (bodies that are already bytes are sent as they are). */
+export function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).send(JSON.stringify(value));
+}
 
 export class Refusals {
   constructor(
@@ -39,8 +45,7 @@ export class Refusals {
 
   reply(reply: FastifyReply, status: number, error: string, reason: string): FastifyReply {
     this.count(status, error);
-    const body: ErrorBody = { error, reason };
-    return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    return sendJson(reply, { error, reason } satisfies ErrorBody, status);
   }
 
   /**
@@ -48,15 +53,14 @@ export class Refusals {
    * response (RFC 6455 §4.2.2: "If the server chooses not to accept the connection, it MUST
    * return an appropriate HTTP error code") and the connection is closed.
    */
-  socket(socket: Duplex, status: number, error: string, reason: string, extraHeaderLines = ''): void {
+  socket(socket: Duplex, status: number, error: string, reason: string): void {
     this.count(status, error);
     const body = JSON.stringify({ error, reason } satisfies ErrorBody);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
         'Connection: close\r\n' +
-        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Type: ${JSON_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        extraHeaderLines +
         this.rawHeaderLines +
         `\r\n${body}`,
     );

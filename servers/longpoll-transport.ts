@@ -10,9 +10,8 @@
 import type { ServerResponse } from 'node:http';
 import { ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { cursorFromQuery } from './http-replies.js';
+import { cursorFromQuery, JSON_TYPE } from './http-replies.js';
 import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
-import { JSON_TYPE } from './poll-transport.js';
 import { cursorOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 export const longpollTransport: TransportDefinition = {

@@ -4,11 +4,9 @@
  */
 import type { Socket } from 'node:net';
 import { ROUTES } from './contract.js';
-import { cursorFromQuery } from './http-replies.js';
+import { cursorFromQuery, JSON_TYPE } from './http-replies.js';
 import { JsonArrayBodies } from './json-array-body.js';
 import { cursorOrRefuse, type TransportDefinition } from './transport.js';
-
-export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const pollTransport: TransportDefinition = {
   name: 'poll',

@@ -3,7 +3,7 @@
  * message; the answer is `{"seq":N}`. Registered whatever the transports.
  */
 import { ROUTES, type PublishResponse } from './contract.js';
-import { ERROR } from './http-replies.js';
+import { ERROR, sendJson } from './http-replies.js';
 import { parsePublishRequest } from './publish-request.js';
 import { originOrRefuse, type TransportContext } from './transport.js';
 
@@ -21,6 +21,6 @@ export function registerPublishRoute(context: TransportContext): void {
     const parsed = typeof request.body === 'string' ? parsePublishRequest(request.body) : { reason: 'empty body: send {"data": "<text>", "sent": <µs, optional>}' };
     if ('reason' in parsed) return context.refusals.reply(reply, 400, ERROR.badRequest, parsed.reason);
     const response: PublishResponse = { seq: context.feed.publishUpstream(parsed.data, parsed.sent) };
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(response));
+    return sendJson(reply, response);
   });
 }

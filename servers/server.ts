@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
 import { Feed } from './feed.js';
-import { ERROR, PAD_HEADER, Refusals } from './http-replies.js';
+import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
 import { registerPublishRoute } from './publish-route.js';
 import { resolveServerOptions, type WirebenchServerOptions } from './server-options.js';
 import { ServerStatsCollector } from './server-stats.js';
@@ -71,7 +71,7 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   }
   const upgrades = new Map<string, UpgradeHandler>();
 
-  const served = [...resolved.transports].map((name) => `${ROUTES[name]}`).join(', ');
+  const served = resolved.transports.map((name) => ROUTES[name]).join(', ');
   app.setNotFoundHandler((request, reply) =>
     refusals.reply(reply, 404, ERROR.notFound, `no route ${request.method} ${request.url.split('?')[0]}: this server serves ${served}, POST ${ROUTES.publish}, ${ROUTES.healthz}, ${ROUTES.stats}`),
   );
@@ -79,7 +79,7 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     const status = error.statusCode ?? 500;
     if (status === 413) return refusals.reply(reply, 413, ERROR.tooLarge, `body is over the publish limit of ${resolved.publishLimitBytes} bytes`);
     if (status >= 400 && status < 500) return refusals.reply(reply, status, status === 415 ? ERROR.mediaType : ERROR.badRequest, error.message);
-    return reply.code(500).type('application/json; charset=utf-8').send(JSON.stringify({ error: ERROR.internal, reason: error.message }));
+    return sendJson(reply, { error: ERROR.internal, reason: error.message }, 500);
   });
 
   const context: TransportContext = {
@@ -88,7 +88,6 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     stats,
     options: resolved,
     refusals,
-    rawHeaderLines,
     onUpgrade: (path, handler) => upgrades.set(path, handler),
   };
   registerPublishRoute(context);
@@ -104,8 +103,8 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     const connections = Object.fromEntries(TRANSPORTS.map((name) => [name, instances.get(name)?.connections() ?? 0])) as Record<TransportName, number>;
     return stats.snapshot(connections, feed.head);
   };
-  app.get(ROUTES.healthz, (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(healthz())));
-  app.get(ROUTES.stats, (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(snapshot())));
+  app.get(ROUTES.healthz, (_request, reply) => sendJson(reply, healthz()));
+  app.get(ROUTES.stats, (_request, reply) => sendJson(reply, snapshot()));
 
   // Node hands every request carrying `Upgrade` to this listener instead of fastify.
   app.server.on('upgrade', (request, socket, head) => {
@@ -120,7 +119,15 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     handler(request, socket, head);
   });
 
-  await app.listen({ host: resolved.host, port: resolved.port });
+  const closeTransports = (): Promise<unknown> => Promise.all([...instances.values()].map((instance) => instance.close(resolved.closeGraceMs)));
+  try {
+    await app.listen({ host: resolved.host, port: resolved.port });
+  } catch (error) {
+    // Heartbeat timers are already armed; a server that could not listen must not keep the process alive.
+    await closeTransports();
+    await app.close();
+    throw error;
+  }
   feed.start();
   const port = (app.server.address() as AddressInfo).port;
   const urlHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
@@ -130,7 +137,7 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     feed.stop();
     // Stop accepting first, so a client whose stream is ended cannot reconnect to this server.
     const appClosed = app.close();
-    await Promise.all([...instances.values()].map((instance) => instance.close(resolved.closeGraceMs)));
+    await closeTransports();
     app.server.closeAllConnections();
     await appClosed;
   };

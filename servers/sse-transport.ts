@@ -49,7 +49,7 @@ export const sseTransport: TransportDefinition = {
       // Last-Event-ID wins over ?since: on reconnect the EventSource keeps its original URL but
       // sends the id of the last event it saw (§9.2.3), which is the newer cursor.
       const lastEventId = request.headers['last-event-id'];
-      const parsed = lastEventId !== undefined ? parseCursor(Array.isArray(lastEventId) ? lastEventId.join(',') : lastEventId) : cursorFromQuery(request.query);
+      const parsed = typeof lastEventId === 'string' && lastEventId !== '' ? parseCursor(lastEventId) : cursorFromQuery(request.query);
       const since = cursorOrRefuse(context, parsed, reply);
       if (since === undefined) return reply;
 

@@ -20,8 +20,6 @@ export interface TransportContext {
   readonly stats: ServerStatsCollector;
   readonly options: ResolvedServerOptions;
   readonly refusals: Refusals;
-  /** The pad header (if any) as raw `Name: value\r\n` lines, for answers written outside fastify. */
-  readonly rawHeaderLines: string;
   /** Claims HTTP upgrades for `path` (the server routes the http server's 'upgrade' event). */
   onUpgrade(path: string, handler: UpgradeHandler): void;
 }
@@ -62,7 +60,7 @@ export function originOrRefuse(context: TransportContext, request: FastifyReques
   return false;
 }
 
-/** Waits for every `close` event of `items` or `graceMs`, whichever comes first. */
+/** Waits for every promise in `pending` (peers going away) or `graceMs`, whichever comes first. */
 export function waitForAll(pending: Promise<unknown>[], graceMs: number): Promise<void> {
   if (pending.length === 0) return Promise.resolve();
   return new Promise((resolve) => {

@@ -97,8 +97,9 @@ export const wsTransport: TransportDefinition = {
       if (!originAllowed(context.options.allowedOrigins, request.headers.origin)) {
         return context.refusals.socket(socket, 403, ERROR.forbiddenOrigin, `origin ${JSON.stringify(request.headers.origin)} is not in the allow-list`);
       }
-      const query = Object.fromEntries(new URL(request.url ?? '/', 'http://localhost').searchParams);
-      const parsed = cursorFromQuery(query);
+      // Repeated `since` stays an array, refused as it is on the HTTP routes.
+      const sinceValues = new URL(request.url ?? '/', 'http://localhost').searchParams.getAll('since');
+      const parsed = cursorFromQuery({ since: sinceValues.length > 1 ? sinceValues : sinceValues[0] });
       if (typeof parsed === 'object') return context.refusals.socket(socket, 400, ERROR.badCursor, parsed.reason);
       const since = parsed ?? context.feed.head;
       wss.handleUpgrade(request, socket, head, (ws) => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import type { Healthz, ServerStats } from '../servers/contract.js';
-import { splitJsonArray, SseClient, WsClient } from './helpers/server-harness.js';
+import { splitJsonArray, SseClient, startServer, WsClient } from './helpers/server-harness.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
@@ -111,4 +111,11 @@ test('bad serve options exit 2 with one line naming the value and what is accept
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0] ?? '', expected);
   }
+});
+
+test('a port already in use is a failed run (exit 1) with one line, not a hang', async (t) => {
+  const busy = await startServer(t);
+  const result = spawnSync(process.execPath, [CLI, 'serve', '--port', String(busy.port), '--heartbeat', '1s'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr.trim(), /^wirebench: listen EADDRINUSE.*:\d+$/);
 });

@@ -34,9 +34,10 @@ test('a since that is not a non-negative integer is a 400 on every route', async
   }
   const repeated = await errorOf(await fetch(`${server.url}/poll?since=1&since=2`));
   assert.equal(repeated.status, 400);
+  assert.equal((await upgradeRefusal(`${server.url}/ws?since=1&since=2`)).status, 400);
   const badLastEventId = await errorOf(await fetch(`${server.url}/sse`, { headers: { 'last-event-id': 'nope' } }));
   assert.equal(badLastEventId.status, 400);
-  assert.equal(server.stats().badRequests, 5 * 4 + 2);
+  assert.equal(server.stats().badRequests, 5 * 4 + 3);
 });
 
 test('unknown routes are a JSON 404, also for upgrades; routes of transports not served are 404', async (t) => {
