@@ -52,6 +52,8 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     requestTimeout: 0,
     bodyLimit: resolved.publishLimitBytes,
     return503OnClosing: true,
+    // A HEAD on /sse or /longpoll would hold a bodiless stream open; only the documented GETs exist.
+    exposeHeadRoutes: false,
     forceCloseConnections: 'idle',
     // Requests too malformed to reach a route (bad HTTP, oversized headers) get the same JSON
     // refusal and are counted like any other bad request.

@@ -85,7 +85,7 @@ test('a non-reading SSE client and a paused WebSocket client are dropped at the 
 });
 
 test('heartbeats: SSE sends comments, WebSocket pings and cuts a peer that never pongs', async (t) => {
-  const server = await startServer(t, { heartbeatMs: 40 });
+  const server = await startServer(t, { heartbeatMs: 60 });
   const sse = await SseClient.connect(`${server.url}/sse`);
   const good = await WsClient.connect(`${server.url}/ws`);
   const silent = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { autoPong: false });
