@@ -23,7 +23,8 @@ export class PollClient extends HttpPollingClient {
   }
 
   protected onStart(): void {
-    this.nextDueMs = performance.now() + this.options.intervalMs;
+    const phase = this.options.phase ?? 0;
+    this.nextDueMs = performance.now() + this.options.intervalMs * (phase > 0 && phase < 1 ? phase : 1);
     this.schedule();
   }
 

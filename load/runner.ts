@@ -206,6 +206,9 @@ async function runStep(
       phase('connecting', progress.reduce((a, b) => a + b, 0));
     }),
   );
+  // Ends this step's own timeouts when the step ends, so no timer outlives it (and holds the process).
+  const stepDone = new AbortController();
+  const stepSignal = AbortSignal.any([signal, stepDone.signal]);
   const serverDied = () => (server?.exited ? `the server exited mid-step (${server.exited.signal ?? `code ${String(server.exited.code)}`}): ${server.stderrTail() || 'no output'}` : undefined);
   try {
     // Split clients and publishers as evenly as possible across workers.
@@ -217,6 +220,7 @@ async function runStep(
         baseUrl: url,
         since: health.seq,
         clients: share(clients, i),
+        firstClient: Array.from({ length: i }, (_, j) => share(clients, j)).reduce((a, b) => a + b, 0),
         connectRate: config.connectRate / workerCount,
         headers: config.headers.headers.map(([k, v]) => [k, v]),
         intervalMs: config.intervalMs,
@@ -229,7 +233,7 @@ async function runStep(
     phase('connecting', 0);
     const connectedMessages = await Promise.race([
       Promise.all(workers.map((w) => w.next('connected'))),
-      sleep(clients / config.connectRate * 1000 + 60_000, signal).then(() => null),
+      sleep((clients / config.connectRate) * 1000 + 60_000, stepSignal).then(() => null),
     ]);
     if (signal.aborted) return undefined;
     const failures: Record<string, number> = {};
@@ -264,7 +268,7 @@ async function runStep(
     for (const worker of workers) worker.send({ type: 'collect' });
     const reports = await Promise.race([
       Promise.all(workers.map((w) => w.next('report'))),
-      sleep(60_000).then(() => null),
+      sleep(60_000, stepSignal).then(() => null),
     ]);
     const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
     const workerError = (reports ?? []).find((r) => r.type === 'error');
@@ -282,6 +286,7 @@ async function runStep(
     }
     return { clients, startedAt, status: 'ok', measurement };
   } finally {
+    stepDone.abort();
     for (const worker of workers) worker.kill();
   }
 }

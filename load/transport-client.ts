@@ -19,6 +19,13 @@ export interface ClientOptions {
   headers: ReadonlyArray<readonly [string, string]>;
   /** Short-poll interval (ms); ignored by the other transports. */
   intervalMs: number;
+  /**
+   * Where in the poll interval this client's schedule sits, 0..1 (short polling only). A real
+   * population polls at every phase (people opened the page at different times); clients all
+   * started within milliseconds would otherwise poll in lockstep, and their latency would be
+   * an artefact of one phase against the feed's ticks. Default 0 (poll one interval after connect).
+   */
+  phase?: number;
   /** Where the client reports deliveries, responses and errors. */
   tracker: ClientTracker;
 }

@@ -13,6 +13,8 @@ export interface ConnectCommand {
   since: number;
   /** Clients this worker runs. */
   clients: number;
+  /** Index of this worker's first client in the step (spreads poll phases across workers). */
+  firstClient: number;
   /** This worker's share of the connect rate (connects/s). */
   connectRate: number;
   headers: Array<[string, string]>;

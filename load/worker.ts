@@ -9,6 +9,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { monotonicUs } from '../servers/contract.js';
 import { CLIENTS } from './clients.js';
+import { emptyWireSample } from './client-support.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import type { TransportClient } from './transport-client.js';
 import type {
@@ -22,7 +23,9 @@ import type {
 
 const tracker = new DeliveryTracker();
 const clients: TransportClient[] = [];
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+/** Sampling period of the event-loop delay monitor; its samples include this period, so it is subtracted. */
+const LOOP_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 const timers: NodeJS.Timeout[] = [];
 let connectCommand: ConnectCommand | undefined;
 let windowStart: WireCountersPair | undefined;
@@ -74,6 +77,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       since: command.since,
       headers: command.headers,
       intervalMs: command.intervalMs,
+      phase: pollPhase(command.firstClient + i),
       tracker: tracker.createClient(command.since),
     });
     clients.push(client);
@@ -95,6 +99,15 @@ async function connect(command: ConnectCommand): Promise<void> {
   }
   await Promise.all(pending);
   send({ type: 'connected', connected, failures });
+}
+
+/**
+ * Golden-ratio (low-discrepancy) phases: any number of consecutive clients cover the poll
+ * interval evenly, the way random page-load times would on average, but reproducibly.
+ */
+function pollPhase(clientIndex: number): number {
+  const GOLDEN = 0.6180339887498949;
+  return ((clientIndex + 1) * GOLDEN) % 1;
 }
 
 function atUs(targetUs: number, action: () => void): void {
@@ -164,18 +177,10 @@ async function collect(): Promise<void> {
     windowMs,
     totalsMs: (monotonicUs() - firstConnectUs) / 1000,
     connect: delivery.connect,
-    // The histogram reports ns; 0 when the window never opened.
-    eventLoopDelayP99Us: loopDelay.count > 0 ? loopDelay.percentile(99) / 1000 : 0,
-    eventLoopDelayMaxUs: loopDelay.count > 0 ? loopDelay.max / 1000 : 0,
-    wire: sample ?? {
-      requestBytes: 0,
-      responseHeadBytes: 0,
-      emptyBodyBytes: 0,
-      framingBytesPerMessage: 0,
-      heartbeatBytes: 0,
-      publishUpBytes: 0,
-      publishDownBytes: 0,
-    },
+    // The histogram reports ns, sampling period included; 0 when the window never opened.
+    eventLoopDelayP99Us: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
+    eventLoopDelayMaxUs: loopDelay.count > 0 ? Math.max(0, loopDelay.max / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
+    wire: sample ?? emptyWireSample(),
   };
   // Exit once the report is handed to the IPC channel: nothing of this step may linger.
   process.send?.(report, () => process.exit(0));
