@@ -52,7 +52,7 @@ const VERDICT_TEXT: Record<Verdict, string> = { ok: 'ok', regressed: 'REGRESSED'
 const VERDICT_MD: Record<Verdict, string> = { ok: '✅ ok', regressed: '❌ **regressed**', improved: '🟢 improved', info: 'ℹ️ not gated' };
 
 function summaryLine(report: CompareReport): string {
-  const gated = report.scope === 'deterministic' ? ' (gating on bytes per message, loss and connect errors only)' : '';
+  const gated = report.scope === 'deterministic' ? ' (gating only on bytes per message, overhead per request, loss and connect errors)' : '';
   return report.regressions === 0
     ? `no regression in ${report.rows.length} figures${gated}`
     : `${report.regressions} regression${report.regressions === 1 ? '' : 's'} in ${report.rows.length} figures${gated}`;
@@ -109,7 +109,7 @@ export function renderCompareMarkdown(report: CompareReport): string {
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`));
   out.push(
     '',
-    'Bytes per message is deterministic (tight tolerance, no floor); latency and CPU are noisy (a change must exceed both the relative tolerance and the absolute floor); lost messages and connect errors must stay 0.',
+    'Bytes per message and overhead per request are deterministic (tight tolerance, no floor; long-poll bytes per message follows timing and gets 10 %); latency and CPU are noisy (a change must exceed both the relative tolerance and the absolute floor); lost messages and connect errors must stay 0.',
   );
   return `${out.join('\n')}\n`;
 }
