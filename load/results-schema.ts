@@ -215,6 +215,8 @@ export const RunConfigSchema = Type.Object({
   intervalMs: Type.Number({ exclusiveMinimum: 0 }),
   /** Long-poll hold on the server. */
   holdMs: Type.Number({ exclusiveMinimum: 0 }),
+  /** SSE comment / WebSocket ping interval on the server (embedded servers; 0 = none). */
+  heartbeatMs: Type.Number({ minimum: 0 }),
   /** Client connects per second during ramp-up. */
   connectRate: Type.Number({ exclusiveMinimum: 0 }),
   workers: Type.Integer({ minimum: 1 }),

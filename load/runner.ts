@@ -69,7 +69,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     let server: ServerProcess | undefined;
     try {
       if (!config.target) {
-        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, extraArgs: options.serverArgs });
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs: options.serverArgs });
         result.server.url = server.url;
       }
       document.results.push(result);

@@ -17,6 +17,7 @@ export interface ServerProcessOptions {
   rate: number;
   size: number;
   holdMs: number;
+  heartbeatMs: number;
   /** Extra `serve` flags (e.g. --history, --pad-headers for regression tests). */
   extraArgs?: string[];
   /** How long to wait for the listening line. Default 10 s. */
@@ -43,6 +44,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     '--rate', String(options.rate),
     '--size', String(options.size),
     '--hold', `${options.holdMs}ms`,
+    '--heartbeat', `${options.heartbeatMs}ms`,
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -23,13 +23,17 @@
  *   w.responseHeadBytes down) is paid once per connection: the measured window starts after every
  *   client connected, so the model counts the connects the window actually saw
  *   (window.requests — reconnects) amortized over the window's delivered messages.
- * - Heartbeats (SSE comments, WebSocket ping/pong) are not modeled: the results do not record the
- *   heartbeat interval, so their bytes show up in the residual (w.heartbeatBytes each).
+ * - Heartbeats: every heartbeat interval B the server sends one SSE comment or WebSocket ping
+ *   (w.heartbeatBytes) down, and a WebSocket client answers with a pong of the same size plus the
+ *   4-byte mask (RFC 6455 §5.3) up: heartbeats per message = 1 / (r·B).
  * - Chat workload: each published message costs w.publishUpBytes up and w.publishDownBytes down
  *   (the POST and its answer, or a masked frame), amortized over delivered messages by the
  *   observed published ÷ delivered; the publish body is the up payload.
  */
 import type { Measurement, RunConfig } from '../load/results-schema.js';
+
+/** Client-to-server WebSocket frames carry a 4-byte masking key (RFC 6455 §5.3). */
+const WS_CLIENT_MASK_BYTES = 4;
 
 /** Bytes per delivered message, split by what they are for. */
 export interface BytesBreakdown {
@@ -109,6 +113,9 @@ export function modelBytesPerMessage(transport: string, config: RunConfig, measu
     const connects = window.requests / delivered;
     requestsPerMessage = connects;
     down.framing = wire.framingBytesPerMessage;
+    const heartbeats = config.heartbeatMs > 0 ? 1000 / config.heartbeatMs / messagesPerSecPerClient(config) : 0;
+    down.heartbeats = heartbeats * wire.heartbeatBytes;
+    if (transport === 'ws' && wire.heartbeatBytes > 0) up.heartbeats = heartbeats * (wire.heartbeatBytes + WS_CLIENT_MASK_BYTES);
     up.handshake = connects * wire.requestBytes;
     down.handshake = connects * wire.responseHeadBytes;
   }

@@ -197,6 +197,7 @@ export function configTable(figures: ReportFigures): Table {
     ['payload size', `${formatCount(c.size)} B`],
     ['short-poll interval', formatDurationMs(c.intervalMs)],
     ['long-poll hold', formatDurationMs(c.holdMs)],
+    ['heartbeat', c.heartbeatMs > 0 ? formatDurationMs(c.heartbeatMs) : 'off'],
     ['header profile', `${c.headers.name} (cookies ${formatCount(c.headers.cookieBytes)} B; ${c.headers.source})`],
     ['workload', c.workload === 'chat' ? `chat: ${formatCount(c.publishers)} publishers × ${formatNumber(c.publishRate)} msg/s` : 'feed'],
     ['compression', c.compression ? 'on (every transport that supports it)' : 'off'],

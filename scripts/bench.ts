@@ -36,6 +36,7 @@ interface BenchFlags {
   size: string;
   interval: string;
   hold: string;
+  heartbeat: string;
   connectRate: string;
   workers: string;
   headers: string;
@@ -64,6 +65,7 @@ export function benchFlagDefaults(): BenchFlags {
     size: '64',
     interval: '1s',
     hold: '30s',
+    heartbeat: '15s',
     connectRate: '1000',
     // One core for the server, the rest for load; at least one worker.
     workers: String(Math.max(1, Math.min(4, os.availableParallelism() - 1))),
@@ -92,6 +94,7 @@ export function registerBench(program: Command): void {
     .option('--size <bytes>', 'payload bytes per message', D.size)
     .option('--interval <time>', 'short-poll interval', D.interval)
     .option('--hold <time>', 'long-poll hold on the server', D.hold)
+    .option('--heartbeat <time>', 'SSE comment / WebSocket ping interval on the server; 0 = none', D.heartbeat)
     .option('--connect-rate <n/s>', 'client connects per second during ramp-up', D.connectRate)
     .option('--workers <n>', 'load worker processes', D.workers)
     .option('--headers <profile>', 'request header profile: minimal or browser', D.headers)
@@ -175,6 +178,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     size: parsePositiveInt('--size', pick('size'), { min: 0, max: 1_000_000 }),
     intervalMs: parseDurationMs('--interval', pick('interval')),
     holdMs: parseDurationMs('--hold', pick('hold')),
+    heartbeatMs: parseDurationMs('--heartbeat', pick('heartbeat'), { allowZero: true }),
     connectRate: parsePositiveNumber('--connect-rate', pick('connectRate')),
     workers: parsePositiveInt('--workers', pick('workers'), { max: 64 }),
     headers: resolveHeaderProfile(headersName, cookieBytes),

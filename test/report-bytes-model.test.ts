@@ -61,14 +61,25 @@ test('bytes model: long-polling pays one exchange per message, plus hold-expired
 });
 
 test('bytes model: streams pay framing per message and amortize only the connects the window saw', () => {
-  const steady = modelBytesPerMessage('sse', fixtureConfig(), step('sse', { delivered: 100, payloadDown: 5800 }));
+  const noHeartbeat = { ...fixtureConfig(), heartbeatMs: 0 };
+  const steady = modelBytesPerMessage('sse', noHeartbeat, step('sse', { delivered: 100, payloadDown: 5800 }));
   close(steady?.downBytes, 58 + 22);
   close(steady?.upBytes, 0);
   // 10 reconnects over 100 messages: 10 × 688 up and 10 × 158 down.
-  const reconnecting = modelBytesPerMessage('sse', fixtureConfig(), step('sse', { delivered: 100, payloadDown: 5800, requests: 10 }));
+  const reconnecting = modelBytesPerMessage('sse', noHeartbeat, step('sse', { delivered: 100, payloadDown: 5800, requests: 10 }));
   close(reconnecting?.up.handshake, 68.8);
   close(reconnecting?.down.handshake, 15.8);
-  close(modelBytesPerMessage('ws', fixtureConfig(), step('ws', { delivered: 100, payloadDown: 5800 }))?.downBytes, 60);
+  close(modelBytesPerMessage('ws', noHeartbeat, step('ws', { delivered: 100, payloadDown: 5800 }))?.downBytes, 60);
+});
+
+test('bytes model: heartbeats every B seconds cost 1/(r·B) heartbeats per message, and WebSocket pongs go up masked', () => {
+  const config = { ...fixtureConfig(), rate: 2, heartbeatMs: 10_000 };
+  const measurement = step('ws', { delivered: 100, payloadDown: 5800 });
+  const heartbeatBytes = measurement.wire.heartbeatBytes;
+  assert.ok(heartbeatBytes > 0, 'the fixture samples a ping');
+  const model = modelBytesPerMessage('ws', config, measurement);
+  close(model?.down.heartbeats, heartbeatBytes / 20);
+  close(model?.up.heartbeats, (heartbeatBytes + 4) / 20);
 });
 
 test('bytes model: chat publishes add their overhead beyond the publish body', () => {
