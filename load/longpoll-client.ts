@@ -11,6 +11,7 @@ import type { ClientOptions } from './transport-client.js';
 
 export class LongPollClient extends HttpPollingClient {
   readonly transport = 'longpoll' as const;
+  protected readonly awaitsAnswerOnStop = false;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private readonly onRetry = (): void => {

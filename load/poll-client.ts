@@ -11,6 +11,7 @@ import type { ClientOptions } from './transport-client.js';
 
 export class PollClient extends HttpPollingClient {
   readonly transport = 'poll' as const;
+  protected readonly awaitsAnswerOnStop = true;
   private timer: NodeJS.Timeout | undefined;
   private nextDueMs = 0;
   /** A tick came while a poll was outstanding: poll again when its answer arrives. */

@@ -17,6 +17,8 @@ import type { ClientOptions } from './transport-client.js';
  * up to the server's hold (30 s by default) before its empty answer.
  */
 export const POLL_IDLE_TIMEOUT_MS = 120_000;
+/** Longest stop() waits for a short-poll answer already on its way. */
+const STOP_ANSWER_WAIT_MS = 2_000;
 
 export abstract class HttpPollingClient extends ClientBase implements HttpResponseHandler {
   protected readonly connection: HttpConnection;
@@ -47,8 +49,26 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
 
   protected async shutdown(): Promise<void> {
     this.onStop();
+    if (this.awaitsAnswerOnStop && this.requestInFlight) {
+      // An answer already on its way is on the wire whether or not we read it: let it arrive so
+      // the socket counters agree with a packet capture (bounded, in case the server stalls).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_ANSWER_WAIT_MS);
+        this.settled = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await Promise.all([this.connection.drop('closed_by_client'), this.publisher.close()]);
   }
+
+  /**
+   * Whether stop() waits for the answer in flight. Short polling: yes, it comes within a round
+   * trip. Long-polling: no, a held request may wait a whole hold (and nothing is on the wire yet).
+   */
+  protected abstract readonly awaitsAnswerOnStop: boolean;
+  private settled: (() => void) | undefined;
 
   /** Sets up the schedule (called once, before the first request). */
   protected abstract onStart(): void;
@@ -81,7 +101,10 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   }
 
   onResponseEnd(bodyWireBytes: number, receivedUs: number): void {
-    if (this.stopped) return;
+    if (this.stopped) {
+      this.settled?.();
+      return;
+    }
     const ok = this.statusCode === 200;
     if (!ok) {
       const kind = `http_${this.statusCode}`;
@@ -102,6 +125,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   }
 
   onConnectionClose(kind: string, inFlight: boolean): void {
+    if (this.stopped) this.settled?.();
     if (this.stopped || !inFlight) return;
     if (this.failStart(kind)) return;
     this.tracker.onError(kind);
