@@ -21,20 +21,30 @@ interface MetricDefinition {
   value(measurement: Measurement, clients: number): number | null;
 }
 
-/** How each gated figure is read from a step's (median) measurement. */
+/**
+ * How each gated figure is read from a step's (median) measurement.
+ *
+ * The two byte figures are taken over the whole step (first connect to last close), not the
+ * measured window: in the window, bytes are counted by arrival and messages by publish time, so
+ * whatever is in flight at the window's edges — latency × rate messages — moves the window's
+ * bytes per message by about latency ÷ duration (1–2 % on a busy machine for a 2 s window). Over
+ * the whole step both are counted by arrival; the connect handshakes are included, a fixed cost.
+ */
 export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefinition>> = {
   // Both directions: a poll's request headers are as much its cost as the response's.
   bytesPerMessage: {
     label: 'bytes/msg',
     unit: 'B',
-    value: (m) => (m.derived.bytesPerMessage.down === null ? null : m.derived.bytesPerMessage.down + (m.derived.bytesPerMessage.up ?? 0)),
+    value: (m) => (m.totals.messages.delivered > 0 ? (m.totals.bytes.down.totalBytes + m.totals.bytes.up.totalBytes) / m.totals.messages.delivered : null),
   },
   // The HTTP transports' head bytes (request + response head + body framing) per request: what a
-  // header change moves, whatever the timing batched into each answer.
+  // header change moves, whatever the timing batched into each answer. Push transports send no
+  // request in the window (only their connect), so they have none.
   overheadBytesPerRequest: {
     label: 'overhead/request',
     unit: 'B',
-    value: (m) => (m.window.requests > 0 ? (m.window.bytes.down.overheadBytes + m.window.bytes.up.overheadBytes) / m.window.requests : null),
+    value: (m) =>
+      m.window.requests > 0 && m.totals.requests > 0 ? (m.totals.bytes.down.overheadBytes + m.totals.bytes.up.overheadBytes) / m.totals.requests : null,
   },
   latencyP50Us: { label: 'latency p50', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p50Us : null) },
   latencyP99Us: { label: 'latency p99', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p99Us : null) },
@@ -118,6 +128,7 @@ const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown
   { key: 'size', read: (c) => c.size },
   { key: 'interval', read: (c) => c.intervalMs },
   { key: 'hold', read: (c) => c.holdMs },
+  { key: 'heartbeat', read: (c) => c.heartbeatMs },
   { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
   { key: 'compression', read: (c) => c.compression },
 ];

@@ -27,7 +27,7 @@ const baseline = buildResults({ transports: ['poll', 'ws'], clients: [10], satur
 const baseFile = write('base.json', baseline);
 const regressed = structuredClone(baseline);
 const wsStep = regressed.results[1]!.steps[0]!;
-if (wsStep.status === 'ok') wsStep.measurement.derived.bytesPerMessage.down! *= 1.05;
+if (wsStep.status === 'ok') wsStep.measurement.totals.bytes.down.totalBytes = Math.round(wsStep.measurement.totals.bytes.down.totalBytes * 1.1);
 const regressedFile = write('regressed.json', regressed);
 
 test('cli compare: same figures → exit 0 and a table', () => {

@@ -9,7 +9,7 @@ function regressedReport() {
   const current = structuredClone(baseline);
   const step = current.results[1]!.steps[0]!;
   assert.equal(step.status, 'ok');
-  if (step.status === 'ok') step.measurement.derived.bytesPerMessage.down! += 200;
+  if (step.status === 'ok') step.measurement.totals.bytes.down.totalBytes += 200 * step.measurement.totals.messages.delivered;
   const poll = current.results[0]!.steps[0]!;
   if (poll.status === 'ok') poll.measurement.generator.saturated = true;
   return compareResults(baseline, current, { baselineName: 'results/baseline/ci.json', currentName: 'results/ci/results.json' });

@@ -50,16 +50,31 @@ test('compare: identical runs pass with every figure ok', () => {
   assert.deepEqual(report.warnings, []);
 });
 
-test('compare: bytes per message is gated at 1 % (both directions counted)', () => {
+test('compare: bytes per message (whole step, both directions) and overhead per request are gated at 1 %', () => {
   const { baseline, current } = pair();
   const m = measurementOf(current, 'ws', 10);
-  const before = m.derived.bytesPerMessage.down! + m.derived.bytesPerMessage.up!;
-  m.derived.bytesPerMessage.down! += before * 0.005;
+  m.totals.bytes.down.totalBytes = Math.round((m.totals.bytes.down.totalBytes + m.totals.bytes.up.totalBytes) * 0.005) + m.totals.bytes.down.totalBytes;
   assert.equal(compareResults(baseline, current, NAMES).regressions, 0, '+0.5 % passes');
-  measurementOf(current, 'poll', 100).derived.bytesPerMessage.up! += 20; // a request header grew
+  const poll = measurementOf(current, 'poll', 100);
+  poll.totals.bytes.up.totalBytes += 20 * poll.totals.requests; // a request header grew by 20 bytes
+  poll.totals.bytes.up.overheadBytes += 20 * poll.totals.requests;
   const report = compareResults(baseline, current, { ...NAMES, scope: 'deterministic' });
-  assert.equal(report.regressions, 1);
   assert.equal(row(report, 'poll @ 100 clients', 'bytesPerMessage').verdict, 'regressed');
+  const overhead = row(report, 'poll @ 100 clients', 'overheadBytesPerRequest');
+  assert.equal(overhead.verdict, 'regressed');
+  assert.ok(Math.abs(overhead.current! - overhead.baseline! - 20) < 1e-9);
+  assert.equal(report.regressions, 2);
+});
+
+test('compare: long-poll bytes per message follows timing, so it has a 10 % tolerance', () => {
+  const baseline = buildResults({ transports: ['longpoll'], clients: [10], saturated: [] });
+  const current = structuredClone(baseline);
+  const m = measurementOf(current, 'longpoll', 10);
+  const delivered = m.totals.messages.delivered;
+  m.totals.messages.delivered = Math.round(delivered * 0.95); // fewer messages shared each answer: +5 % bytes/msg
+  assert.equal(row(compareResults(baseline, current, NAMES), 'longpoll @ 10 clients', 'bytesPerMessage').verdict, 'ok');
+  m.totals.messages.delivered = Math.round(delivered * 0.85);
+  assert.equal(row(compareResults(baseline, current, NAMES), 'longpoll @ 10 clients', 'bytesPerMessage').verdict, 'regressed');
 });
 
 test('compare: latency and CPU regress only beyond tolerance and floor, and only when gated', () => {
