@@ -34,31 +34,45 @@ export class PollClient extends HttpPollingClient {
     this.timer = undefined;
   }
 
+  /** A tick fell due while the answer was on its way, or falls due as it arrives: poll now. */
   protected afterAnswer(): void {
-    if (this.tickOwed) {
+    if (this.tickOwed || this.nextDueMs <= performance.now()) {
       this.tickOwed = false;
-      this.sendPoll();
+      this.pollNow();
     }
   }
 
   protected afterFailure(): void {
     this.tickOwed = false;
+    this.advance();
+    this.schedule();
   }
 
   private schedule(): void {
+    clearTimeout(this.timer);
     this.timer = setTimeout(this.onTick, Math.max(0, this.nextDueMs - performance.now()));
   }
 
+  /** The timer fired: a tick is due. With an answer outstanding, the tick waits for it (no timer until then). */
   private tick(): void {
     if (this.stopped) return;
+    if (this.requestInFlight) this.tickOwed = true;
+    else this.pollNow();
+  }
+
+  private pollNow(): void {
+    if (this.stopped) return;
+    this.advance();
+    this.sendPoll();
+    this.schedule();
+  }
+
+  /** Moves the schedule one interval on; ticks missed entirely (a blocked event loop) are not made up for. */
+  private advance(): void {
     const nowMs = performance.now();
     const intervalMs = this.options.intervalMs;
     this.nextDueMs += intervalMs;
-    // Ticks missed entirely (the event loop was blocked) are not made up for.
     if (this.nextDueMs <= nowMs) this.nextDueMs += Math.ceil((nowMs - this.nextDueMs) / intervalMs + 1e-9) * intervalMs;
-    if (this.requestInFlight) this.tickOwed = true;
-    else this.sendPoll();
-    this.schedule();
   }
 }
 
