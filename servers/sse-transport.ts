@@ -16,7 +16,7 @@ const HEARTBEAT = Buffer.from(':\n\n');
  * The event for one message. The text is JSON, which never contains a raw newline, so it is
  * always one `data:` line.
  */
-function sseEvent(message: PreparedMessage): Buffer {
+export function sseEvent(message: PreparedMessage): Buffer {
   return Buffer.from(`id: ${message.seq}\ndata: ${message.text}\n\n`);
 }
 
