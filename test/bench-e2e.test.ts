@@ -64,3 +64,27 @@ test('bench --json prints the same results document on stdout', { timeout: 60_00
   const written = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
   assert.deepEqual(printed, written);
 });
+
+test('Ctrl-C keeps every finished step, writes the results and exits 130', { timeout: 90_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-sigint-'));
+  const child = spawn(process.execPath, [CLI, 'bench', '--transports', 'ws,sse', '--clients', '2,3', '--duration', '1s', '--warmup', '200ms', '--rate', '10', '--out', out, '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  const firstStepDone = new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/ws 2 clients: ok/.test(stderr)) resolve();
+    });
+  });
+  await firstStepDone;
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted/);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(document.status, 'interrupted');
+  const kept = document.results.flatMap((r) => r.steps);
+  assert.ok(kept.length >= 1 && kept.length < 4, `finished steps kept: ${kept.length}`);
+  assert.ok(kept.every((s) => s.status === 'ok'), 'only finished steps are kept');
+});
