@@ -13,7 +13,7 @@ import type { TransportName } from '../servers/contract.js';
 const CLI_PATH = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
 export interface ServerProcessOptions {
-  transport: TransportName | 'all';
+  transport: TransportName;
   rate: number;
   size: number;
   holdMs: number;
