@@ -43,9 +43,11 @@ interface Capture {
 
 /** tcpdump on `lo` for one server port; resolves once it is listening. */
 async function startCapture(port: string, file: string): Promise<Capture> {
-  // -U: write each packet as it comes, so nothing is lost in tcpdump's buffer when it is stopped.
+  // --immediate-mode: packets reach tcpdump as they come (not when a kernel block fills or times
+  // out), and -U writes each one at once, so the last ones are in the file when it is stopped.
   // -B: a 32 MiB kernel buffer, so a burst of thousands of frames is not dropped before tcpdump reads it.
-  const tcpdump = spawn('tcpdump', ['-i', 'lo', '-s', '256', '-B', '32768', '-U', '-w', file, 'tcp', 'port', port], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['-i', 'lo', '-s', '256', '-B', '32768', '--immediate-mode', '-U', '-w', file, 'tcp', 'port', port];
+  const tcpdump = spawn('tcpdump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   tcpdump.stderr.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
