@@ -41,7 +41,8 @@ try {
   });
   const autocannonRps = cannon.requests.average;
 
-  const flags = { ...benchFlagDefaults(), transports: 'poll', clients: String(connections), interval: '1us', duration: opts.duration, warmup: '1s', target: server.url };
+  // One worker: autocannon too runs in one process.
+  const flags = { ...benchFlagDefaults(), workers: '1', transports: 'poll', clients: String(connections), interval: '1us', duration: opts.duration, warmup: '1s', target: server.url };
   const document = await runBench({
     config: buildConfig(flags, new Command()),
     environment: describeEnvironment(WIREBENCH_VERSION),
