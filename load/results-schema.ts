@@ -207,8 +207,8 @@ export const RunConfigSchema = Type.Object({
   clients: Type.Array(Type.Integer({ minimum: 1 })),
   durationMs: Type.Number({ exclusiveMinimum: 0 }),
   warmupMs: Type.Number({ minimum: 0 }),
-  /** Feed rate, messages/s. */
-  rate: Type.Number({ exclusiveMinimum: 0 }),
+  /** Feed rate, messages/s (0: no feed ticks, the chat workload's publishers only). */
+  rate: Type.Number({ minimum: 0 }),
   /** Payload size, bytes. */
   size: Type.Integer({ minimum: 0 }),
   /** Short-poll interval. */

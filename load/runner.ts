@@ -10,7 +10,7 @@ import { monotonicUs, ROUTES, type Healthz, type ServerStats, type TransportName
 import type { MeasureWindow } from './delivery-tracker.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
-import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './results-schema.js';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from './results-schema.js';
 import { repeatStep } from './repeat-median.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { buildMeasurement } from './step-figures.js';
@@ -21,7 +21,7 @@ const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 export type StepPhase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'collecting';
 
 export type RunEvent =
-  | { kind: 'transport'; transport: TransportName; index: number; of: number; url: string }
+  | { kind: 'transport'; transport: TransportName; index: number; of: number; url: string; pid: number | null }
   | { kind: 'phase'; transport: TransportName; clients: number; phase: StepPhase; connected: number; endsAtMs?: number }
   | { kind: 'step'; transport: TransportName; step: StepResult }
   | { kind: 'written'; file: string };
@@ -57,6 +57,8 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     environment: options.environment,
     results: [],
   };
+  // A document the schema would refuse must fail now, not after the first step has run.
+  validateResults(document);
   if (config.target) await checkTarget(config.target);
   let failed = false;
   for (const [index, transport] of config.transports.entries()) {
@@ -73,7 +75,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
         result.server.url = server.url;
       }
       document.results.push(result);
-      options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url });
+      options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url, pid: server?.pid ?? null });
       for (const clients of config.clients) {
         if (options.signal.aborted) break;
         // --repeat N: the step runs N times; it keeps every repeat and the per-metric medians.

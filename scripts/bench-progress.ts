@@ -27,7 +27,7 @@ export class BenchProgress {
     switch (event.kind) {
       case 'transport':
         this.transportLabel = `[${event.index + 1}/${event.of}] ${event.transport}`;
-        this.print(`${this.transportLabel}: server ${event.url}`);
+        this.print(`${this.transportLabel}: server ${event.url}${event.pid === null ? '' : ` (pid ${event.pid})`}`);
         break;
       case 'phase': {
         const changed = this.last?.phase !== event.phase || this.last.clients !== event.clients;

@@ -59,3 +59,32 @@ test('a target that is not a wirebench server is named and refused', async () =>
     server.close();
   }
 });
+
+test('--target benches an already running server: no embedded server, server cost from its /stats', { timeout: 60_000 }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { createWirebenchServer } = await import('../servers/server.js');
+  const { parseResults } = await import('../load/results-schema.js');
+  const server = await createWirebenchServer({ rate: 20 });
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-target-'));
+  try {
+    const code = await new Promise<number>((resolve) => {
+      execFile(process.execPath, [CLI, 'bench', '--target', server.url, '--transports', 'sse,ws', '--clients', '2', '--duration', '1s', '--warmup', '200ms', '--out', out, '--no-report'], { timeout: 50_000 }, (error) =>
+        resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0));
+    });
+    assert.equal(code, 0);
+    const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(document.config.target, new URL(server.url).origin);
+    for (const result of document.results) {
+      assert.deepEqual(result.server, { kind: 'target', url: new URL(server.url).origin });
+      const step = result.steps[0]!;
+      assert.equal(step.status, 'ok');
+      assert.ok(step.measurement!.server, 'server figures from the target\'s /stats');
+      assert.equal(step.measurement!.window.messages.lost, 0);
+    }
+  } finally {
+    await server.close();
+  }
+});

@@ -88,3 +88,44 @@ test('Ctrl-C keeps every finished step, writes the results and exits 130', { tim
   assert.ok(kept.length >= 1 && kept.length < 4, `finished steps kept: ${kept.length}`);
   assert.ok(kept.every((s) => s.status === 'ok'), 'only finished steps are kept');
 });
+
+test('the chat workload: every published message reaches every client, with end-to-end latency', { timeout: 90_000 }, async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-chat-'));
+  const result = await run(['bench', '--transports', 'poll,ws', '--workload', 'chat', '--rate', '0', '--publishers', '1', '--publish-rate', '10', '--clients', '3', '--interval', '100ms', '--duration', '1s', '--warmup', '300ms', '--out', out, '--no-report'], 80_000);
+  assert.equal(result.code, 0, result.stderr);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  for (const transport of document.results) {
+    const step = transport.steps[0]!;
+    assert.equal(step.status, 'ok');
+    const w = step.measurement!.window;
+    assert.ok(w.published >= 5, `${transport.transport}: published ${w.published}`);
+    assert.ok(w.messages.expected >= 3 * 5 && w.messages.lost === 0, `${transport.transport}: ${JSON.stringify(w.messages)}`);
+    assert.ok(w.endToEndLatency && w.endToEndLatency.count === w.messages.delivered, `${transport.transport}: end-to-end latency per delivery`);
+    assert.ok(w.bytes.up.payloadBytes > 0, 'publish bodies are the upstream payload');
+  }
+});
+
+test('a server that dies mid-step: the step is reported failed with what was measured so far', { timeout: 90_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-crash-'));
+  const child = spawn(process.execPath, [CLI, 'bench', '--transports', 'ws', '--clients', '3', '--duration', '4s', '--warmup', '200ms', '--rate', '20', '--out', out, '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  const serverPid = await new Promise<number>((resolve) => {
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      const pid = /\(pid (\d+)\)/.exec(stderr)?.[1];
+      if (pid && /measuring/.test(stderr)) resolve(Number(pid));
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // let part of the window be measured
+  process.kill(serverPid, 'SIGKILL');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1, stderr);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(document.status, 'failed');
+  const step = document.results[0]!.steps[0]!;
+  assert.equal(step.status, 'failed');
+  assert.match(step.status === 'failed' ? step.reason : '', /the server exited mid-step \(SIGKILL\)/);
+  assert.ok(step.measurement && step.measurement.window.messages.delivered > 0, 'what was measured before the crash is kept');
+});
