@@ -113,7 +113,6 @@ class ClientState implements ClientTracker {
   /** Received flags by (seq − since − 1); grown on demand. */
   private seen = new Uint8Array(64);
   private highest = 0;
-  private delivered = 0;
   connected = false;
   /** Connected before the window opened: only such clients are held to the window's messages. */
   inWindow = false;
@@ -153,7 +152,6 @@ class ClientState implements ClientTracker {
     this.seen[index] = 1;
     const outOfOrder = message.seq < this.highest;
     if (message.seq > this.highest) this.highest = message.seq;
-    this.delivered++;
 
     const latencyUs = receivedUs - message.ts;
     t.totals.delivered++;

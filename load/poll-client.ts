@@ -42,9 +42,10 @@ export class PollClient extends HttpPollingClient {
     }
   }
 
+  /** Retry at the next tick: pollNow() already moved the schedule past the failed poll's tick. */
   protected afterFailure(): void {
     this.tickOwed = false;
-    this.advance();
+    if (this.nextDueMs <= performance.now()) this.advance();
     this.schedule();
   }
 

@@ -88,6 +88,13 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
         options.onEvent?.({ kind: 'written', file: options.outFile });
         if (server?.exited) break; // the server died: later steps of this transport cannot run
       }
+    } catch (error) {
+      // A fatal error (a server that will not start, a results file that cannot be written):
+      // the document on disk says so, with every step finished before it.
+      document.status = 'failed';
+      document.finishedAt = new Date().toISOString();
+      await writeResultsFile(options.outFile, document).catch(() => undefined);
+      throw error;
     } finally {
       await server?.stop();
     }
@@ -143,10 +150,16 @@ class WorkerHandle {
     this.child = fork(WORKER_PATH, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.connected);
-      else if (message.type === 'error') this.exitError = message.message;
+      else if (message.type === 'error') {
+        // A worker's failure answers whatever the controller is waiting for, at once.
+        this.exitError = message.message;
+        for (const resolve of this.waiters.values()) resolve(message);
+        return;
+      }
       this.waiters.get(message.type)?.(message);
     });
-    this.child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the IPC channel has delivered the worker's last message.
+    this.child.once('close', (code, signal) => {
       this.exitError ??= `load worker exited (${signal ?? `code ${String(code)}`})`;
       for (const resolve of this.waiters.values()) resolve({ type: 'error', message: this.exitError });
     });
@@ -254,7 +267,8 @@ async function runStep(
     window.endUs = window.startUs + config.durationMs * 1000;
     for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs() });
     const statsUrl = new URL(ROUTES.stats, url).href;
-    const stats = (atUs: number) => sleep((atUs - monotonicUs()) / 1000, signal).then(() => fetchJson<ServerStats>(statsUrl).catch(() => null));
+    const stats = (atUs: number) =>
+      sleep((atUs - monotonicUs()) / 1000, stepSignal).then(() => (stepDone.signal.aborted || server?.exited ? null : fetchJson<ServerStats>(statsUrl).catch(() => null)));
     const statsStart = stats(window.startUs);
     const statsEnd = stats(window.endUs);
     const nowMs = Date.now();
@@ -272,6 +286,8 @@ async function runStep(
       Promise.all(workers.map((w) => w.next('report'))),
       sleep(60_000, stepSignal).then(() => null),
     ]);
+    // A dead server answers no /stats: stop waiting for the window's end snapshot.
+    if (died) stepDone.abort();
     const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
     const workerError = (reports ?? []).find((r) => r.type === 'error');
     const measurement: Measurement | null = good.length

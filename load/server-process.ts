@@ -82,8 +82,6 @@ async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: 
     ]);
     const parsed = JSON.parse(result) as { url?: unknown };
     if (typeof parsed.url !== 'string') throw new Error(`embedded server's first line has no url: ${result}`);
-    // Keep draining stdout so a chatty server never blocks on a full pipe.
-    child.stdout?.resume();
     return parsed.url;
   } catch (error) {
     child.kill('SIGKILL');
@@ -93,6 +91,8 @@ async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: 
     throw error;
   } finally {
     lines.close();
+    // Keep draining stdout (readline's close pauses it) so a chatty server never blocks on a full pipe.
+    child.stdout?.resume();
   }
 }
 

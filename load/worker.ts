@@ -9,7 +9,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { monotonicUs } from '../servers/contract.js';
 import { CLIENTS } from './clients.js';
-import { emptyWireSample } from './client-support.js';
+import { emptyWireSample, errorKind } from './client-support.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import type { TransportClient } from './transport-client.js';
 import type {
@@ -50,11 +50,6 @@ function sumWire(): WireCountersPair {
   return { readBytes, writtenBytes };
 }
 
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== '' ? code : 'connect_failed';
-}
-
 /** Connects clients at the worker's share of the connect rate; reports progress as it goes. */
 async function connect(command: ConnectCommand): Promise<void> {
   connectCommand = command;
@@ -86,7 +81,7 @@ async function connect(command: ConnectCommand): Promise<void> {
         () => void connected++,
         (error: unknown) => {
           failed++;
-          const code = errorCode(error);
+          const code = errorKind(error, 'connect_failed');
           failures[code] = (failures[code] ?? 0) + 1;
         },
       ),
@@ -187,7 +182,9 @@ async function collect(): Promise<void> {
 }
 
 process.on('message', (message: ControllerMessage) => {
-  const fail = (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  // A worker that cannot go on says why and leaves: its clients must not linger.
+  const fail = (error: unknown) =>
+    process.send?.({ type: 'error', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
   switch (message.type) {
     case 'connect':
       connect(message).catch(fail);

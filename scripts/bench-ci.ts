@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT, UsageError, runScript } from './exit-codes.js';
 
 /**
  * Small enough for about a minute on two cores, large enough that bytes per message is stable
@@ -99,10 +99,4 @@ async function main(): Promise<number> {
   return report.regressions > 0 ? EXIT.regression : EXIT.ok;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`bench:ci: ${(error as Error).message}\n`);
-  process.exitCode = usage ? EXIT.usage : EXIT.failed;
-}
+await runScript('bench:ci', main);

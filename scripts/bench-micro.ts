@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeEnvironment } from '../load/environment.js';
 import { runMicro } from '../load/micro/run-micro.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { runScript } from './exit-codes.js';
 import { parseDurationMs, parsePositiveInt } from './options.js';
 import { WIREBENCH_VERSION } from './version.js';
 
@@ -38,10 +38,4 @@ async function main(): Promise<void> {
   process.stderr.write(`micro: ${values.out}\n`);
 }
 
-try {
-  await main();
-} catch (error) {
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`wirebench bench-micro: ${(error as Error).message}\n`);
-  process.exitCode = usage ? EXIT.usage : EXIT.failed;
-}
+await runScript('wirebench bench-micro', main);

@@ -20,7 +20,8 @@ export class BenchProgress {
     private readonly config: RunConfig,
   ) {
     this.tty = out.isTTY === true;
-    if (this.tty) this.timer = setInterval(() => this.redraw(), 250);
+    // unref: the display must never be what keeps the process alive.
+    if (this.tty) this.timer = setInterval(() => this.redraw(), 250).unref();
   }
 
   onEvent(event: RunEvent): void {

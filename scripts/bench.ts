@@ -114,6 +114,7 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
     .action(async (flags: BenchFlags, command: Command) => {
       const config = buildConfig(flags, command);
+      const loopDelayThresholdUs = parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000;
       const outDir = flags.out ?? defaultResultsDir('results', new Date());
       const outFile = path.join(outDir, 'results.json');
       const controller = new AbortController();
@@ -133,7 +134,7 @@ export function registerBench(program: Command): void {
         outFile,
         signal: controller.signal,
         onEvent: (event) => progress.onEvent(event),
-        loopDelayThresholdUs: parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000,
+        loopDelayThresholdUs,
         serverArgs: flags.serverArg,
       }).finally(() => progress.stop());
       process.off('SIGINT', onSignal);
@@ -185,11 +186,24 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     workers: parsePositiveInt('--workers', pick('workers'), { max: 64 }),
     headers: resolveHeaderProfile(headersName, cookieBytes),
     workload,
-    publishers: workload === 'chat' ? parsePositiveInt('--publishers', pick('publishers')) : 0,
+    publishers: workload === 'chat' ? parsePositiveInt('--publishers', pick('publishers'), { min: 0 }) : 0,
     publishRate: workload === 'chat' ? parsePositiveNumber('--publish-rate', pick('publishRate')) : 0,
     compression: false,
     repeat: parsePositiveInt('--repeat', pick('repeat'), { max: 100 }),
     target,
     preset: flags.preset ?? null,
+  };
+}
+
+/**
+ * For scripts that measure with a bench (capture check, generator efficiency): the default
+ * configuration with `overrides`, validated before anything starts, run to `outFile`.
+ */
+export function scriptedBench(overrides: Partial<BenchFlags>): { config: RunConfig; run(outFile: string): ReturnType<typeof runBench> } {
+  const config = buildConfig({ ...benchFlagDefaults(), ...overrides }, new Command());
+  return {
+    config,
+    run: (outFile) =>
+      runBench({ config, environment: describeEnvironment(WIREBENCH_VERSION), outFile, signal: new AbortController().signal }),
   };
 }

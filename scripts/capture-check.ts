@@ -5,37 +5,22 @@
  * their sockets (results totals, first connect to last close) with the TCP payload bytes in the
  * capture. Needs tcpdump and the right to capture on `lo` (root or CAP_NET_RAW).
  *
- *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser]
+ *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser] [--transports all]
  *
- * Exit 0 when every transport agrees within --tolerance (default 0.5 %), 1 otherwise.
+ * Exit 0 when every transport agrees within --tolerance (default 0.5 %), 1 otherwise, 2 for bad options.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { describeEnvironment } from '../load/environment.js';
+import { parseArgs } from 'node:util';
+import type { TransportName } from '../servers/contract.js';
 import { readTcpConnections } from '../load/pcap-reader.js';
-import { runBench } from '../load/runner.js';
 import { startServerProcess } from '../load/server-process.js';
-import { buildConfig, benchFlagDefaults } from './bench.js';
-import { EXIT } from './exit-codes.js';
-import { parsePositiveNumber, parseTransports } from './options.js';
-import { WIREBENCH_VERSION } from './version.js';
-
-const program = new Command('capture-check')
-  .option('--clients <list>', 'client steps', '20')
-  .option('--duration <time>', 'measured window per step', '3s')
-  .option('--headers <profile>', 'minimal or browser', 'minimal')
-  .option('--transports <list>', 'transports to run', 'all')
-  .option('--tolerance <percent>', 'largest accepted difference, %', '0.5')
-  .parse();
-const opts = program.opts<{ clients: string; duration: string; headers: string; tolerance: string; transports: string }>();
-const tolerancePercent = parsePositiveNumber('--tolerance', opts.tolerance, { allowZero: true });
-
-const transports = parseTransports('--transports', opts.transports);
-const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-'));
+import { scriptedBench } from './bench.js';
+import { EXIT, runScript } from './exit-codes.js';
+import { parsePositiveNumber } from './options.js';
 
 interface Capture {
   stop(): Promise<{ file: string; dropped: number }>;
@@ -58,64 +43,89 @@ async function startCapture(port: string, file: string): Promise<Capture> {
     });
     tcpdump.once('exit', (code) => reject(new Error(`tcpdump exited (${String(code)}): ${stderr.trim()}`)));
   });
+  let stopped: Promise<{ file: string; dropped: number }> | undefined;
   return {
-    async stop() {
-      tcpdump.kill('SIGINT');
-      await once(tcpdump, 'exit');
-      // A capture that lost packets cannot vouch for anything: say so rather than blame the meter.
-      return { file, dropped: Number(/(\d+) packets? dropped by kernel/.exec(stderr)?.[1] ?? 0) };
+    // Idempotent: the error path stops it again without waiting twice.
+    stop() {
+      stopped ??= stopCapture();
+      return stopped;
     },
   };
+  async function stopCapture(): Promise<{ file: string; dropped: number }> {
+    if (tcpdump.exitCode === null && tcpdump.signalCode === null) {
+      tcpdump.kill('SIGINT');
+      await once(tcpdump, 'exit');
+    }
+    // A capture that lost packets cannot vouch for anything: say so rather than blame the meter.
+    return { file, dropped: Number(/(\d+) packets? dropped by kernel/.exec(stderr)?.[1] ?? 0) };
+  }
 }
 
-let worst = 0;
-let dropped = 0;
-let complete = true;
-const rows: string[] = [`transport  direction  meter bytes  capture bytes  difference`];
-// One fresh server (and capture) per transport, as a bench runs them, so every connection on the
-// captured port belongs to the transport being checked.
-for (const transport of transports) {
-  const server = await startServerProcess({ transport, rate: 1, size: 64, holdMs: 30_000, heartbeatMs: 15_000 });
-  const port = new URL(server.url).port;
-  let document;
-  let capture;
-  try {
-    const running = await startCapture(port, path.join(dir, `${transport}.pcap`));
-    const flags = { ...benchFlagDefaults(), transports: transport, clients: opts.clients, duration: opts.duration, headers: opts.headers, warmup: '1s', target: server.url };
-    document = await runBench({
-      config: buildConfig(flags, new Command()),
-      environment: describeEnvironment(WIREBENCH_VERSION),
-      outFile: path.join(dir, `${transport}.json`),
-      signal: new AbortController().signal,
-    });
-    // Let the last FINs reach the capture before stopping it.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    capture = await running.stop();
-  } finally {
-    await server.stop();
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '20' },
+      duration: { type: 'string', default: '3s' },
+      headers: { type: 'string', default: 'minimal' },
+      transports: { type: 'string', default: 'all' },
+      tolerance: { type: 'string', default: '0.5' },
+    },
+    strict: true,
+  });
+  const tolerancePercent = parsePositiveNumber('--tolerance', values.tolerance, { allowZero: true });
+  // Every option is checked (by building the bench configuration) before anything starts.
+  const benchFor = (transport: TransportName, url: string) =>
+    scriptedBench({ transports: transport, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', target: url });
+  const { config } = scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-'));
+
+  let worst = 0;
+  let dropped = 0;
+  let complete = true;
+  const rows: string[] = [`transport  direction  meter bytes  capture bytes  difference`];
+  // One fresh server (and capture) per transport, as a bench runs them, so every connection on the
+  // captured port belongs to the transport being checked.
+  for (const transport of config.transports) {
+    const server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs });
+    const port = new URL(server.url).port;
+    let capture: Capture | undefined;
+    let document;
+    let captured;
+    try {
+      capture = await startCapture(port, path.join(dir, `${transport}.pcap`));
+      document = await benchFor(transport, server.url).run(path.join(dir, `${transport}.json`));
+      // Let the last FINs reach the capture before stopping it.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      captured = await capture.stop();
+    } finally {
+      await capture?.stop();
+      await server.stop();
+    }
+    complete &&= document.status === 'complete';
+    dropped += captured.dropped;
+    const wire = { up: 0, down: 0 };
+    for (const c of readTcpConnections(await readFile(captured.file), Number(port))) {
+      // The controller's own /healthz and /stats requests are not client traffic.
+      if (/^GET \/(healthz|stats)\b/.test(c.firstLine)) continue;
+      wire.up += c.upBytes;
+      wire.down += c.downBytes;
+    }
+    const meter = { up: 0, down: 0 };
+    for (const step of document.results[0]?.steps ?? []) {
+      meter.up += step.measurement?.totals.bytes.up.totalBytes ?? 0;
+      meter.down += step.measurement?.totals.bytes.down.totalBytes ?? 0;
+    }
+    for (const direction of ['down', 'up'] as const) {
+      const diff = wire[direction] === 0 ? (meter[direction] === 0 ? 0 : 100) : (Math.abs(meter[direction] - wire[direction]) / wire[direction]) * 100;
+      worst = Math.max(worst, diff);
+      rows.push(`${transport.padEnd(9)}  ${direction.padEnd(9)}  ${String(meter[direction]).padStart(11)}  ${String(wire[direction]).padStart(13)}  ${diff.toFixed(3).padStart(9)} %`);
+    }
   }
-  complete &&= document.status === 'complete';
-  dropped += capture.dropped;
-  const wire = { up: 0, down: 0 };
-  for (const c of readTcpConnections(await readFile(capture.file), Number(port))) {
-    // The controller's own /healthz and /stats requests are not client traffic.
-    if (/^GET \/(healthz|stats)\b/.test(c.firstLine)) continue;
-    wire.up += c.upBytes;
-    wire.down += c.downBytes;
-  }
-  const meter = { up: 0, down: 0 };
-  for (const step of document.results[0]?.steps ?? []) {
-    meter.up += step.measurement?.totals.bytes.up.totalBytes ?? 0;
-    meter.down += step.measurement?.totals.bytes.down.totalBytes ?? 0;
-  }
-  for (const direction of ['down', 'up'] as const) {
-    const diff = wire[direction] === 0 ? (meter[direction] === 0 ? 0 : 100) : (Math.abs(meter[direction] - wire[direction]) / wire[direction]) * 100;
-    worst = Math.max(worst, diff);
-    rows.push(`${transport.padEnd(9)}  ${direction.padEnd(9)}  ${String(meter[direction]).padStart(11)}  ${String(wire[direction]).padStart(13)}  ${diff.toFixed(3).padStart(9)} %`);
-  }
+  process.stdout.write(`${rows.join('\n')}\n`);
+  process.stdout.write(`captures and results: ${dir} (${dropped} packets dropped by the kernel)\n`);
+  if (dropped > 0) process.stdout.write('the capture is incomplete: re-run (fewer --clients, or a larger tcpdump buffer)\n');
+  process.stdout.write(`largest difference ${worst.toFixed(3)} % (tolerance ${tolerancePercent} %): ${worst <= tolerancePercent ? 'AGREE' : 'DISAGREE'}\n`);
+  return worst <= tolerancePercent && dropped === 0 && complete ? EXIT.ok : EXIT.failed;
 }
-process.stdout.write(`${rows.join('\n')}\n`);
-process.stdout.write(`captures and results: ${dir} (${dropped} packets dropped by the kernel)\n`);
-if (dropped > 0) process.stdout.write('the capture is incomplete: re-run (fewer --clients, or a larger tcpdump buffer)\n');
-process.stdout.write(`largest difference ${worst.toFixed(3)} % (tolerance ${tolerancePercent} %): ${worst <= tolerancePercent ? 'AGREE' : 'DISAGREE'}\n`);
-process.exitCode = worst <= tolerancePercent && dropped === 0 && complete ? EXIT.ok : EXIT.failed;
+
+await runScript('capture-check', main);

@@ -24,3 +24,17 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Runs a standalone script's `main` and turns what it throws into one line on stderr and the
+ * documented exit code: 2 for bad options (UsageError, node:util parseArgs errors), 1 otherwise.
+ */
+export async function runScript(name: string, main: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await main()) ?? EXIT.ok;
+  } catch (error) {
+    const usage = error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = usage ? EXIT.usage : EXIT.failed;
+  }
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,35 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout:
     execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
   });
+}
+
+/** A bench run to interact with: its stderr so far, a wait for a pattern in it, and its exit code. */
+function startBench(args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const watchers: Array<() => void> = [];
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const watch of watchers) watch();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    /** Resolves with the first match of `pattern` in stderr (now or later). */
+    waitFor(pattern: RegExp): Promise<RegExpExecArray> {
+      return new Promise((resolve) => {
+        const watch = () => {
+          const match = pattern.exec(stderr);
+          if (match) resolve(match);
+        };
+        watchers.push(watch);
+        watch();
+      });
+    },
+  };
 }
 
 test('a tiny bench over all four transports writes valid results: nothing lost, bytes above payload, sane latency', { timeout: 180_000 }, async () => {
@@ -66,22 +95,12 @@ test('bench --json prints the same results document on stdout', { timeout: 60_00
 });
 
 test('Ctrl-C keeps every finished step, writes the results and exits 130', { timeout: 90_000 }, async () => {
-  const { spawn } = await import('node:child_process');
   const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-sigint-'));
-  const child = spawn(process.execPath, [CLI, 'bench', '--transports', 'ws,sse', '--clients', '2,3', '--duration', '1s', '--warmup', '200ms', '--rate', '10', '--out', out, '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  const firstStepDone = new Promise<void>((resolve) => {
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      if (/ws 2 clients: ok/.test(stderr)) resolve();
-    });
-  });
-  await firstStepDone;
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 130, stderr);
-  assert.match(stderr, /interrupted/);
+  const bench = startBench(['--transports', 'ws,sse', '--clients', '2,3', '--duration', '1s', '--warmup', '200ms', '--rate', '10', '--out', out, '--no-report']);
+  await bench.waitFor(/ws 2 clients: ok/);
+  bench.child.kill('SIGINT');
+  assert.equal(await bench.exited, 130, bench.stderr());
+  assert.match(bench.stderr(), /interrupted/);
   const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
   assert.equal(document.status, 'interrupted');
   const kept = document.results.flatMap((r) => r.steps);
@@ -106,22 +125,12 @@ test('the chat workload: every published message reaches every client, with end-
 });
 
 test('a server that dies mid-step: the step is reported failed with what was measured so far', { timeout: 90_000 }, async () => {
-  const { spawn } = await import('node:child_process');
   const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-crash-'));
-  const child = spawn(process.execPath, [CLI, 'bench', '--transports', 'ws', '--clients', '3', '--duration', '4s', '--warmup', '200ms', '--rate', '20', '--out', out, '--no-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  const serverPid = await new Promise<number>((resolve) => {
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      const pid = /\(pid (\d+)\)/.exec(stderr)?.[1];
-      if (pid && /measuring/.test(stderr)) resolve(Number(pid));
-    });
-  });
+  const bench = startBench(['--transports', 'ws', '--clients', '3', '--duration', '4s', '--warmup', '200ms', '--rate', '20', '--out', out, '--no-report']);
+  const serverPid = Number((await bench.waitFor(/\(pid (\d+)\)[^]*measuring/))[1]);
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let part of the window be measured
   process.kill(serverPid, 'SIGKILL');
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 1, stderr);
+  assert.equal(await bench.exited, 1, bench.stderr());
   const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
   assert.equal(document.status, 'failed');
   const step = document.results[0]!.steps[0]!;
