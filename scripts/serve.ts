@@ -23,6 +23,8 @@ interface ServeFlags {
   maxBufferedBytes: string;
   publishLimit: string;
   origin?: string[];
+  corsCredentials?: boolean;
+  corsMaxAge: string;
   padHeaders: string;
   delay: string;
 }
@@ -41,7 +43,9 @@ export function registerServe(program: Command): void {
     .option('--heartbeat <duration>', 'SSE comment / WebSocket ping interval; 0 = none', '15s')
     .option('--max-buffered-bytes <bytes>', 'per-connection send buffer cap (SSE, WebSocket); past it the client is dropped', String(SERVER_DEFAULTS.maxBufferedBytes))
     .option('--publish-limit <bytes>', 'largest POST /publish body and upstream WebSocket frame', String(SERVER_DEFAULTS.publishLimitBytes))
-    .option('--origin <url>', 'allowed Origin for /ws, /sse, /publish (repeatable); none given = no check', collect)
+    .option('--origin <url>', 'allowed Origin (repeatable): CORS grant for /poll, /longpoll, /sse, /publish, 403 for others on /ws, /sse, /publish; none given = no check, no CORS', collect)
+    .option('--cors-credentials', 'CORS: allow credentials (Access-Control-Allow-Credentials: true)')
+    .option('--cors-max-age <seconds>', 'CORS: Access-Control-Max-Age of preflight answers; 0 = not cached', String(SERVER_DEFAULTS.corsMaxAgeSeconds))
     .option('--pad-headers <bytes>', 'for regression tests: add an X-Wirebench-Pad header of this many bytes to every HTTP response and the WebSocket handshake', '0')
     .option('--delay <duration>', 'for regression tests: deliver every message this much later', '0')
     .action(async (flags: ServeFlags) => {
@@ -74,6 +78,8 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
     maxBufferedBytes: parsePositiveInt('--max-buffered-bytes', flags.maxBufferedBytes),
     publishLimitBytes: parsePositiveInt('--publish-limit', flags.publishLimit),
     allowedOrigins: (flags.origin ?? []).map((raw) => asUsage('--origin', raw, () => normalizeOrigin(raw))),
+    corsCredentials: flags.corsCredentials === true,
+    corsMaxAgeSeconds: parsePositiveInt('--cors-max-age', flags.corsMaxAge, { min: 0 }),
     padHeaderBytes: parsePositiveInt('--pad-headers', flags.padHeaders, { min: 0 }),
     deliveryDelayMs: parseDurationMs('--delay', flags.delay, { allowZero: true }),
   };
@@ -87,7 +93,7 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
 }
 
 /** Library option → the flag a user typed, so a range error names what they wrote. */
-const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin'> }>> = {
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials'> }>> = {
   transports: { name: '--transport', property: 'transport' },
   host: { name: '--host', property: 'host' },
   port: { name: '--port', property: 'port' },
@@ -100,6 +106,7 @@ const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof Se
   publishLimitBytes: { name: '--publish-limit', property: 'publishLimit' },
   padHeaderBytes: { name: '--pad-headers', property: 'padHeaders' },
   deliveryDelayMs: { name: '--delay', property: 'delay' },
+  corsMaxAgeSeconds: { name: '--cors-max-age', property: 'corsMaxAge' },
 };
 
 function usageError(flag: { name: string }, raw: string, error: ServerOptionsError): UsageError {

@@ -137,6 +137,12 @@ export interface ServerStats {
   badRequests: number;
   /** Requests / upgrades refused by the Origin allow-list. */
   originRejected: number;
+  /**
+   * CORS preflights granted (OPTIONS answered 204). Refused ones count in originRejected (origin
+   * not on the list) or badRequests (method or headers not allowed, malformed Origin). Optional:
+   * a server without CORS has none.
+   */
+  corsPreflights?: number;
 }
 
 /** Current time in µs on the host's monotonic clock (see {@link FeedMessage}). */

@@ -3,7 +3,7 @@
  * fastify reply, or written raw on a socket whose upgrade was refused (no fastify reply exists
  * there). Every refusal is counted in /stats.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { parseCursor, type ErrorBody } from './contract.js';
@@ -18,6 +18,8 @@ export const ERROR = {
   mediaType: 'unsupported-media-type',
   upgradeRequired: 'upgrade-required',
   forbiddenOrigin: 'forbidden-origin',
+  badOrigin: 'bad-origin',
+  corsRefused: 'cors-preflight-refused',
   closing: 'server-closing',
   internal: 'internal-error',
 } as const;
@@ -87,4 +89,25 @@ export function cursorFromQuery(query: unknown): number | undefined | { reason: 
 export function originAllowed(allowed: ReadonlySet<string>, origin: string | string[] | undefined): boolean {
   if (allowed.size === 0 || origin === undefined) return true;
   return typeof origin === 'string' && allowed.has(origin);
+}
+
+/** A serialized origin (RFC 6454 §6.2): scheme "://" host [":" port], nothing else. */
+const SERIALIZED_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s,@]+$/i;
+
+/**
+ * Why an Origin header cannot be read as one origin, or undefined when it is one (or absent, or
+ * `null`, the opaque origin). Browsers send exactly one serialized origin (Fetch §3.1); a list
+ * (RFC 6454 §7 allowed one) or a repeated header is refused rather than guessed at.
+ */
+export function malformedOrigin(request: IncomingMessage): string | undefined {
+  const raw = request.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.length === 6 && raw[i]?.toLowerCase() === 'origin') count++;
+  if (count > 1) return `${count} Origin headers: send exactly one origin`;
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === 'null' || SERIALIZED_ORIGIN.test(origin)) return undefined;
+  const shown = JSON.stringify(origin.slice(0, 80));
+  const parts = origin.split(/[\s,]+/).filter((part) => part !== '');
+  if (parts.length > 1 && parts.every((part) => SERIALIZED_ORIGIN.test(part))) return `Origin ${shown} lists ${parts.length} origins: send exactly one`;
+  return `Origin ${shown} is not a serialized origin such as https://app.example.com`;
 }

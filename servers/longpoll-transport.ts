@@ -12,7 +12,7 @@ import { ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { cursorFromQuery, JSON_TYPE } from './http-replies.js';
 import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
-import { cursorOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+import { cursorOrRefuse, hijackKeepingHeaders, waitForAll, type TransportDefinition } from './transport.js';
 
 export const longpollTransport: TransportDefinition = {
   name: 'longpoll',
@@ -35,7 +35,7 @@ export const longpollTransport: TransportDefinition = {
     context.app.get(ROUTES.longpoll, (request, reply) => {
       const since = cursorOrRefuse(context, cursorFromQuery(request.query), reply);
       if (since === undefined) return reply;
-      reply.hijack();
+      hijackKeepingHeaders(reply);
       const res = reply.raw;
       if (since < context.feed.head || closing) {
         answer(res, bodies.after(since));

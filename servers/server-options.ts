@@ -25,8 +25,15 @@ export interface WirebenchServerOptions {
   maxBufferedBytes?: number;
   /** Largest `POST /publish` body and upstream WebSocket frame, bytes. Default 64 KiB. */
   publishLimitBytes?: number;
-  /** Origin allow-list for /ws, /sse and /publish; empty = no check. Default []. */
+  /**
+   * Origin allow-list: the CORS grant for /poll, /longpoll, /sse, /publish (with preflights), and
+   * the 403 for /ws, /sse, /publish from other origins; empty = no Origin check and no CORS grant. Default [].
+   */
   allowedOrigins?: readonly string[];
+  /** CORS: send `Access-Control-Allow-Credentials: true` (cookies / auth on cross-origin requests). Default false. */
+  corsCredentials?: boolean;
+  /** CORS: `Access-Control-Max-Age` of preflight answers, seconds; 0 = browsers must not cache them. Default 7200 (Chromium's cap). */
+  corsMaxAgeSeconds?: number;
   /** For regression tests: bytes of an `X-Wirebench-Pad` header on every HTTP response and WS handshake. Default 0. */
   padHeaderBytes?: number;
   /** For regression tests: every message becomes visible (delivered, pollable) this many ms after publish. Default 0. */
@@ -53,6 +60,9 @@ export const SERVER_DEFAULTS = {
   padHeaderBytes: 0,
   deliveryDelayMs: 0,
   closeGraceMs: 500,
+  corsCredentials: false,
+  // The longest Chromium honours (it caps Access-Control-Max-Age at 2 h; Firefox at 24 h).
+  corsMaxAgeSeconds: 7200,
 } as const;
 
 /** Upper bounds that keep one process sane; a bigger value is almost surely a typo. */
@@ -61,6 +71,7 @@ const LIMITS = {
   sizeBytes: 16 * 1024 * 1024,
   historyLength: 10_000_000,
   durationMs: 24 * 3_600_000,
+  corsMaxAgeSeconds: 365 * 86_400,
   bytes: 1024 * 1024 * 1024,
   padHeaderBytes: 64 * 1024,
 } as const;
@@ -98,6 +109,8 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     maxBufferedBytes: integer('maxBufferedBytes', options.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes, 1024, LIMITS.bytes),
     publishLimitBytes: integer('publishLimitBytes', options.publishLimitBytes ?? SERVER_DEFAULTS.publishLimitBytes, 64, LIMITS.bytes),
     allowedOrigins: new Set((options.allowedOrigins ?? []).map(normalizeOrigin)),
+    corsCredentials: boolean('corsCredentials', options.corsCredentials ?? SERVER_DEFAULTS.corsCredentials),
+    corsMaxAgeSeconds: integer('corsMaxAgeSeconds', options.corsMaxAgeSeconds ?? SERVER_DEFAULTS.corsMaxAgeSeconds, 0, LIMITS.corsMaxAgeSeconds),
     padHeaderBytes: integer('padHeaderBytes', options.padHeaderBytes ?? SERVER_DEFAULTS.padHeaderBytes, 0, LIMITS.padHeaderBytes),
     deliveryDelayMs: number('deliveryDelayMs', options.deliveryDelayMs ?? SERVER_DEFAULTS.deliveryDelayMs, LIMITS.durationMs),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
@@ -120,6 +133,11 @@ export function normalizeOrigin(raw: string): string {
     throw new ServerOptionsError('allowedOrigins', raw, 'use a bare http(s) origin such as https://example.com:8443 (no path)');
   }
   return url.origin;
+}
+
+function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ServerOptionsError(option, value, 'use true or false');
+  return value;
 }
 
 function integer(option: keyof WirebenchServerOptions, value: number, min: number, max: number): number {

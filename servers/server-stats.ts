@@ -17,6 +17,7 @@ export class ServerStatsCollector {
   slowConsumersDropped = 0;
   badRequests = 0;
   originRejected = 0;
+  corsPreflights = 0;
   publishedFeed = 0;
   publishedUpstream = 0;
 
@@ -65,6 +66,7 @@ export class ServerStatsCollector {
       slowConsumersDropped: this.slowConsumersDropped,
       badRequests: this.badRequests,
       originRejected: this.originRejected,
+      corsPreflights: this.corsPreflights,
     };
   }
 }

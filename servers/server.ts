@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
+import { registerCors } from './cors.js';
 import { Feed } from './feed.js';
 import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
 import { registerPublishRoute } from './publish-route.js';
@@ -92,6 +93,7 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     refusals,
     onUpgrade: (path, handler) => upgrades.set(path, handler),
   };
+  registerCors(context);
   registerPublishRoute(context);
   const instances = new Map<TransportName, TransportInstance>();
   for (const name of resolved.transports) {

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { ROUTES, parseCursor } from './contract.js';
 import { cursorFromQuery } from './http-replies.js';
 import type { PreparedMessage } from './history.js';
-import { cursorOrRefuse, originOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+import { cursorOrRefuse, hijackKeepingHeaders, originOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 /** A comment line (§9.2.6: lines starting with ':' are ignored) keeps proxies and NATs from idling the stream out. */
 const HEARTBEAT = Buffer.from(':\n\n');
@@ -53,7 +53,7 @@ export const sseTransport: TransportDefinition = {
       const since = cursorOrRefuse(context, parsed, reply);
       if (since === undefined) return reply;
 
-      reply.hijack();
+      hijackKeepingHeaders(reply);
       const res = reply.raw;
       res.writeHead(200, {
         'content-type': 'text/event-stream',

@@ -71,3 +71,16 @@ export function waitForAll(pending: Promise<unknown>[], graceMs: number): Promis
     });
   });
 }
+
+/**
+ * Hands a route's response over to raw writes (held long-polls, SSE streams) keeping the headers
+ * set on the fastify reply so far — the CORS grant and Vary set by the hooks — which fastify
+ * would otherwise only write on reply.send().
+ */
+export function hijackKeepingHeaders(reply: FastifyReply): void {
+  reply.hijack();
+  const res = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined && !res.headersSent) res.setHeader(name, value as string | number | string[]);
+  }
+}

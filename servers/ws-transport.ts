@@ -8,7 +8,7 @@
  */
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ROUTES, WS_CLOSE, serializeGap } from './contract.js';
-import { ERROR, PAD_HEADER, cursorFromQuery, originAllowed } from './http-replies.js';
+import { ERROR, PAD_HEADER, cursorFromQuery, malformedOrigin, originAllowed } from './http-replies.js';
 import { parsePublishRequest } from './publish-request.js';
 import { waitForAll, type TransportDefinition } from './transport.js';
 
@@ -94,6 +94,8 @@ export const wsTransport: TransportDefinition = {
 
     context.onUpgrade(ROUTES.ws, (request, socket, head) => {
       if (closing) return context.refusals.socket(socket, 503, ERROR.closing, 'server is shutting down');
+      const badOrigin = malformedOrigin(request);
+      if (badOrigin !== undefined) return context.refusals.socket(socket, 400, ERROR.badOrigin, badOrigin);
       if (!originAllowed(context.options.allowedOrigins, request.headers.origin)) {
         return context.refusals.socket(socket, 403, ERROR.forbiddenOrigin, `origin ${JSON.stringify(request.headers.origin)} is not in the allow-list`);
       }
