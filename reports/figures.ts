@@ -12,13 +12,33 @@ import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type By
 /** The client counts of the websocket.org figure. */
 export const FIGURE_CLIENT_COUNTS = [1_000, 10_000, 100_000] as const;
 
-/** The paper's model (websocket.org, "HTML5 Web Sockets: A Quantum Leap in Scalability for the Web"). */
+/**
+ * The paper's model (websocket.org, "HTML5 Web Sockets: A Quantum Leap in Scalability for the
+ * Web"): every client polls once a second and gets one message a second; a poll costs 871 B of
+ * HTTP request + response headers, a WebSocket message 2 B of frame header. Overhead only.
+ */
 export const PAPER_MODEL = {
   /** HTTP request + response headers of one poll. */
   pollHeaderBytes: 871,
   /** WebSocket frame overhead per message. */
   wsFrameBytes: 2,
+  /** The paper's scenario: polls and messages a second per client. */
+  pollsPerSec: 1,
+  messagesPerSec: 1,
+  /** The paper's "Mbps" divides bits/s by 2^20 (871 B × 1,000 × 8 ÷ 2^20 = 6.6), not by 10^6. */
+  bitsPerPaperMegabit: 2 ** 20,
 } as const;
+
+/** The paper's figures exactly as it printed them ("Mbps", bits/s ÷ 2^20), at 1,000 / 10,000 / 100,000 clients. */
+export const PAPER_PUBLISHED: readonly { clients: number; poll: string; ws: string }[] = [
+  { clients: 1_000, poll: '6.6', ws: '0.015' },
+  { clients: 10_000, poll: '66', ws: '0.153' },
+  { clients: 100_000, poll: '665', ws: '1.526' },
+];
+
+/** How the paper computed its figures, for every place that shows them. */
+export const PAPER_METHOD =
+  "The paper's figures as published: 871 B (polling) or 2 B (WebSocket) × clients × 8 bits, once a second, divided by 2^20 and called Mbps";
 
 export interface StepFigures {
   transport: string;
@@ -88,6 +108,10 @@ export interface ThroughputCell {
 
 export interface PaperCell {
   clients: number;
+  /** As the paper printed it (bits/s ÷ 2^20, its own scenario of 1 poll and 1 message a second). */
+  publishedPoll: string;
+  publishedWs: string;
+  /** Ours: the paper's model in decimal Mbps (10^6 bit/s) at this run's poll interval and feed rate. */
   pollMbps: number;
   wsMbps: number;
 }
@@ -211,12 +235,17 @@ export function projectMbps(clients: number, bytesPerClientPerSec: number): numb
   return (clients * bytesPerClientPerSec * 8) / 1e6;
 }
 
-/** The paper's polling series: clients × polls/s × 871 B × 8 ÷ 10^6. */
+/** The paper's method: clients × bytes a second × 8 ÷ 2^20 (what it printed as Mbps). */
+export function paperMethodMbps(clients: number, bytesPerClientPerSec: number): number {
+  return (clients * bytesPerClientPerSec * 8) / PAPER_MODEL.bitsPerPaperMegabit;
+}
+
+/** Our SI recomputation of the paper's polling series: clients × polls/s × 871 B × 8 ÷ 10^6. */
 export function paperPollMbps(clients: number, pollsPerSec: number): number {
   return projectMbps(clients, pollsPerSec * PAPER_MODEL.pollHeaderBytes);
 }
 
-/** The paper's WebSocket series: clients × messages/s × 2 B × 8 ÷ 10^6. */
+/** Our SI recomputation of the paper's WebSocket series: clients × messages/s × 2 B × 8 ÷ 10^6. */
 export function paperWsMbps(clients: number, messagesPerSec: number): number {
   return projectMbps(clients, messagesPerSec * PAPER_MODEL.wsFrameBytes);
 }
@@ -289,10 +318,12 @@ export function deriveFigures(doc: ResultsDocument): ReportFigures {
     doc,
     transports,
     throughput: transports.flatMap(throughputCells),
-    paper: FIGURE_CLIENT_COUNTS.map((clients) => ({
-      clients,
-      pollMbps: paperPollMbps(clients, pollsPerSec),
-      wsMbps: paperWsMbps(clients, messagesPerSec),
+    paper: PAPER_PUBLISHED.map((published) => ({
+      clients: published.clients,
+      publishedPoll: published.poll,
+      publishedWs: published.ws,
+      pollMbps: paperPollMbps(published.clients, pollsPerSec),
+      wsMbps: paperWsMbps(published.clients, messagesPerSec),
     })),
     messagesPerSec,
     pollsPerSec,

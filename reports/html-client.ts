@@ -47,7 +47,17 @@ interface ChartElementPosition {
 interface ScaleOptions {
   type: string;
   min?: number;
+  max?: number;
+  ticks: { autoSkip: boolean };
   title: { text: string };
+}
+
+interface BuiltScale {
+  type: string;
+  min: number;
+  max: number;
+  height: number;
+  ticks: { value: number }[];
 }
 
 interface LegendItem {
@@ -201,17 +211,35 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
     return format(value);
   }
 
+  // Log axes get a tick at every 1, 2 and 5 × 10^k in range: Chart.js generates 1–9 × 10^k and
+  // auto-skipping then drops labels, often the 2 and 5 ms where the push medians sit.
+  function oneTwoFive(scale: BuiltScale): void {
+    if (scale.type !== 'logarithmic' || !(scale.min > 0) || !(scale.max > scale.min)) return;
+    // Powers of ten only when 1-2-5 would crowd the axis (under ~16 px a label).
+    const decades = Math.log10(scale.max / scale.min);
+    const leads = scale.height > 0 && scale.height / (decades * 3) < 16 ? [1] : [1, 2, 5];
+    const ticks: { value: number }[] = [];
+    for (let exp = Math.floor(Math.log10(scale.min)); 10 ** exp <= scale.max; exp++) {
+      for (const lead of leads) {
+        const value = Number((lead * 10 ** exp).toPrecision(6));
+        if (value >= scale.min * (1 - 1e-9) && value <= scale.max * (1 + 1e-9)) ticks.push({ value });
+      }
+    }
+    if (ticks.length >= 2) scale.ticks = ticks;
+  }
+
   function axis(spec: ChartSpec['x'], type: string, options: { stacked?: boolean; grid?: boolean; right?: boolean; grace?: boolean }): Record<string, unknown> {
     return {
       type: spec.log ? 'logarithmic' : type,
       position: options.right ? 'right' : undefined,
       stacked: Boolean(options.stacked),
-      min: spec.log ? undefined : spec.min,
-      max: spec.max,
+      min: spec.log ? spec.logMin : spec.min,
+      max: spec.log ? spec.logMax : spec.max,
       grace: options.grace ? '8%' : undefined,
       title: { display: true, text: spec.title, font: { size: 12 } },
       grid: { display: options.grid !== false },
-      ticks: { callback: tick, maxRotation: 0, autoSkipPadding: 8 },
+      ticks: { callback: tick, maxRotation: 0, autoSkip: !spec.log, autoSkipPadding: 8 },
+      afterBuildTicks: oneTwoFive,
     };
   }
 
@@ -278,7 +306,9 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
       if (!y) return;
       const toLog = y.type !== 'logarithmic';
       y.type = toLog ? 'logarithmic' : 'linear';
-      y.min = toLog ? undefined : spec.y.min;
+      y.min = toLog ? spec.y.logMin : spec.y.min;
+      y.max = toLog ? spec.y.logMax : spec.y.max;
+      y.ticks.autoSkip = !toLog;
       scaleButton.textContent = toLog ? 'y axis: log (switch to linear)' : 'y axis: linear (switch to log)';
       scaleButton.setAttribute('aria-pressed', String(toLog));
       chart.update();

@@ -12,7 +12,8 @@ header { padding-top: 24px; }
 h1 { font-size: 1.6rem; margin: 0 0 4px; }
 h2 { font-size: 1.12rem; margin: 0 0 8px; }
 .subtitle { color: var(--muted); margin: 0 0 16px; font-size: 0.92rem; }
-.headline { font-size: 1.22rem; line-height: 1.5; background: var(--panel); border-left: 5px solid var(--accent); padding: 14px 18px; margin: 0 0 24px; }
+.headline { font-size: 1.22rem; line-height: 1.5; background: var(--panel); border-left: 5px solid var(--accent); padding: 14px 18px; margin: 0 0 8px; }
+.scope { font-size: 0.9rem; color: var(--muted); margin: 0 0 24px; }
 .banner { background: #fdebd0; border: 1px solid #f0b27a; padding: 10px 14px; margin: 0 0 16px; }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }
 .chart { grid-column: span 1; border: 1px solid var(--line); border-radius: 6px; padding: 14px 16px 10px; break-inside: avoid; page-break-inside: avoid; }

@@ -2,7 +2,7 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
-import type { ReportFigures, StepFigures, ThroughputCell } from './figures.js';
+import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
   formatBytes,
   formatCount,
@@ -144,8 +144,10 @@ export function throughputTable(figures: ReportFigures): Table {
     ],
   }));
   rows.push(
-    { kind: 'reference', cells: ['paper: polling (871 B per poll)', ...figures.paper.map((p) => formatMbps(p.pollMbps))] },
-    { kind: 'reference', cells: ['paper: WebSocket (2 B per frame)', ...figures.paper.map((p) => formatMbps(p.wsMbps))] },
+    { kind: 'reference', cells: ['paper, as published: polling (871 B per poll)', ...figures.paper.map((p) => `${p.publishedPoll} Mbps (2^20)`)] },
+    { kind: 'reference', cells: ['paper, as published: WebSocket (2 B per frame)', ...figures.paper.map((p) => `${p.publishedWs} Mbps (2^20)`)] },
+    { kind: 'reference', cells: ["paper's model, our SI recomputation: polling", ...figures.paper.map((p) => formatMbps(p.pollMbps))] },
+    { kind: 'reference', cells: ["paper's model, our SI recomputation: WebSocket", ...figures.paper.map((p) => formatMbps(p.wsMbps))] },
   );
   return {
     id: 'throughput',
@@ -153,7 +155,7 @@ export function throughputTable(figures: ReportFigures): Table {
     head: ['transport', ...counts.map((clients) => `${formatCount(clients)} clients`)],
     numeric: [false, ...counts.map(() => true)],
     rows,
-    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; otherwise projected linearly from the per-client byte rate of the largest measured step. The paper's series count header and frame overhead only; measured figures include the payload.`,
+    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; otherwise projected linearly from the per-client byte rate of the largest measured step. ${PAPER_METHOD} ("2^20" marks that unit). Our recomputation divides by 10^6 instead, at this run's poll interval and feed rate. The paper's series count header and frame overhead only; measured figures include the payload.`,
   };
 }
 
@@ -183,7 +185,7 @@ export function modelTable(figures: ReportFigures): Table {
     head: ['transport', 'clients', 'model down', 'measured down', 'model up', 'measured up', 'model total', 'measured total', 'residual'],
     numeric: [false, true, true, true, true, true, true, true, true],
     rows,
-    note: 'Bytes per delivered message. The model predicts overhead from the sampled header and frame sizes and the configuration (see reports/bytes-model.ts); residual = (measured − model) ÷ model. Heartbeats are not modeled (the results do not record their interval).',
+    note: "Bytes per delivered message. The model predicts overhead from the sampled header and frame sizes and the configuration (see reports/bytes-model.ts); residual = (measured − model) ÷ model. Heartbeats are modelled from the run's heartbeat interval and the heartbeat size one client saw.",
   };
 }
 

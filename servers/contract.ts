@@ -33,7 +33,8 @@ export const ROUTES = {
  *
  * Clock: `ts` and `sent` are microseconds on the host's monotonic clock (Node's
  * `process.hrtime.bigint()`, CLOCK_MONOTONIC on Linux), which every process on the same host
- * reads alike. See {@link monotonicUs}. Across hosts the load generator estimates the offset.
+ * reads alike. See {@link monotonicUs}. Latency is therefore measured with the server and the load
+ * generator on one host; wirebench estimates no cross-host clock offset.
  */
 export interface FeedMessage {
   /** 1, 2, 3, … without holes. */

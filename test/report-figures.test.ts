@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { validateResults, type ResultsDocument } from '../load/results-schema.js';
 import { chartSpecs, reachAxisMin } from '../reports/chart-specs.js';
-import { deriveFigures, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
+import { deriveFigures, PAPER_MODEL, PAPER_PUBLISHED, paperMethodMbps, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
 import { formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';
 import { writeHeadline } from '../reports/headline.js';
 import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js';
 import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
 import { buildResults } from './fixtures/results-builder.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BYTES_SCOPE } from '../reports/figure-registry.js';
 
 const close = (actual: number | null | undefined, expected: number, epsilon = 1e-9) =>
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= epsilon * Math.max(1, Math.abs(expected)), `${actual} ≠ ${expected}`);
@@ -27,6 +30,19 @@ test('projection and the paper model: clients × bytes/s × 8 ÷ 10^6', () => {
   close(paperWsMbps(100_000, 1), 1.6);
 });
 
+test("the paper's published figures are its method (bits/s ÷ 2^20) rounded as it printed them", () => {
+  assert.deepEqual(PAPER_PUBLISHED.map((p) => [p.poll, p.ws]), [['6.6', '0.015'], ['66', '0.153'], ['665', '1.526']]);
+  for (const published of PAPER_PUBLISHED) {
+    const poll = paperMethodMbps(published.clients, PAPER_MODEL.pollHeaderBytes);
+    const ws = paperMethodMbps(published.clients, PAPER_MODEL.wsFrameBytes);
+    // Each printed figure is the method's value rounded to the digits printed.
+    const lastDigit = (text: string) => 10 ** -(text.split('.')[1]?.length ?? 0);
+    assert.ok(Math.abs(poll - Number(published.poll)) <= lastDigit(published.poll) / 2, `${poll} vs ${published.poll}`);
+    assert.ok(Math.abs(ws - Number(published.ws)) <= lastDigit(published.ws) / 2, `${ws} vs ${published.ws}`);
+  }
+  close(paperMethodMbps(1000, 871), 6.64520263671875);
+});
+
 test('websocket.org figure: measured where reached, projected linearly from the largest measured step', () => {
   const figures = deriveFigures(buildResults());
   const poll = figures.throughput.filter((c) => c.transport === 'poll');
@@ -38,7 +54,8 @@ test('websocket.org figure: measured where reached, projected linearly from the 
   close(at10k?.totalMbps, 10 * (at1k?.totalMbps ?? NaN), 1e-9);
   close(at100k?.totalMbps, 100 * (at1k?.totalMbps ?? NaN), 1e-9);
   assert.ok((at100k?.overheadMbps ?? 0) < (at100k?.totalMbps ?? 0));
-  // The paper's series at 1 poll/s and 1 msg/s.
+  // The paper's series at 1 poll/s and 1 msg/s: as published, and our SI recomputation beside it.
+  assert.deepEqual(figures.paper.map((p) => [p.publishedPoll, p.publishedWs]), [['6.6', '0.015'], ['66', '0.153'], ['665', '1.526']]);
   assert.deepEqual(figures.paper.map((p) => Number(p.pollMbps.toFixed(3))), [6.968, 69.68, 696.8]);
   assert.deepEqual(figures.paper.map((p) => Number(p.wsMbps.toFixed(3))), [0.016, 0.16, 1.6]);
 });
@@ -155,6 +172,18 @@ test('chart specs: every chart present, chat adds the upstream chart, reach axis
   const reaches = (values: number[]) => values.map((reach) => ({ reach }) as Parameters<typeof reachAxisMin>[0][number]);
   assert.equal(reachAxisMin(reaches([1, 0.998])), 98);
   assert.equal(reachAxisMin(reaches([0.5])), 45);
+});
+
+test('the scope of "bytes" is stated on the page, in the Markdown and in the README, in the same words', () => {
+  const collapse = (text: string) => text.replace(/\s+/g, ' ');
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  assert.ok(collapse(readme).includes(BYTES_SCOPE), 'README lacks the scope sentence');
+  assert.ok(renderHtml(buildResults()).includes(escapeHtml(BYTES_SCOPE)));
+  assert.ok(renderMarkdown(buildResults()).includes(escapeMarkdown(BYTES_SCOPE)));
+  const throughput = chartSpecs(deriveFigures(buildResults())).find((c) => c.id === 'chart-throughput');
+  assert.equal(throughput?.y.log, true, 'the websocket.org figure opens on a log axis');
+  // The smallest bar (the paper's WebSocket at 1,000 clients, 0.016 Mbps) stands well above the floor.
+  assert.ok((throughput?.y.logMin ?? 1) <= 0.016 / 1.5, `axis floor ${throughput?.y.logMin}`);
 });
 
 test('Markdown: the headline and the tables', () => {

@@ -107,14 +107,20 @@ test('report in headless Chromium: offline, no errors, every chart painted, head
 
     // The toggles work offline and keep the charts painted.
     const before = (await canvasInk(page))[0]?.colored ?? 0;
+    // The websocket.org figure opens on a log axis, so the WebSocket and paper bars show.
+    assert.equal(await page.locator('#chart-throughput-scale').getAttribute('aria-pressed'), 'true');
+    // Log axes tick at every 1, 2, 5 × 10^k in range (latency: where the push medians sit).
+    const latencyTicks = (await page.evaluate(`Chart.getChart('chart-latency').scales.y.ticks.map((t) => t.value)`)) as number[];
+    for (const ms of [1, 2, 5, 10, 20, 50]) assert.ok(latencyTicks.includes(ms), `no ${ms} ms tick on the latency axis: ${latencyTicks.join(', ')}`);
     await page.click('#chart-throughput-scale');
     await page.click('#chart-throughput-overhead');
-    assert.equal(await page.locator('#chart-throughput-scale').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.locator('#chart-throughput-scale').getAttribute('aria-pressed'), 'false');
     assert.match(await page.locator('#chart-throughput-overhead').innerText(), /overhead only/);
     const afterToggle = (await canvasInk(page))[0]?.colored ?? 0;
     assert.ok(afterToggle > 300 && afterToggle !== before, 'the throughput chart did not redraw');
 
     assert.match(await page.locator('#table-steps').innerText(), /short polling/);
+    assert.match(await page.locator('#scope').innerText(), /no TCP\/IP headers and no ACK segments/);
     assert.match(await page.locator('#table-config').innerText(), /websocket\.org/);
 
     const screenshot = join(dir, 'report.png');
