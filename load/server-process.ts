@@ -13,7 +13,8 @@ import type { TransportName } from '../servers/contract.js';
 const CLI_PATH = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
 export interface ServerProcessOptions {
-  transport: TransportName;
+  /** The transport to serve (a bench serves one per process), or all of them. */
+  transport: TransportName | 'all';
   rate: number;
   size: number;
   holdMs: number;
