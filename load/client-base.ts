@@ -5,6 +5,7 @@
  * wireSample() from what the client filled in from real traffic.
  */
 import { monotonicUs, type FeedMessage, type GapSignal, type TransportName } from '../servers/contract.js';
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
 import { RunningMean, codedError, emptyWireSample } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
@@ -14,6 +15,7 @@ import type { ClientOptions, TransportClient, WireCounters } from './transport-c
 export abstract class ClientBase implements TransportClient {
   abstract readonly transport: TransportName;
   protected readonly tracker: ClientTracker;
+  protected readonly limits: ClientLimits;
   protected readonly meter = new SocketMeter();
   protected readonly sample: WireSample = emptyWireSample();
   /** Feeds WireSample.framingBytesPerMessage. */
@@ -26,6 +28,7 @@ export abstract class ClientBase implements TransportClient {
 
   constructor(protected readonly options: ClientOptions) {
     this.tracker = options.tracker;
+    this.limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
     this.cursor = options.since;
   }
 

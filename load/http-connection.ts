@@ -174,15 +174,17 @@ export class HttpConnection {
 
   private bindParser(): void {
     const parser = this.parser;
+    // A dropped connection's socket is destroyed at once but closes later: what the parser still
+    // finds in the chunk being executed belongs to an answer its owner gave up on.
     parser[HTTPParser.kOnHeadersComplete] = ((info: HeadInfo) => {
-      if (this.socket === undefined) return;
+      if (this.socket === undefined || this.socket.destroyed) return;
       // Called right after the blank line that ends the head was consumed.
       this.headEnd = this.position();
       this.bodyEnd = this.headEnd;
       this.handler.onResponseHead(info.statusCode, info.headers, this.headEnd - this.messageStart, this.receivedUs);
     }) as never;
     parser[HTTPParser.kOnBody] = (body: Buffer) => {
-      if (this.socket === undefined) return;
+      if (this.socket === undefined || this.socket.destroyed) return;
       // Called before the parser advances past this piece: position() is where it starts.
       const start = this.position();
       const framing = start - this.bodyEnd;
@@ -190,7 +192,7 @@ export class HttpConnection {
       this.handler.onResponseBody(body, framing, this.receivedUs);
     };
     parser[HTTPParser.kOnMessageComplete] = () => {
-      if (this.socket === undefined) return;
+      if (this.socket === undefined || this.socket.destroyed) return;
       const end = this.position();
       this.messageStart = end;
       if (this.inFlight > 0) this.inFlight--;

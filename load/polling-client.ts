@@ -6,6 +6,7 @@
  */
 import { monotonicUs } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
+import { LIMIT_ERROR } from './client-limits.js';
 import { headersForRequest } from './header-profiles.js';
 import { CursorRequest, HttpConnection, endpoint, routePath, type HttpResponseHandler } from './http-connection.js';
 import { HttpPublisher } from './http-publisher.js';
@@ -29,6 +30,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   private statusCode = 0;
   private headBytes = 0;
   private bodyPieces: Buffer[] = [];
+  private bodyBytes = 0;
 
   constructor(options: ClientOptions, route: string) {
     super(options);
@@ -87,6 +89,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     if (this.stopped) return;
     this.sentUs = monotonicUs();
     this.bodyPieces = [];
+    this.bodyBytes = 0;
     this.sample.requestBytes = this.request.send(this.connection, this.cursor);
     this.tracker.onRequest(this.sentUs);
   }
@@ -97,6 +100,16 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   }
 
   onResponseBody(body: Buffer): void {
+    if (this.bodyBytes < 0) return; // already over the cap, the connection is being dropped
+    this.bodyBytes += body.length;
+    if (this.bodyBytes > this.limits.bodyBytes) {
+      // An answer larger than any the configuration can produce (an endless chunked body, a
+      // huge string): drop it, as a named error, before it costs more memory.
+      this.bodyBytes = -1;
+      this.bodyPieces = [];
+      void this.connection.drop(LIMIT_ERROR.body);
+      return;
+    }
     this.bodyPieces.push(body);
   }
 

@@ -169,13 +169,17 @@ export function medianMeasurement(repeats: readonly Measurement[]): Measurement 
 export async function repeatStep(times: number, runOnce: () => Promise<StepResult | undefined>): Promise<StepResult | undefined> {
   if (times <= 1) return runOnce();
   const repeats: Measurement[] = [];
+  const notes: string[] = [];
   let first: StepResult | undefined;
   for (let i = 1; i <= times; i++) {
     const step = await runOnce();
     if (!step) return undefined;
     first ??= step;
-    if (step.status === 'failed') return { ...step, startedAt: first.startedAt, reason: `repeat ${i} of ${times}: ${step.reason}` };
+    notes.push(...(step.notes ?? []).map((note) => `repeat ${i} of ${times}: ${note}`));
+    const withNotes = notes.length > 0 ? { notes } : {};
+    if (step.status === 'failed') return { ...step, startedAt: first.startedAt, reason: `repeat ${i} of ${times}: ${step.reason}`, ...withNotes };
     repeats.push(step.measurement);
   }
-  return { clients: first!.clients, startedAt: first!.startedAt, status: 'ok', measurement: medianMeasurement(repeats), repeats };
+  const withNotes = notes.length > 0 ? { notes } : {};
+  return { clients: first!.clients, startedAt: first!.startedAt, status: 'ok', measurement: medianMeasurement(repeats), repeats, ...withNotes };
 }

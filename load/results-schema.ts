@@ -169,6 +169,11 @@ export type Measurement = Static<typeof MeasurementSchema>;
 const StepBase = {
   clients: Type.Integer({ minimum: 1 }),
   startedAt: Type.String(),
+  /**
+   * What the step could not measure and why, one line each — e.g. a target whose /stats
+   * answered another shape: its server figures are dropped (null) and the step goes on.
+   */
+  notes: Type.Optional(Type.Array(Type.String())),
 };
 
 /** A step is a discriminated union on `status`. */

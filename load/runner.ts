@@ -6,14 +6,16 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { monotonicUs, ROUTES, type Healthz, type ServerStats, type TransportName } from '../servers/contract.js';
+import { monotonicUs, ROUTES, type TransportName } from '../servers/contract.js';
+import { clientLimits } from './client-limits.js';
 import type { MeasureWindow } from './delivery-tracker.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from './results-schema.js';
 import { repeatStep } from './repeat-median.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
-import { buildMeasurement } from './step-figures.js';
+import { buildMeasurement, serverFigures } from './step-figures.js';
+import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStats } from './target-answers.js';
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -59,7 +61,17 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   };
   // A document the schema would refuse must fail now, not after the first step has run.
   validateResults(document);
-  if (config.target) await checkTarget(config.target);
+  if (config.target) {
+    try {
+      await checkTarget(config.target);
+    } catch (error) {
+      // Nothing ran, but the results file says what happened (a CI job looks for it).
+      document.status = 'failed';
+      document.finishedAt = new Date().toISOString();
+      await writeResultsFile(options.outFile, document).catch(() => undefined);
+      throw error;
+    }
+  }
   let failed = false;
   for (const [index, transport] of config.transports.entries()) {
     if (options.signal.aborted) break;
@@ -106,26 +118,17 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   return document;
 }
 
-async function fetchJson<T>(url: string, timeoutMs = 5000): Promise<T | null> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) return null;
-  return (await response.json()) as T;
-}
-
 /** A target that refuses connections or is not a wirebench server: one clear line naming the URL. */
 async function checkTarget(target: string): Promise<void> {
   const url = new URL(ROUTES.healthz, target).href;
-  let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    await getHealthz(target);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new RunError(`target ${target} is not reachable (${why} on GET ${url}); start a server with \`wirebench serve\` or check the URL`);
-  }
-  const health = (await response.json().catch(() => null)) as Partial<Healthz> | null;
-  if (!response.ok || health?.name !== 'wirebench') {
-    throw new RunError(`target ${target} is not a wirebench server: GET ${url} answered ${response.status} without {"name":"wirebench",…}`);
+    if (!(error instanceof TargetAnswerError)) throw error;
+    if (error.kind === 'unreachable' || error.kind === 'timeout') {
+      throw new RunError(`target ${target} is not reachable: GET ${url} got ${error.message}; start a server with \`wirebench serve\` or check the URL`);
+    }
+    throw new RunError(`target ${target} is not a wirebench server: GET ${url} ${error.message} (expected {"name":"wirebench","seq":N,…})`);
   }
 }
 
@@ -210,8 +213,14 @@ async function runStep(
   const phase = (p: StepPhase, connected: number, endsAtMs?: number) =>
     options.onEvent?.({ kind: 'phase', transport, clients, phase: p, connected, endsAtMs });
   phase('starting', 0);
-  const health = await fetchJson<Healthz>(new URL(ROUTES.healthz, url).href).catch(() => null);
-  if (!health) return { clients, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} failed before the step began`, measurement: null };
+  let health;
+  try {
+    health = await getHealthz(url);
+  } catch (error) {
+    if (!(error instanceof TargetAnswerError)) throw error;
+    return { clients, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
+  }
+  const notes: string[] = [];
 
   const workerCount = Math.max(1, Math.min(config.workers, clients));
   const progress = new Array<number>(workerCount).fill(0);
@@ -242,6 +251,11 @@ async function runStep(
         publishers: config.workload === 'chat' ? Math.min(share(config.publishers, i), share(clients, i)) : 0,
         publishRate: config.publishRate,
         size: config.size,
+        limits: clientLimits({
+          size: config.size,
+          messagesPerSec: config.rate + (config.workload === 'chat' ? config.publishers * config.publishRate : 0),
+          intervalMs: config.intervalMs,
+        }),
       };
       worker.send(command);
     });
@@ -266,11 +280,21 @@ async function runStep(
     const window: MeasureWindow = { startUs: monotonicUs() + config.warmupMs * 1000, endUs: 0 };
     window.endUs = window.startUs + config.durationMs * 1000;
     for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs() });
-    const statsUrl = new URL(ROUTES.stats, url).href;
-    const stats = (atUs: number) =>
-      sleep((atUs - monotonicUs()) / 1000, stepSignal).then(() => (stepDone.signal.aborted || server?.exited ? null : fetchJson<ServerStats>(statsUrl).catch(() => null)));
-    const statsStart = stats(window.startUs);
-    const statsEnd = stats(window.endUs);
+    // /stats is optional for a third-party server, and untrusted: a bad answer drops the step's
+    // server figures with a note; the step and the run go on.
+    const stats = (atUs: number, edge: string) =>
+      sleep((atUs - monotonicUs()) / 1000, stepSignal).then(async (): Promise<CheckedStats | null> => {
+        if (stepDone.signal.aborted || server?.exited) return null;
+        try {
+          return await getStats(url);
+        } catch (error) {
+          if (!(error instanceof TargetAnswerError)) throw error;
+          notes.push(`server figures dropped: GET ${url}${ROUTES.stats} at the window's ${edge} ${error.message}`);
+          return null;
+        }
+      });
+    const statsStart = stats(window.startUs, 'start');
+    const statsEnd = stats(window.endUs, 'end');
     const nowMs = Date.now();
     phase('warmup', connected, nowMs + config.warmupMs);
     await sleep(config.warmupMs, signal);
@@ -290,19 +314,27 @@ async function runStep(
     if (died) stepDone.abort();
     const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
     const workerError = (reports ?? []).find((r) => r.type === 'error');
+    let [start, end] = [await statsStart, await statsEnd];
+    try {
+      serverFigures(start, end);
+    } catch (error) {
+      notes.push(`server figures dropped: the fan-out histogram of ${url}${ROUTES.stats} is not a valid HDR encoding (${quoteClipped((error as Error).message)})`);
+      [start, end] = [null, null];
+    }
     const measurement: Measurement | null = good.length
       ? buildMeasurement({
           reports: good,
-          statsStart: await statsStart,
-          statsEnd: await statsEnd,
+          statsStart: start,
+          statsEnd: end,
           loopDelayThresholdUs: options.loopDelayThresholdUs ?? 50_000,
         })
       : null;
+    const withNotes = notes.length > 0 ? { notes } : {};
     const reason = (died ? serverDied() : undefined) ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
     if (reason || !measurement) {
-      return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement };
+      return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
     }
-    return { clients, startedAt, status: 'ok', measurement };
+    return { clients, startedAt, status: 'ok', measurement, ...withNotes };
   } finally {
     stepDone.abort();
     for (const worker of workers) worker.kill();

@@ -11,6 +11,7 @@
  */
 import { ROUTES, monotonicUs, type GapSignal } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
+import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './client-support.js';
 import { headersForRequest } from './header-profiles.js';
 import { HttpConnection, endpoint, headerLines, routePath, type HttpResponseHandler } from './http-connection.js';
@@ -66,6 +67,13 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
       onRetry: (retryMs) => {
         this.retryMs = retryMs;
         this.pieceOther++;
+      },
+      limits: { lineChars: this.limits.sseLineChars, dataChars: this.limits.messageBytes },
+      // A line or an event beyond any the configuration produces: the stream is dropped as a
+      // named error (and resumed after the reconnection time, as after any other drop).
+      onOverflow: (what) => {
+        this.streaming = false;
+        void this.connection.drop(what === 'line' ? LIMIT_ERROR.sseLine : LIMIT_ERROR.sseEvent);
       },
     });
   }

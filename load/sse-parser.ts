@@ -23,6 +23,10 @@
  * - `retry` sets the reconnection time if the value is ASCII digits only;
  * - `event` sets the event type; an empty type means the default ("message").
  * - at the end of the stream an incomplete event is discarded ({@link SseParser.reset}).
+ *
+ * Not in the spec, which sets no limits: with {@link SseParserCallbacks.limits}, a line or an
+ * event's data longer than the cap (a stream that never sends a line end or a blank line) stops
+ * the parser — {@link SseParserCallbacks.onOverflow} says which — until the next reset().
  */
 import { StringDecoder } from 'node:string_decoder';
 
@@ -48,6 +52,10 @@ export interface SseParserCallbacks {
   onComment?(comment: string): void;
   /** A valid `retry` field: the new reconnection time, ms. */
   onRetry?(retryMs: number): void;
+  /** Caps, in characters: one line, and one event's data (its lines joined). Default: none. */
+  limits?: { lineChars: number; dataChars: number };
+  /** A cap was exceeded: the parser ignores the stream until reset(). */
+  onOverflow?(what: 'line' | 'data'): void;
 }
 
 export interface SseParser {
@@ -65,7 +73,10 @@ export interface SseParser {
 const DIGITS_ONLY = /^[0-9]+$/;
 
 export function createSseParser(callbacks: SseParserCallbacks): SseParser {
-  const { onEvent, onComment, onRetry } = callbacks;
+  const { onEvent, onComment, onRetry, onOverflow } = callbacks;
+  const lineChars = callbacks.limits?.lineChars ?? Infinity;
+  const dataChars = callbacks.limits?.dataChars ?? Infinity;
+  let overflowed = false;
   let decoder = new StringDecoder('utf8');
   let atStreamStart = true;
   /** An incomplete line carried over from the previous chunk. */
@@ -94,7 +105,16 @@ export function createSseParser(callbacks: SseParserCallbacks): SseParser {
     onEvent(event);
   }
 
+  function overflow(what: 'line' | 'data'): void {
+    overflowed = true;
+    partial = '';
+    data = '';
+    dataLines = 0;
+    if (onOverflow !== undefined) onOverflow(what);
+  }
+
   function processLine(line: string): void {
+    if (line.length > lineChars) return overflow('line');
     if (line.length === 0) {
       dispatch();
       return;
@@ -115,6 +135,7 @@ export function createSseParser(callbacks: SseParserCallbacks): SseParser {
     }
     switch (field) {
       case 'data':
+        if (data.length + value.length + 1 > dataChars) return overflow('data');
         data = dataLines === 0 ? value : data + '\n' + value;
         dataLines++;
         break;
@@ -152,7 +173,7 @@ export function createSseParser(callbacks: SseParserCallbacks): SseParser {
     // Next CR / LF at or after pos; -1 = none left (cached so mixed line ends stay linear).
     let nextCr = text.indexOf('\r', pos);
     let nextLf = text.indexOf('\n', pos);
-    while (pos < length) {
+    while (pos < length && !overflowed) {
       if (nextCr !== -1 && nextCr < pos) nextCr = text.indexOf('\r', pos);
       if (nextLf !== -1 && nextLf < pos) nextLf = text.indexOf('\n', pos);
       let end: number;
@@ -172,14 +193,18 @@ export function createSseParser(callbacks: SseParserCallbacks): SseParser {
       }
       processLine(line);
     }
+    if (overflowed) return;
     if (pos < length) partial += text.slice(pos);
+    if (partial.length > lineChars) overflow('line');
   }
 
   return {
     feed(chunk: string | Buffer): void {
+      if (overflowed) return;
       feedText(typeof chunk === 'string' ? chunk : decoder.write(chunk));
     },
     reset(): void {
+      overflowed = false;
       decoder = new StringDecoder('utf8');
       atStreamStart = true;
       partial = '';

@@ -3,8 +3,8 @@
  * step's Measurement. The merge is exact — counters add, HDR histograms add bucket by bucket —
  * so the same code serves workers on one machine and shards of a run on several.
  */
-import type { ServerStats } from '../servers/contract.js';
 import type { RawInterval } from './delivery-tracker.js';
+import type { CheckedStats } from './target-answers.js';
 import { mergeEncoded, subtractEncoded, summarize } from './histogram.js';
 import type {
   DerivedFigures,
@@ -17,8 +17,8 @@ import type { WireCountersPair, WorkerReport } from './worker-protocol.js';
 
 export interface StepInputs {
   reports: readonly WorkerReport[];
-  statsStart: ServerStats | null;
-  statsEnd: ServerStats | null;
+  statsStart: CheckedStats | null;
+  statsEnd: CheckedStats | null;
   /** Event-loop delay p99 above which a worker counts as saturated, µs. */
   loopDelayThresholdUs: number;
 }
@@ -116,7 +116,8 @@ export function deriveFigures(window: IntervalFigures, clients: number): Derived
   };
 }
 
-export function serverFigures(start: ServerStats | null, end: ServerStats | null): ServerFigures | null {
+/** Throws if a fan-out histogram is not a valid encoding (a target's /stats is untrusted). */
+export function serverFigures(start: CheckedStats | null, end: CheckedStats | null): ServerFigures | null {
   if (!start || !end) return null;
   const fanout = subtractEncoded(end.fanout.histogram, start.fanout.histogram);
   return {

@@ -4,6 +4,7 @@
  * transport is one more file implementing this and one entry in load/clients.ts.
  */
 import type { TransportName } from '../servers/contract.js';
+import type { ClientLimits } from './client-limits.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
 
@@ -28,6 +29,8 @@ export interface ClientOptions {
   phase?: number;
   /** Where the client reports deliveries, responses and errors. */
   tracker: ClientTracker;
+  /** Caps on what the client holds of one answer (client-limits.ts). Default: DEFAULT_CLIENT_LIMITS. */
+  limits?: ClientLimits;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

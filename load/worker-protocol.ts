@@ -3,6 +3,7 @@
  * child-process IPC channel. A worker lives for one step: connect → window → collect → exit.
  */
 import type { TransportName } from '../servers/contract.js';
+import type { ClientLimits } from './client-limits.js';
 import type { MeasureWindow, RawInterval } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
 
@@ -24,6 +25,8 @@ export interface ConnectCommand {
   publishRate: number;
   /** Payload size of published messages (bytes). */
   size: number;
+  /** Caps on what a client holds of one answer, from the run's configuration. */
+  limits: ClientLimits;
 }
 
 export interface WindowCommand {

@@ -74,6 +74,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       intervalMs: command.intervalMs,
       phase: pollPhase(command.firstClient + i),
       tracker: tracker.createClient(command.since),
+      limits: command.limits,
     });
     clients.push(client);
     pending.push(

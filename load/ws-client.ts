@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ClientRequest } from 'node:http';
 import { ROUTES, monotonicUs } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
+import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs, errorKind } from './client-support.js';
 import { headersForRequest } from './header-profiles.js';
 import { endpoint, routePath } from './http-connection.js';
@@ -122,6 +123,9 @@ export class WsClient extends ClientBase {
     const head = new HeadScanner();
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
+      // ws accepts 100 MiB messages by default; a frame beyond any message of this run closes
+      // the connection (1009) as a named error.
+      maxPayload: this.limits.messageBytes,
       headers: this.headers,
       handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,
       createConnection: (() => {
@@ -156,7 +160,8 @@ export class WsClient extends ClientBase {
       this.sample.heartbeatBytes = frameHeaderBytes(data.length, false) + data.length;
     });
     ws.on('error', (error: Error) => {
-      this.failure ??= error.name === 'TimeoutError' || /timed out/.test(error.message) ? 'timeout' : errorKind(error, 'ws_error');
+      const code = (error as { code?: unknown }).code;
+      this.failure ??= code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? LIMIT_ERROR.wsFrame : error.name === 'TimeoutError' || /timed out/.test(error.message) ? 'timeout' : errorKind(error, 'ws_error');
     });
     ws.on('close', (code: number) => {
       if (ws === this.ws) this.onClose(code);

@@ -48,6 +48,7 @@ export class BenchProgress {
         } else {
           this.print(`${this.transportLabel} ${s.clients} clients: FAILED — ${s.reason}`);
         }
+        for (const note of s.notes ?? []) this.print(`${this.transportLabel} ${s.clients} clients: note — ${note}`);
         this.last = undefined;
         break;
       }

@@ -39,7 +39,7 @@ test('a target that refuses connections gets a clear error naming the URL, no ha
   await new Promise((resolve) => probe.close(resolve));
   const run = spawnSync(process.execPath, [CLI, 'bench', '--target', `http://127.0.0.1:${port}`, '--clients', '1', '--duration', '1s', '--no-report', '--out', '/tmp/wirebench-refused'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(run.status, 1, run.stderr);
-  assert.match(run.stderr, new RegExp(`target http://127\\.0\\.0\\.1:${port} is not reachable \\(ECONNREFUSED`));
+  assert.match(run.stderr, new RegExp(`target http://127\\.0\\.0\\.1:${port} is not reachable: GET \\S+ got no answer \\(ECONNREFUSED\\)`));
 });
 
 test('a target that is not a wirebench server is named and refused', async () => {
