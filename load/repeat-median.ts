@@ -16,12 +16,20 @@
  * - **histograms are merged**: each summary's encoded `histogram` is the exact merge of every
  *   repeat's histogram and its `count` is the sum; its percentile fields are still the medians
  *   above, so decoding the histogram gives the pooled distribution, not those medians;
- * - generator: saturated if any repeat was; event-loop delay p99 / max take the worst repeat;
+ * - generator: saturated if any repeat was; event-loop delay p99 / max take the worst repeat; its
+ *   CPU figures are medians;
+ * - server memory per connection and the capture's figures (TCP/IP layer) are medians of each
+ *   field, present only when every repeat has them; dropped packets take the worst repeat;
  * - the wire sample is the first repeat's (every repeat speaks the same bytes).
  */
 import { encodeHistogram, mergeEncoded } from './histogram.js';
 import type {
+  CapturedDirection,
+  CapturedInterval,
+  CaptureFigures,
+  ConnectionMemory,
   DerivedFigures,
+  GeneratorFigures,
   HistogramSummary,
   IntervalFigures,
   Measurement,
@@ -121,11 +129,82 @@ function foldDerived(all: readonly DerivedFigures[]): DerivedFigures {
   };
 }
 
+/** The per-field median of a figure every repeat has; undefined when any repeat lacks it. */
+function everyRepeat<T>(all: readonly (T | undefined)[]): readonly T[] | undefined {
+  return all.length > 0 && all.every((x) => x !== undefined) ? (all as readonly T[]) : undefined;
+}
+
+function foldMemory(all: readonly (ConnectionMemory | undefined)[]): ConnectionMemory | undefined {
+  const memories = everyRepeat(all);
+  if (!memories) return undefined;
+  const num = (f: (m: ConnectionMemory) => number) => median(memories.map(f));
+  const snapshot = (pick: (m: ConnectionMemory) => ConnectionMemory['before']) => ({
+    heapUsedBytes: num((m) => pick(m).heapUsedBytes),
+    externalBytes: num((m) => pick(m).externalBytes),
+    rssBytes: num((m) => pick(m).rssBytes),
+  });
+  return {
+    before: snapshot((m) => m.before),
+    connected: snapshot((m) => m.connected),
+    clients: medianInt(memories.map((m) => m.clients)),
+    heapBytesPerConnection: medianOrNull(memories.map((m) => m.heapBytesPerConnection)),
+    rssBytesPerConnection: medianOrNull(memories.map((m) => m.rssBytesPerConnection)),
+  };
+}
+
+function foldCapture(all: readonly (CaptureFigures | undefined)[]): CaptureFigures | undefined {
+  const captures = everyRepeat(all);
+  if (!captures) return undefined;
+  const int = (f: (c: CaptureFigures) => number) => medianInt(captures.map(f));
+  const direction = (f: (c: CaptureFigures) => CapturedDirection): CapturedDirection => {
+    const ipBytes = int((c) => f(c).ipBytes);
+    const tcpPayloadBytes = Math.min(ipBytes, int((c) => f(c).tcpPayloadBytes));
+    return { segments: int((c) => f(c).segments), ipBytes, tcpIpHeaderBytes: ipBytes - tcpPayloadBytes, tcpPayloadBytes, ackOnlySegments: int((c) => f(c).ackOnlySegments) };
+  };
+  const interval = (f: (c: CaptureFigures) => CapturedInterval): CapturedInterval => ({ down: direction((c) => f(c).down), up: direction((c) => f(c).up) });
+  const num = (f: (c: CaptureFigures) => number) => median(captures.map(f));
+  return {
+    window: interval((c) => c.window),
+    totals: interval((c) => c.totals),
+    connections: int((c) => c.connections),
+    excluded: { segments: int((c) => c.excluded.segments), ipBytes: int((c) => c.excluded.ipBytes) },
+    droppedPackets: Math.max(...captures.map((c) => c.droppedPackets)),
+    derived: {
+      bytesPerMessage: {
+        down: medianOrNull(captures.map((c) => c.derived.bytesPerMessage.down)),
+        up: medianOrNull(captures.map((c) => c.derived.bytesPerMessage.up)),
+      },
+      mbps: { down: num((c) => c.derived.mbps.down), up: num((c) => c.derived.mbps.up), total: num((c) => c.derived.mbps.total) },
+    },
+  };
+}
+
+function foldGenerator(all: readonly GeneratorFigures[]): GeneratorFigures {
+  const first = all[0]!;
+  const cpu = everyRepeat(all.map((g) => (g.cpuUserUs === undefined || g.cpuSystemUs === undefined ? undefined : g)));
+  return {
+    workers: first.workers,
+    eventLoopDelayP99Us: Math.max(...all.map((g) => g.eventLoopDelayP99Us)),
+    eventLoopDelayMaxUs: Math.max(...all.map((g) => g.eventLoopDelayMaxUs)),
+    thresholdUs: first.thresholdUs,
+    saturated: all.some((g) => g.saturated),
+    ...(cpu
+      ? {
+          cpuUserUs: median(cpu.map((g) => g.cpuUserUs!)),
+          cpuSystemUs: median(cpu.map((g) => g.cpuSystemUs!)),
+          cpuUsPerMessage: medianOrNull(cpu.map((g) => g.cpuUsPerMessage ?? null)),
+          cpuUsPerRequest: medianOrNull(cpu.map((g) => g.cpuUsPerRequest ?? null)),
+        }
+      : {}),
+  };
+}
+
 /** Null unless every repeat has server figures: a median over a subset would mix populations. */
 function foldServer(all: readonly (ServerFigures | null)[]): ServerFigures | null {
   if (all.some((s) => s === null)) return null;
   const servers = all as readonly ServerFigures[];
   const num = (f: (s: ServerFigures) => number) => median(servers.map(f));
+  const memory = foldMemory(servers.map((s) => s.memory));
   return {
     cpuUserUs: num((s) => s.cpuUserUs),
     cpuSystemUs: num((s) => s.cpuSystemUs),
@@ -135,6 +214,7 @@ function foldServer(all: readonly (ServerFigures | null)[]): ServerFigures | nul
     elu: num((s) => s.elu),
     slowConsumersDropped: Math.max(...servers.map((s) => s.slowConsumersDropped)),
     connectionsAtEnd: medianInt(servers.map((s) => s.connectionsAtEnd)),
+    ...(memory ? { memory } : {}),
   };
 }
 
@@ -143,22 +223,18 @@ export function medianMeasurement(repeats: readonly Measurement[]): Measurement 
   const first = repeats[0];
   if (!first) throw new Error('medianMeasurement: no repeats');
   if (repeats.length === 1) return first;
-  return {
+  const folded: Measurement = {
     clientsConnected: Math.min(...repeats.map((m) => m.clientsConnected)),
     connect: foldHistogram(repeats.map((m) => m.connect)),
     window: foldInterval(repeats.map((m) => m.window)),
     totals: foldInterval(repeats.map((m) => m.totals)),
     derived: foldDerived(repeats.map((m) => m.derived)),
     server: foldServer(repeats.map((m) => m.server)),
-    generator: {
-      workers: first.generator.workers,
-      eventLoopDelayP99Us: Math.max(...repeats.map((m) => m.generator.eventLoopDelayP99Us)),
-      eventLoopDelayMaxUs: Math.max(...repeats.map((m) => m.generator.eventLoopDelayMaxUs)),
-      thresholdUs: first.generator.thresholdUs,
-      saturated: repeats.some((m) => m.generator.saturated),
-    },
+    generator: foldGenerator(repeats.map((m) => m.generator)),
     wire: first.wire,
   };
+  const capture = foldCapture(repeats.map((m) => m.capture));
+  return capture ? { ...folded, capture } : folded;
 }
 
 /**

@@ -13,8 +13,17 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 export const RESULTS_SCHEMA_ID = 'wirebench/results';
-/** Bump on any incompatible change; readers refuse (or migrate) other versions. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * Bump on any incompatible change; readers refuse (or migrate) other versions.
+ * - 1: socket-layer bytes, server CPU and RSS at the window's edges.
+ * - 2: adds (all optional, so a version-1 document reads as a version-2 one without them) the
+ *   TCP/IP layer from a packet capture (`Measurement.capture`, `bench --capture`), the load
+ *   workers' own CPU time (`GeneratorFigures.cpu*`), and memory per client connection measured
+ *   within the step after a GC (`ServerFigures.memory`).
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
+/** Versions this reader accepts: a version-1 document has none of version 2's optional fields. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -100,6 +109,35 @@ export const DerivedFiguresSchema = Type.Object({
 });
 export type DerivedFigures = Static<typeof DerivedFiguresSchema>;
 
+/** What `GET /stats?gc=1` reported: the server's memory right after a full GC. */
+export const MemorySnapshotSchema = Type.Object({
+  heapUsedBytes: Type.Number({ minimum: 0 }),
+  /** C++ objects bound to JS (Buffers, sockets' native parts counted by V8). */
+  externalBytes: Type.Number({ minimum: 0 }),
+  rssBytes: Type.Number({ minimum: 0 }),
+});
+export type MemorySnapshot = Static<typeof MemorySnapshotSchema>;
+
+/**
+ * Memory per client connection, measured within the step (version 2): a GC and a snapshot just
+ * before the step's clients connect, a GC and a snapshot once they all are connected. Comparing
+ * two steps' RSS instead would carry the previous step's garbage (and go negative).
+ */
+export const ConnectionMemorySchema = Type.Object({
+  before: MemorySnapshotSchema,
+  connected: MemorySnapshotSchema,
+  /** Clients connected at the second snapshot. */
+  clients: Type.Integer({ minimum: 0 }),
+  /**
+   * (heapUsed + external) after − before, ÷ clients: what the server's JavaScript side holds per
+   * connection once garbage is gone. Null when no client connected.
+   */
+  heapBytesPerConnection: Nullable(Type.Number()),
+  /** RSS after − before, ÷ clients: includes native buffers, but the allocator may reuse freed pages (noisier). */
+  rssBytesPerConnection: Nullable(Type.Number()),
+});
+export type ConnectionMemory = Static<typeof ConnectionMemorySchema>;
+
 /** The server process over the measured window, from its /stats (absent if it has none). */
 export const ServerFiguresSchema = Type.Object({
   cpuUserUs: Type.Number({ minimum: 0 }),
@@ -111,6 +149,8 @@ export const ServerFiguresSchema = Type.Object({
   elu: Type.Number(),
   slowConsumersDropped: Type.Integer({ minimum: 0 }),
   connectionsAtEnd: Type.Integer({ minimum: 0 }),
+  /** Version 2: memory per connection within the step (absent when the server cannot GC on request). */
+  memory: Type.Optional(ConnectionMemorySchema),
 });
 export type ServerFigures = Static<typeof ServerFiguresSchema>;
 
@@ -122,6 +162,12 @@ export const GeneratorFiguresSchema = Type.Object({
   thresholdUs: Type.Number(),
   /** A worker exceeded the threshold: the figures may reflect the generator, not the server. */
   saturated: Type.Boolean(),
+  /** Version 2: CPU time of all load workers together over the window, µs (process.cpuUsage). */
+  cpuUserUs: Type.Optional(Type.Number({ minimum: 0 })),
+  cpuSystemUs: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Workers' CPU (user + system) per delivered message and per HTTP request in the window, µs; null when none. */
+  cpuUsPerMessage: Type.Optional(Nullable(Type.Number())),
+  cpuUsPerRequest: Type.Optional(Nullable(Type.Number())),
 });
 export type GeneratorFigures = Static<typeof GeneratorFiguresSchema>;
 
@@ -150,6 +196,49 @@ export const WireSampleSchema = Type.Object({
 });
 export type WireSample = Static<typeof WireSampleSchema>;
 
+/** One direction of captured client traffic at the IP layer (the link-layer header is not counted). */
+export const CapturedDirectionSchema = Type.Object({
+  /** TCP segments (one IP packet each). */
+  segments: Type.Integer({ minimum: 0 }),
+  /** Sum of the IP total lengths: IP and TCP headers (options included) plus TCP payload. */
+  ipBytes: Type.Integer({ minimum: 0 }),
+  /** ipBytes − tcpPayloadBytes: what TCP/IP adds beneath the socket layer. */
+  tcpIpHeaderBytes: Type.Integer({ minimum: 0 }),
+  /** TCP payload: the same bytes the socket layer counts (`bytes.*.totalBytes`). */
+  tcpPayloadBytes: Type.Integer({ minimum: 0 }),
+  /** Segments that only acknowledge: no payload, no SYN, FIN or RST. */
+  ackOnlySegments: Type.Integer({ minimum: 0 }),
+});
+export type CapturedDirection = Static<typeof CapturedDirectionSchema>;
+
+/** down = server→client, up = client→server, as everywhere. */
+export const CapturedIntervalSchema = Type.Object({ down: CapturedDirectionSchema, up: CapturedDirectionSchema });
+export type CapturedInterval = Static<typeof CapturedIntervalSchema>;
+
+/**
+ * Version 2, `bench --capture`: the step's loopback traffic from tcpdump, attributed to the step's
+ * client connections by their local ports (known to the workers); the controller's own /healthz
+ * and /stats connections are left out (and counted in `excluded`).
+ */
+export const CaptureFiguresSchema = Type.Object({
+  /** The measured window (packets by timestamp) and the whole step (first connect to last close). */
+  window: CapturedIntervalSchema,
+  totals: CapturedIntervalSchema,
+  /** Client TCP connections seen (SYNs from the step's client ports). */
+  connections: Type.Integer({ minimum: 0 }),
+  /** Traffic on the server's port from no client of the step (the controller), left out above. */
+  excluded: Type.Object({ segments: Type.Integer({ minimum: 0 }), ipBytes: Type.Integer({ minimum: 0 }) }),
+  /** Packets the kernel dropped before tcpdump read them: non-zero means the figures are too low. */
+  droppedPackets: Type.Integer({ minimum: 0 }),
+  /** IP-layer figures of the window, defined as `derived` defines the socket layer's. */
+  derived: Type.Object({
+    /** IP bytes per delivered message, down and up; null when none was delivered. */
+    bytesPerMessage: Type.Object({ down: Nullable(Type.Number()), up: Nullable(Type.Number()) }),
+    mbps: Type.Object({ down: Type.Number(), up: Type.Number(), total: Type.Number() }),
+  }),
+});
+export type CaptureFigures = Static<typeof CaptureFiguresSchema>;
+
 /** Everything measured for one (transport, clients) step in one repeat. */
 export const MeasurementSchema = Type.Object({
   clientsConnected: Type.Integer({ minimum: 0 }),
@@ -163,6 +252,8 @@ export const MeasurementSchema = Type.Object({
   generator: GeneratorFiguresSchema,
   /** Sizes sampled from one client's traffic, for the bytes model. */
   wire: WireSampleSchema,
+  /** Version 2, `bench --capture`: the TCP/IP layer beneath `window` / `totals` (absent without a capture). */
+  capture: Type.Optional(CaptureFiguresSchema),
 });
 export type Measurement = Static<typeof MeasurementSchema>;
 
@@ -236,6 +327,8 @@ export const RunConfigSchema = Type.Object({
   /** Set when benching an already running server (--target). */
   target: Nullable(Type.String()),
   preset: Nullable(Type.String()),
+  /** Version 2: `--capture` was asked for (each step's `capture` says whether it was possible). */
+  capture: Type.Optional(Type.Boolean()),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 
@@ -249,6 +342,8 @@ export const EnvironmentSchema = Type.Object({
   gitRevision: Nullable(Type.String()),
   gitDirty: Nullable(Type.Boolean()),
   wirebenchVersion: Type.String(),
+  /** Version 2: why `--capture` could not capture (e.g. tcpdump missing or not permitted); absent when it could. */
+  captureUnavailable: Type.Optional(Type.String()),
 });
 export type Environment = Static<typeof EnvironmentSchema>;
 
@@ -262,7 +357,8 @@ export type TransportResult = Static<typeof TransportResultSchema>;
 
 export const ResultsDocumentSchema = Type.Object({
   schema: Type.Literal(RESULTS_SCHEMA_ID),
-  version: Type.Literal(RESULTS_SCHEMA_VERSION),
+  /** Written as {@link RESULTS_SCHEMA_VERSION}; version 1 documents are read as they are. */
+  version: Type.Union([Type.Literal(1), Type.Literal(RESULTS_SCHEMA_VERSION)]),
   /** complete; interrupted (Ctrl-C: finished steps kept); failed (a fatal error after some steps). */
   status: Type.Union([Type.Literal('complete'), Type.Literal('interrupted'), Type.Literal('failed')]),
   startedAt: Type.String(),
@@ -293,10 +389,10 @@ export function validateResults(value: unknown): ResultsDocument {
   if (typeof header !== 'object' || header === null || header.schema !== RESULTS_SCHEMA_ID) {
     throw new ResultsSchemaError('not-results', `not a wirebench results document (expected "schema": "${RESULTS_SCHEMA_ID}")`);
   }
-  if (header.version !== RESULTS_SCHEMA_VERSION) {
+  if (typeof header.version !== 'number' || !READABLE_SCHEMA_VERSIONS.includes(header.version)) {
     throw new ResultsSchemaError(
       'version',
-      `results schema version ${JSON.stringify(header.version)} is not supported (this wirebench reads version ${RESULTS_SCHEMA_VERSION}); re-run the bench with this version`,
+      `results schema version ${JSON.stringify(header.version)} is not supported (this wirebench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); re-run the bench with this version`,
     );
   }
   if (!Value.Check(ResultsDocumentSchema, value)) {

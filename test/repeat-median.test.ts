@@ -22,6 +22,16 @@ function threeRepeats(): { doc: ReturnType<typeof buildResults>; repeats: Measur
   repeats[0]!.server!.cpuUserUs = 3000;
   repeats[1]!.server!.cpuUserUs = 1000;
   repeats[2]!.server!.cpuUserUs = 2000;
+  repeats[0]!.capture!.window.down.ipBytes = 9_000;
+  repeats[1]!.capture!.window.down.ipBytes = 7_000;
+  repeats[2]!.capture!.window.down.ipBytes = 8_000;
+  repeats[1]!.capture!.droppedPackets = 4;
+  repeats[0]!.server!.memory!.heapBytesPerConnection = 5_000;
+  repeats[1]!.server!.memory!.heapBytesPerConnection = 4_000;
+  repeats[2]!.server!.memory!.heapBytesPerConnection = 6_000;
+  repeats[0]!.generator.cpuUsPerMessage = 30;
+  repeats[1]!.generator.cpuUsPerMessage = 10;
+  repeats[2]!.generator.cpuUsPerMessage = 20;
   return { doc, repeats };
 }
 
@@ -39,6 +49,13 @@ test('medianMeasurement: figures are medians, loss and connect shortfall the wor
   assert.equal(folded.server!.cpuUserUs, 2000);
   assert.equal(folded.window.messages.lost, 2, 'a loss in any repeat is kept');
   assert.equal(folded.clientsConnected, 9);
+  assert.equal(folded.capture!.window.down.ipBytes, 8_000, 'capture figures fold to medians');
+  assert.equal(folded.capture!.droppedPackets, 4, 'a capture that dropped packets in any repeat says so');
+  assert.equal(folded.server!.memory!.heapBytesPerConnection, 5_000);
+  assert.equal(folded.generator.cpuUsPerMessage, 20);
+  const noCapture = structuredClone(repeats);
+  delete noCapture[1]!.capture;
+  assert.equal(medianMeasurement(noCapture).capture, undefined, 'no median over a subset of repeats');
   const one = repeats[0]!.window.latency;
   assert.equal(folded.window.latency.count, one.count * 3);
   assert.equal(decodeHistogram(folded.window.latency.histogram).totalCount, one.count * 3, 'histograms merge exactly');

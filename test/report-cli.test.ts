@@ -65,10 +65,10 @@ test('report: schema-invalid â†’ exit 2 naming the JSON path; another version â†
   await writeFile(invalid, JSON.stringify(doc));
   assertOneLine(await wirebench('report', invalid), invalid, '/config/rate');
 
-  doc.version = 2;
+  doc.version = 3;
   const newer = join(dir, 'newer.json');
   await writeFile(newer, JSON.stringify(doc));
-  assertOneLine(await wirebench('report', newer), newer, 'results schema version 2 is not supported');
+  assertOneLine(await wirebench('report', newer), newer, 'results schema version 3 is not supported');
 
   const other = join(dir, 'other.json');
   await writeFile(other, '{"hello":"world"}');
@@ -99,4 +99,13 @@ test('report: HTML beside the results by default, or where -o says', async () =>
   const toFile = await wirebench('report', good, '--format', 'md', '-o', md);
   assert.equal(toFile.code, 0, toFile.stderr);
   assert.match(await readFile(md, 'utf8'), /^## wirebench report/);
+});
+
+test('report: a version-1 results document (the committed CI baseline) still renders', async () => {
+  const baseline = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', 'baseline', 'ci.json');
+  assert.equal((JSON.parse(await readFile(baseline, 'utf8')) as { version: number }).version, 1, 'the baseline is a version-1 document');
+  const out = join(dir, 'v1.md');
+  const run = await wirebench('report', baseline, '--format', 'md', '--output', out);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(await readFile(out, 'utf8'), /poll/);
 });
