@@ -22,6 +22,8 @@ export interface DatasetSpec {
   altData?: (number | null)[];
   /** Per value: projected rather than measured (drawn hatched, labelled). */
   projected?: boolean[];
+  /** Per value: the run tried this count and the step failed (no bar; marked "✗ failed"). */
+  failed?: boolean[];
   /** Per value: the step was generator-saturated (drawn with a marker). */
   saturated?: boolean[];
   /** A reference series (the paper's model): outlined, not filled. */
@@ -138,6 +140,7 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
       data: cells.map((cell) => cell?.totalMbps ?? null),
       altData: cells.map((cell) => cell?.overheadMbps ?? null),
       projected: cells.map((cell) => cell?.source === 'projected'),
+      failed: cells.map((cell) => cell?.source === 'failed'),
       saturated: cells.map((cell) => cell?.saturated ?? false),
     };
   });
@@ -161,11 +164,19 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
     .filter((cell) => cell.source === 'projected')
     .map((cell) => `${transportLabel(cell.transport)} from ${formatCount(cell.fromClients ?? 0)}`);
   const uniqueFrom = [...new Set(projectedFrom)];
+  const failedCells = figures.throughput.filter((cell) => cell.source === 'failed');
+  const notProjected = figures.throughput.filter((cell) => cell.source === 'none' && cell.failedAt !== null);
   const notes = [
     `At ${formatNumber(figures.messagesPerSec)} msg/s per client, short polls every ${formatNumber(1000 / figures.pollsPerSec)} ms.`,
     uniqueFrom.length > 0
       ? `Hatched bars labelled "projected" were not measured: they scale linearly the per-client byte rate of the largest measured step (${uniqueFrom.join('; ')} clients).`
-      : 'Every bar was measured.',
+      : failedCells.length === 0 ? 'Every bar was measured.' : 'No bar is projected.',
+    ...(failedCells.length > 0
+      ? [`✗ failed: the run tried ${failedCells.map((c) => `${transportLabel(c.transport)} at ${formatCount(c.clients)}`).join(', ')} and the step failed (reasons in the steps table); nothing is projected there or beyond.`]
+      : []),
+    ...(notProjected.length > 0 && failedCells.length === 0
+      ? [`Not projected beyond a failed step: ${notProjected.map((c) => `${transportLabel(c.transport)} at ${formatCount(c.clients)}`).join(', ')}.`]
+      : []),
     `Outlined grey bars: the paper's model (871 B of HTTP headers per poll, 2 B per WebSocket frame), overhead only, recomputed by us in decimal Mbps at this run's rates; measured bars include the payload unless “overhead only” is selected. The paper printed ${figures.paper.map((p) => p.publishedPoll).join(' / ')} and ${figures.paper.map((p) => p.publishedWs).join(' / ')} Mbps: it divided bits/s by 2^20.`,
     ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
   ];

@@ -7,6 +7,7 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { TRANSPORTS } from '../servers/contract.js';
+import { formatCount } from './format.js';
 import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
 
 /** The client counts of the websocket.org figure. */
@@ -92,7 +93,12 @@ export interface TransportFigures {
   steps: StepFigures[];
 }
 
-export type ThroughputSource = 'measured' | 'projected' | 'none';
+/**
+ * measured: the run reached the count; projected: scaled from a smaller ok step; failed: the run
+ * tried the count and the step failed; none: nothing to show (no ok step, or the count lies beyond
+ * a count the run tried and failed — a projection there would contradict the run).
+ */
+export type ThroughputSource = 'measured' | 'projected' | 'failed' | 'none';
 
 export interface ThroughputCell {
   transport: string;
@@ -104,6 +110,10 @@ export interface ThroughputCell {
   /** The step the projection scales (or the measured step itself). */
   fromClients: number | null;
   saturated: boolean;
+  /** failed: the step's reason; none beyond a failure: which step failed. */
+  reason: string | null;
+  /** The smallest client count of this transport that the run tried and failed, at or below this count. */
+  failedAt: number | null;
 }
 
 export interface PaperCell {
@@ -251,42 +261,40 @@ export function paperWsMbps(clients: number, messagesPerSec: number): number {
 }
 
 /**
- * The websocket.org figure for one transport: measured where the run reached the count, else
- * projected linearly from the per-client byte rate of the largest measured ok step.
+ * The websocket.org figure for one transport: measured where the run reached the count; failed
+ * where it tried the count and failed; else projected linearly from the per-client byte rate of
+ * the largest ok step — unless the run failed at a smaller count on the way.
  */
 export function throughputCells(transport: TransportFigures): ThroughputCell[] {
   const measured = okSteps(transport);
-  const largest = measured.reduce<StepFigures | null>((best, step) => (!best || step.clients > best.clients ? step : best), null);
+  const failed = transport.steps.filter((step) => step.status === 'failed');
   return FIGURE_CLIENT_COUNTS.map((clients): ThroughputCell => {
+    const empty = { transport: transport.transport, clients, totalMbps: null, overheadMbps: null, fromClients: null, saturated: false, reason: null, failedAt: null };
     const exact = measured.find((step) => step.clients === clients);
     if (exact) {
-      return {
-        transport: transport.transport,
-        clients,
-        source: 'measured',
-        totalMbps: exact.mbpsTotal,
-        overheadMbps: exact.overheadMbps,
-        fromClients: clients,
-        saturated: exact.saturated,
-      };
+      return { ...empty, source: 'measured', totalMbps: exact.mbpsTotal, overheadMbps: exact.overheadMbps, fromClients: clients, saturated: exact.saturated };
     }
-    const m = largest?.measurement;
-    if (!largest || !m) {
-      return { transport: transport.transport, clients, source: 'none', totalMbps: null, overheadMbps: null, fromClients: null, saturated: false };
+    const firstFailure = failed.filter((step) => step.clients <= clients).sort((a, b) => a.clients - b.clients)[0];
+    if (firstFailure) {
+      return firstFailure.clients === clients
+        ? { ...empty, source: 'failed', reason: firstFailure.reason, failedAt: clients }
+        : { ...empty, source: 'none', reason: `not projected: the ${formatCount(firstFailure.clients)}-client step failed`, failedAt: firstFailure.clients };
     }
+    const base = measured[measured.length - 1];
+    const m = base?.measurement;
+    if (!base || !m) return { ...empty, source: 'none' };
     const perClient = m.derived.bytesPerClientPerSec;
     const w = m.window;
     const seconds = w.durationMs / 1000;
     const overheadPerClientPerSec =
       seconds > 0 && m.clientsConnected > 0 ? (w.bytes.down.overheadBytes + w.bytes.up.overheadBytes) / seconds / m.clientsConnected : null;
     return {
-      transport: transport.transport,
-      clients,
+      ...empty,
       source: 'projected',
       totalMbps: projectMbps(clients, perClient.down + perClient.up),
       overheadMbps: overheadPerClientPerSec === null ? null : projectMbps(clients, overheadPerClientPerSec),
-      fromClients: largest.clients,
-      saturated: largest.saturated,
+      fromClients: base.clients,
+      saturated: base.saturated,
     };
   });
 }

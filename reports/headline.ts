@@ -10,6 +10,7 @@ import {
   saturatedSteps,
   type ReportFigures,
   type StepFigures,
+  type ThroughputCell,
 } from './figures.js';
 import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel } from './format.js';
 
@@ -42,15 +43,33 @@ function compareSentence(clients: number, costly: StepFigures, cheap: StepFigure
   return `${sentence}.`;
 }
 
+/** "projected linearly from the 1,000-client step" and the like: a projected figure always names its base. */
+function baseOf(cell: ThroughputCell): string {
+  return `projected linearly from the ${formatCount(cell.fromClients ?? 0)}-client step`;
+}
+
 function projectionSentence(figures: ReportFigures, costly: string, cheap: string): string | null {
   const clients = 100_000;
   const cell = (transport: string) => figures.throughput.find((c) => c.transport === transport && c.clients === clients);
   const a = cell(costly);
   const b = cell(cheap);
-  if (!a || !b || a.totalMbps === null || b.totalMbps === null) return null;
-  const verb = a.source === 'measured' && b.source === 'measured' ? 'At' : 'Projected to';
+  if (!a || !b) return null;
+  const failed = [a, b].filter((c) => c.failedAt !== null);
+  if (failed.length > 0) {
+    const where = failed.map((c) => `${transportLabel(c.transport)} failed at ${formatCount(c.failedAt ?? 0)} clients`).join(' and ');
+    return `${where.charAt(0).toUpperCase()}${where.slice(1)} (reason in the table), so nothing is projected to ${formatCount(clients)}.`;
+  }
+  if (a.totalMbps === null || b.totalMbps === null) return null;
   const rate = `${formatNumber(figures.messagesPerSec)} msg/s`;
-  return `${verb} ${formatCount(clients)} clients at ${rate}, ${transportLabel(costly)} ${verb === 'At' ? 'needed' : 'would need'} ${formatMbps(a.totalMbps)} against ${formatMbps(b.totalMbps)} for ${transportLabel(cheap)}.`;
+  if (a.source === 'measured' && b.source === 'measured') {
+    return `At ${formatCount(clients)} clients at ${rate}, ${transportLabel(costly)} needed ${formatMbps(a.totalMbps)} against ${formatMbps(b.totalMbps)} for ${transportLabel(cheap)}.`;
+  }
+  const sameBase = a.source === 'projected' && b.source === 'projected' && a.fromClients === b.fromClients;
+  if (sameBase) {
+    return `Projected linearly from the ${formatCount(a.fromClients ?? 0)}-client step to ${formatCount(clients)} clients at ${rate}, ${transportLabel(costly)} would need ${formatMbps(a.totalMbps)} against ${formatMbps(b.totalMbps)} for ${transportLabel(cheap)}.`;
+  }
+  const figure = (c: ThroughputCell, mbps: number) => `${formatMbps(mbps)} (${c.source === 'measured' ? 'measured' : baseOf(c)})`;
+  return `At ${formatCount(clients)} clients at ${rate}, ${transportLabel(costly)} would need ${figure(a, a.totalMbps)} against ${figure(b, b.totalMbps)} for ${transportLabel(cheap)}.`;
 }
 
 function singleSentence(step: StepFigures): string {

@@ -69,6 +69,7 @@ interface LegendItem {
 
 interface ChartInstance {
   ctx: Canvas2D;
+  chartArea: { bottom: number };
   options: { scales: Record<string, ScaleOptions> };
   data: { datasets: { data: unknown[] }[] };
   update(): void;
@@ -163,7 +164,7 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
     };
   }
 
-  // Writes "projected" above hatched bars and "*" over generator-saturated values, so the marks
+  // Writes "projected" above hatched bars, "✗ failed" where a tried count failed, and "*" over generator-saturated values, so the marks
   // survive printing in black and white and do not depend on the tooltip.
   function marksPlugin(spec: ChartSpec): Record<string, unknown> {
     return {
@@ -178,6 +179,16 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
           if (!chart.isDatasetVisible(index)) return;
           const points = chart.getDatasetMeta(index).data;
           points.forEach((point, i) => {
+            if (ds.failed?.[i] && point !== undefined && Number.isFinite(point.x)) {
+              ctx.save();
+              ctx.font = 'bold 12px system-ui, sans-serif';
+              ctx.fillStyle = '#c0392b';
+              ctx.translate(point.x, chart.chartArea.bottom - 4);
+              ctx.rotate(-Math.PI / 2);
+              ctx.fillText('✗ failed', 0, 0);
+              ctx.restore();
+              return;
+            }
             if (ds.data[i] === null || point === undefined || Number.isNaN(point.y)) return;
             if (ds.projected?.[i]) {
               ctx.save();

@@ -125,7 +125,8 @@ export function correctnessTable(figures: ReportFigures): Table {
 }
 
 function throughputText(cell: ThroughputCell): string {
-  if (cell.totalMbps === null) return DASH;
+  if (cell.source === 'failed') return '✗ failed (reason in the steps table)';
+  if (cell.totalMbps === null) return cell.reason ? `${DASH} (${cell.reason})` : DASH;
   const value = formatMbps(cell.totalMbps);
   if (cell.source === 'projected') return `${value} (projected from ${formatCount(cell.fromClients ?? 0)}${cell.saturated ? ` ${SATURATED_MARK}` : ''})`;
   return `${value}${cell.saturated ? ` ${SATURATED_MARK}` : ''}`;
@@ -155,7 +156,7 @@ export function throughputTable(figures: ReportFigures): Table {
     head: ['transport', ...counts.map((clients) => `${formatCount(clients)} clients`)],
     numeric: [false, ...counts.map(() => true)],
     rows,
-    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; otherwise projected linearly from the per-client byte rate of the largest measured step. ${PAPER_METHOD} ("2^20" marks that unit). Our recomputation divides by 10^6 instead, at this run's poll interval and feed rate. The paper's series count header and frame overhead only; measured figures include the payload.`,
+    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; failed where it tried the count and the step failed; otherwise projected linearly from the per-client byte rate of the largest measured step, and never beyond a count that failed. ${PAPER_METHOD} ("2^20" marks that unit). Our recomputation divides by 10^6 instead, at this run's poll interval and feed rate. The paper's series count header and frame overhead only; measured figures include the payload.`,
   };
 }
 

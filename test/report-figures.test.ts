@@ -6,6 +6,7 @@ import { chartSpecs, reachAxisMin } from '../reports/chart-specs.js';
 import { deriveFigures, PAPER_MODEL, PAPER_PUBLISHED, paperMethodMbps, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
 import { formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';
 import { writeHeadline } from '../reports/headline.js';
+import { allTables } from '../reports/tables.js';
 import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js';
 import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
 import { buildResults } from './fixtures/results-builder.js';
@@ -69,6 +70,35 @@ test('websocket.org figure: a run that never reached 1,000 clients is projected 
   assert.deepEqual(failed.throughput.map((c) => c.source), ['none', 'none', 'none']);
 });
 
+test('websocket.org figure: a count the run tried and failed shows as failed, and nothing is projected beyond it', () => {
+  const doc = buildResults({ clients: [100, 1000, 10_000], saturated: [], failed: { 'poll@10000': 'EMFILE ×91' } });
+  const figures = deriveFigures(doc);
+  const poll = figures.throughput.filter((c) => c.transport === 'poll');
+  assert.deepEqual(poll.map((c) => c.source), ['measured', 'failed', 'none']);
+  assert.equal(poll[1]?.totalMbps, null);
+  assert.equal(poll[2]?.reason, 'not projected: the 10,000-client step failed');
+  const ws = figures.throughput.filter((c) => c.transport === 'ws');
+  assert.deepEqual(ws.map((c) => [c.source, c.fromClients]), [['measured', 1000], ['measured', 10_000], ['projected', 10_000]]);
+  const table = allTables(figures).find((t) => t.id === 'throughput');
+  assert.match(table?.rows[0]?.cells[2] ?? '', /^✗ failed/);
+  const chart = chartSpecs(figures).find((c) => c.id === 'chart-throughput');
+  assert.deepEqual(chart?.datasets[0]?.failed, [false, true, false]);
+  assert.equal(writeHeadline(figures).sentences[1], 'Short polling failed at 10,000 clients (reason in the table), so nothing is projected to 100,000.');
+});
+
+test('headline: a projected figure names the step it was projected from', () => {
+  const figures = deriveFigures(buildResults({ clients: [100, 1000], saturated: [] }));
+  assert.match(writeHeadline(figures).sentences[1] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
+  const mixed = buildResults({ clients: [100, 1000], saturated: [] });
+  const ws = mixed.results.find((r) => r.transport === 'ws');
+  assert.ok(ws);
+  ws.steps = ws.steps.filter((step) => step.clients !== 1000);
+  assert.match(
+    writeHeadline(deriveFigures(mixed)).text,
+    /At 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps \(projected linearly from the 1,000-client step\) against [\d,.]+ Mbps \(projected linearly from the 100-client step\) for WebSocket\./,
+  );
+});
+
 test('per-step figures: CPU per 1,000 messages and RSS per added connection', () => {
   const figures = deriveFigures(buildResults());
   const ws = figures.transports.find((t) => t.transport === 'ws');
@@ -102,7 +132,7 @@ test('headline: the largest client count both transports measured, from the numb
     headline.sentences[0],
     'At 1,000 clients short polling moved 41× the bytes of WebSocket per delivered message (4,100 B against 100 B), and its median latency was 502 ms against 0.4 ms.',
   );
-  assert.match(headline.sentences[1] ?? '', /^Projected to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
+  assert.match(headline.sentences[1] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
 });
 
 test('headline: missing transports, a shorter ladder, saturation and failures', () => {
