@@ -1,18 +1,15 @@
 /**
- * Writing results: validated against the schema, then written atomically (temp file + rename in
- * the same directory), so a crash or Ctrl-C mid-write never leaves a truncated document —
- * the previous complete version stays in place.
+ * Writing results: validated against the schema, then written atomically (safe-file.ts: temp file
+ * + rename in the same directory), so a crash, Ctrl-C or a full disk mid-write never leaves a
+ * truncated document — the previous complete version stays in place.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validateResults, type ResultsDocument } from './results-schema.js';
+import { writeFileSafely } from './safe-file.js';
 
 export async function writeResultsFile(file: string, document: ResultsDocument): Promise<void> {
   validateResults(document);
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(document, null, 2)}\n`);
-  await rename(temp, file);
+  await writeFileSafely(file, `${JSON.stringify(document, null, 2)}\n`);
 }
 
 /** `results/<timestamp>/` — sortable, and safe in file names on every OS. */

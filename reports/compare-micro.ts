@@ -5,6 +5,7 @@
  */
 import type { MicroDocument } from '../load/micro/micro-schema.js';
 import { judge, type GateScope, type Threshold } from './compare-thresholds.js';
+import { clipText } from './format.js';
 import { CompareRefusedError, type CompareReport, type CompareRow } from './compare.js';
 
 /** Allocation-heavy tasks (a poll body: a join and a Buffer) swing ±70 ns between runs with GC. */
@@ -34,6 +35,6 @@ export function compareMicro(baseline: MicroDocument, current: MicroDocument, op
     return { ...head, current: now.medianNs, verdict, ...(task.reference ? { note: 'reference implementation (not ours): not gated' } : {}) };
   });
   const env = (d: MicroDocument) => `${d.environment.cpuModel}, ${d.environment.cores} cores, Node ${d.environment.node}`;
-  const warnings = env(baseline) === env(current) ? [] : [`different machines (baseline: ${env(baseline)}; current: ${env(current)}): timings may differ for that reason alone`];
+  const warnings = env(baseline) === env(current) ? [] : [`different machines (baseline: ${clipText(env(baseline))}; current: ${clipText(env(current))}): timings may differ for that reason alone`];
   return { baselineName: options.baselineName, currentName: options.currentName, scope, rows, warnings, regressions: rows.filter((r) => r.verdict === 'regressed').length };
 }

@@ -8,6 +8,7 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
+import { clipText } from './format.js';
 
 export const RESULT_METRICS = ['bytesPerMessage', 'overheadBytesPerRequest', 'latencyP50Us', 'latencyP99Us', 'cpuPerMessageUs', 'lost', 'connectErrors'] as const;
 export type ResultMetric = (typeof RESULT_METRICS)[number];
@@ -147,7 +148,7 @@ const NOISE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] 
 export function checkComparable(baseline: ResultsDocument, current: ResultsDocument): void {
   const differences = COMPARABLE_CONFIG.flatMap(({ key, read }) => {
     const [a, b] = [read(baseline.config), read(current.config)];
-    return String(a) === String(b) ? [] : [`${key} ${String(a)} vs ${String(b)}`];
+    return String(a) === String(b) ? [] : [`${key} ${clipText(a)} vs ${clipText(b)}`];
   });
   if (differences.length > 0) {
     throw new CompareRefusedError(
@@ -161,11 +162,11 @@ export function comparabilityWarnings(baseline: ResultsDocument, current: Result
   const warnings: string[] = [];
   const env = (d: ResultsDocument) => `${d.environment.cpuModel}, ${d.environment.cores} cores, Node ${d.environment.node}`;
   if (env(baseline) !== env(current)) {
-    warnings.push(`different machines (baseline: ${env(baseline)}; current: ${env(current)}): latency and CPU figures may differ for that reason alone`);
+    warnings.push(`different machines (baseline: ${clipText(env(baseline))}; current: ${clipText(env(current))}): latency and CPU figures may differ for that reason alone`);
   }
   for (const { key, read } of NOISE_CONFIG) {
     const [a, b] = [read(baseline.config), read(current.config)];
-    if (String(a) !== String(b)) warnings.push(`different ${key} (baseline ${String(a)}, current ${String(b)})`);
+    if (String(a) !== String(b)) warnings.push(`different ${key} (baseline ${clipText(a)}, current ${clipText(b)})`);
   }
   for (const [name, doc] of [['baseline', baseline], ['current', current]] as const) {
     if (doc.status !== 'complete') warnings.push(`the ${name} run is ${doc.status}`);

@@ -73,3 +73,12 @@ const TRANSPORT_LABELS: Readonly<Record<string, string>> = {
 export function transportLabel(transport: string): string {
   return TRANSPORT_LABELS[transport] ?? transport;
 }
+
+/**
+ * A value from a results file (free text: a CPU model, a target URL) cut to `chars` for a
+ * one-line message; the file is untrusted input and may hold megabytes in one string.
+ */
+export function clipText(value: unknown, chars = 120): string {
+  const text = String(value);
+  return text.length > chars ? `${text.slice(0, chars)}… (${text.length} characters)` : text;
+}

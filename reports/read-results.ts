@@ -1,10 +1,11 @@
 /**
  * Reads a results file for the report and compare commands. Every way it can be unusable —
- * missing, unreadable, truncated, not JSON, another schema version, schema-invalid — becomes one
+ * missing, not a regular file, too big, unreadable, truncated, not JSON, another schema version,
+ * schema-invalid — becomes one
  * ResultsFileError whose message names the file and the first problem, ready to print as one line.
  */
-import { readFile } from 'node:fs/promises';
 import { parseResults, ResultsSchemaError, type ResultsDocument } from '../load/results-schema.js';
+import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded } from '../load/safe-file.js';
 
 export class ResultsFileError extends Error {
   constructor(
@@ -16,25 +17,13 @@ export class ResultsFileError extends Error {
   }
 }
 
-function readProblem(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a directory, not a results file';
-    case 'EACCES':
-      return 'permission denied';
-    default:
-      return `cannot read (${error.message})`;
-  }
-}
-
 export async function readResultsFile(path: string): Promise<ResultsDocument> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFileBounded(path, MAX_INPUT_FILE_BYTES, 'a results file');
   } catch (error) {
-    throw new ResultsFileError(path, readProblem(error as NodeJS.ErrnoException));
+    if (error instanceof InputFileError) throw new ResultsFileError(path, error.problem);
+    throw error;
   }
   if (text.trim() === '') throw new ResultsFileError(path, 'empty file (was the run killed before it wrote its results?)');
   try {

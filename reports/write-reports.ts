@@ -1,23 +1,17 @@
 /**
  * Writes reports to disk: what `wirebench report` and the end of `npm run bench` call.
- * Writes are atomic (a temporary file renamed into place), so a report beside a results file is
- * never half-written, even if the process is killed.
+ * Writes are atomic (load/safe-file.ts: a temporary file renamed into place), so a report beside
+ * a results file is never half-written, even if the process is killed or the disk is full; a
+ * symbolic link is written through, a FIFO or a device is never replaced.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { ResultsDocument } from '../load/results-schema.js';
+import { writeFileSafely } from '../load/safe-file.js';
 import { EXPORTERS, type ReportFormat } from './exporters.js';
-
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text, 'utf8');
-  await rename(temporary, path);
-}
 
 /** Renders one format and writes it to `path`; returns the path. */
 export async function writeReport(doc: ResultsDocument, format: ReportFormat, path: string): Promise<string> {
-  await writeFileAtomic(path, EXPORTERS[format].render(doc));
+  await writeFileSafely(path, EXPORTERS[format].render(doc));
   return path;
 }
 

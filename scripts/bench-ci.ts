@@ -14,10 +14,11 @@
  *   --baseline FILE, --out DIR, --server-arg ARG (repeatable, passed to the embedded servers)
  */
 import { spawn } from 'node:child_process';
-import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeFileSafely } from '../load/safe-file.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
 import { EXIT, UsageError, runScript } from './exit-codes.js';
@@ -86,7 +87,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const { report, output } = await runCompare(values.baseline, resultsFile, { ...COMPARE_DEFAULT_FLAGS, only: values.only }).catch((error: unknown) => {
-    if (error instanceof UsageError && /cannot read \(ENOENT\)/.test(error.message)) {
+    if (error instanceof UsageError && /: no such file$/.test(error.message)) {
       throw new UsageError(`${error.message}; create it with \`npm run bench:ci -- --update-baseline\``);
     }
     throw error;
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
   process.stdout.write(output);
   process.stdout.write(`bench:ci: ${seconds} s; results ${resultsFile}, report ${path.join(path.dirname(resultsFile), 'report.html')}\n`);
   if (values.summary) await appendFile(values.summary, COMPARE_EXPORTERS.md.render(report));
-  if (values.gab) await writeFile(values.gab, COMPARE_EXPORTERS.gab.render(report));
+  if (values.gab) await writeFileSafely(values.gab, COMPARE_EXPORTERS.gab.render(report));
   return report.regressions > 0 ? EXIT.regression : EXIT.ok;
 }
 

@@ -5,10 +5,9 @@
  *
  *   node dist/scripts/bench-micro.js [--out results/micro.json] [--size 64] [--time 500ms] [--batch 100]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeEnvironment } from '../load/environment.js';
+import { writeFileSafely } from '../load/safe-file.js';
 import { runMicro } from '../load/micro/run-micro.js';
 import { runScript } from './exit-codes.js';
 import { parseDurationMs, parsePositiveInt } from './options.js';
@@ -33,8 +32,7 @@ async function main(): Promise<void> {
     environment: describeEnvironment(WIREBENCH_VERSION),
     onTask: (t) => process.stderr.write(`${t.name.padEnd(40)} ${t.medianNs.toFixed(0).padStart(7)} ns/msg median  ±${t.rmePercent.toFixed(1)} %\n`),
   });
-  await mkdir(path.dirname(values.out), { recursive: true });
-  await writeFile(values.out, `${JSON.stringify(document, null, 2)}\n`);
+  await writeFileSafely(values.out, `${JSON.stringify(document, null, 2)}\n`);
   process.stderr.write(`micro: ${values.out}\n`);
 }
 

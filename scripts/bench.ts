@@ -7,6 +7,7 @@ import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile } from '../load/header-profi
 import { defaultResultsDir } from '../load/results-file.js';
 import type { RunConfig } from '../load/results-schema.js';
 import { runBench } from '../load/runner.js';
+import { OutputPathError, prepareOutputDirectory } from '../load/safe-file.js';
 import { BenchProgress, printSummaryTable } from './bench-progress.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import {
@@ -117,6 +118,13 @@ export function registerBench(program: Command): void {
       const loopDelayThresholdUs = parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000;
       const outDir = flags.out ?? defaultResultsDir('results', new Date());
       const outFile = path.join(outDir, 'results.json');
+      // Before anything runs: a run whose results cannot be written is not started.
+      try {
+        await prepareOutputDirectory(outDir, 'results.json');
+      } catch (error) {
+        if (error instanceof OutputPathError) throw new UsageError(`--out ${error.message}`);
+        throw error;
+      }
       const controller = new AbortController();
       let interrupts = 0;
       const onSignal = () => {

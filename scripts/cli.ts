@@ -5,6 +5,7 @@
  * servers/, load/ or reports/.
  */
 import { Command, CommanderError } from 'commander';
+import { OutputPathError } from '../load/safe-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { registerServe } from './serve.js';
 import { registerBench } from './bench.js';
@@ -33,6 +34,11 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version are not errors; every other commander complaint is a usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof OutputPathError) {
+    // A path refused before anything was written is a bad value (2); a write that failed, 1.
+    process.stderr.write(`wirebench: ${error.message}\n`);
+    return error.kind === 'refused' ? EXIT.usage : EXIT.failed;
   }
   if (error instanceof UsageError) {
     process.stderr.write(`wirebench: ${error.message}\n`);

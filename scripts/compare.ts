@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { validateMicro, MICRO_SCHEMA_ID, type MicroDocument } from '../load/micro/micro-schema.js';
 import { ResultsSchemaError, validateResults, type ResultsDocument } from '../load/results-schema.js';
+import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded, writeFileSafely } from '../load/safe-file.js';
 import { COMPARE_EXPORTERS, COMPARE_FORMATS, type CompareFormat } from '../reports/compare-exporters.js';
 import { compareMicro, DEFAULT_MICRO_THRESHOLD } from '../reports/compare-micro.js';
 import { compareResults, CompareRefusedError, DEFAULT_THRESHOLDS, type CompareReport, type ResultMetric } from '../reports/compare.js';
@@ -56,7 +56,7 @@ export function registerCompare(program: Command): void {
     .action(async (baselineFile: string, currentFile: string, flags: CompareFlags) => {
       const { report, output } = await runCompare(baselineFile, currentFile, flags);
       for (const warning of report.warnings) process.stderr.write(`wirebench compare: warning: ${warning}\n`);
-      if (flags.out) await writeFile(flags.out, output);
+      if (flags.out) await writeFileSafely(flags.out, output);
       else process.stdout.write(output);
       process.exitCode = report.regressions > 0 ? EXIT.regression : EXIT.ok;
     });
@@ -100,9 +100,10 @@ type Loaded = { kind: 'results'; doc: ResultsDocument } | { kind: 'micro'; doc: 
 export async function loadComparable(file: string): Promise<Loaded> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFileBounded(file, MAX_INPUT_FILE_BYTES, 'a results or microbenchmark file');
   } catch (error) {
-    throw new UsageError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    if (error instanceof InputFileError) throw new UsageError(error.message);
+    throw error;
   }
   try {
     let value: unknown;
