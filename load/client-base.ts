@@ -4,9 +4,9 @@
  * stop() closing every socket and resolving when they are closed; wire() from the socket meter;
  * wireSample() from what the client filled in from real traffic.
  */
-import { monotonicUs, type FeedMessage, type GapSignal, type TransportName } from '../servers/contract.js';
+import { monotonicUs, type FeedMessage, type GapSignal, type ResetSignal, type TransportName } from '../servers/contract.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
-import { RunningMean, codedError, emptyWireSample } from './client-support.js';
+import { DEFAULT_RECONNECT, RunningMean, codedError, emptyWireSample, type ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
 import { SocketMeter } from './socket-meter.js';
@@ -22,7 +22,12 @@ export abstract class ClientBase implements TransportClient {
   protected readonly framing = new RunningMean();
   /** Resume point: the highest seq seen, or the end of a gap. */
   protected cursor: number;
+  /** The epoch the cursor belongs to (contract.ts `EPOCH_HEADER`); undefined until known. */
+  protected epoch: string | undefined;
+  protected readonly reconnect: ReconnectPolicy;
   protected stopped = false;
+  /** A failure since the last good answer / open: the next one is a recovery. */
+  private outage = false;
   private starting: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private connectStartUs = 0;
 
@@ -30,6 +35,8 @@ export abstract class ClientBase implements TransportClient {
     this.tracker = options.tracker;
     this.limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
     this.cursor = options.since;
+    this.epoch = options.epoch;
+    this.reconnect = options.reconnect ?? DEFAULT_RECONNECT;
   }
 
   start(): Promise<void> {
@@ -68,6 +75,10 @@ export abstract class ClientBase implements TransportClient {
 
   /** The first answer / first byte of the stream arrived: reports the connect time, resolves start(). */
   protected connected(receivedUs: number): void {
+    if (this.outage) {
+      this.outage = false;
+      this.tracker.onRecovered(receivedUs);
+    }
     const starting = this.starting;
     if (starting === undefined) return;
     this.starting = undefined;
@@ -92,13 +103,24 @@ export abstract class ClientBase implements TransportClient {
     return true;
   }
 
+  /** A failure after start(): counted by kind; the next good answer or open is a recovery. */
+  protected failed(kind: string): void {
+    this.outage = true;
+    this.tracker.onError(kind);
+  }
+
+  /** The server stated its epoch (response header): adopted if the client had none. */
+  protected epochStated(epoch: string | undefined): void {
+    if (this.epoch === undefined && epoch !== undefined && epoch !== '') this.epoch = epoch;
+  }
+
   /**
    * One JSON text as it came on the wire (a poll array element, a WebSocket frame, an SSE data
    * field): the gap signal `{"gap":{…}}` or a feed message. Reports it, moves the resume cursor;
    * returns 1 for a message, 0 for a gap, -1 for anything else (counted as `parse_error`).
    */
   protected decodeJson(text: string, textBytes: number, receivedUs: number): number {
-    let value: { gap?: GapSignal; seq?: unknown; ts?: unknown } | null;
+    let value: { gap?: GapSignal; reset?: ResetSignal; seq?: unknown; ts?: unknown } | null;
     try {
       value = JSON.parse(text) as typeof value;
     } catch {
@@ -106,6 +128,10 @@ export abstract class ClientBase implements TransportClient {
     }
     if (value !== null && typeof value === 'object' && value.gap !== undefined) {
       this.gapReceived(value.gap, receivedUs);
+      return 0;
+    }
+    if (value !== null && typeof value === 'object' && value.reset !== undefined) {
+      this.resetReceived(value.reset, receivedUs);
       return 0;
     }
     if (value === null || typeof value.seq !== 'number' || typeof value.ts !== 'number') {
@@ -116,6 +142,16 @@ export abstract class ClientBase implements TransportClient {
     this.tracker.onMessage(message, textBytes, receivedUs);
     if (message.seq > this.cursor) this.cursor = message.seq;
     return 1;
+  }
+
+  /**
+   * The cursor belonged to another epoch (or lay ahead of the head): the server starts this
+   * client over at the beginning of its epoch. The tracker closes the old epoch's books.
+   */
+  protected resetReceived(reset: ResetSignal, receivedUs: number): void {
+    this.tracker.onReset(reset, receivedUs);
+    this.epoch = typeof reset.epoch === 'string' ? reset.epoch : undefined;
+    this.cursor = 0;
   }
 
   /** Messages gap.from..gap.to are gone (counted lost); resume after them. */

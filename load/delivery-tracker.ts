@@ -10,7 +10,7 @@
  * - totals: everything from first connect to last close.
  * Payload bytes are attributed by arrival time, like the socket byte counters they are split from.
  */
-import { monotonicUs, type FeedMessage, type GapSignal } from '../servers/contract.js';
+import { monotonicUs, type FeedMessage, type GapSignal, type ResetSignal } from '../servers/contract.js';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
 
 /** The measured window on the host's monotonic clock (µs). */
@@ -38,9 +38,15 @@ export interface RawInterval {
   emptyResponses: number;
   published: number;
   errors: Record<string, number>;
-  /** Lowest and highest seq seen in the interval by any client (window: −1 when none). */
+  /** Lowest and highest seq of the step's starting epoch seen in the interval by any client (window: −1 when none). */
   minSeq: number;
   maxSeq: number;
+  /** The same for epochs clients reached through a reset signal (a server restart), by epoch id. */
+  laterEpochs: Record<string, [number, number]>;
+  /** Reset signals received (a cursor from another epoch, e.g. after a server restart). */
+  resets: number;
+  /** Delivered messages that were published before their client's reconnect (replayed from history). */
+  recovered: number;
   latency: string;
   endToEndLatency: string;
   requestRtt: string;
@@ -60,11 +66,20 @@ class IntervalAccumulator {
   errors: Record<string, number> = {};
   minSeq = -1;
   maxSeq = -1;
+  laterEpochs: Record<string, [number, number]> = {};
+  resets = 0;
+  recovered = 0;
   readonly latency: Histogram = createHistogram();
   readonly endToEndLatency: Histogram = createHistogram();
   readonly requestRtt: Histogram = createHistogram();
 
-  seeSeq(seq: number): void {
+  seeSeq(seq: number, laterEpoch: string | undefined): void {
+    if (laterEpoch !== undefined) {
+      const range = (this.laterEpochs[laterEpoch] ??= [seq, seq]);
+      if (seq < range[0]) range[0] = seq;
+      if (seq > range[1]) range[1] = seq;
+      return;
+    }
     if (this.minSeq < 0 || seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
@@ -84,6 +99,9 @@ class IntervalAccumulator {
       errors: { ...this.errors },
       minSeq: this.minSeq,
       maxSeq: this.maxSeq,
+      laterEpochs: structuredClone(this.laterEpochs),
+      resets: this.resets,
+      recovered: this.recovered,
       latency: encodeHistogram(this.latency),
       endToEndLatency: encodeHistogram(this.endToEndLatency),
       requestRtt: encodeHistogram(this.requestRtt),
@@ -99,6 +117,10 @@ export interface ClientTracker {
   onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void;
   /** The server said messages from..to are gone (cursor older than its history). */
   onGap(gap: GapSignal, receivedUs: number): void;
+  /** The server said the cursor is from another epoch (or ahead of its head): seqs start over. */
+  onReset(reset: ResetSignal, receivedUs: number): void;
+  /** A good answer / open after a failure: messages published before now that still arrive were recovered. */
+  onRecovered(receivedUs: number): void;
   /** A poll / long-poll answer: its round trip and whether it carried no message. */
   onResponse(rttUs: number, empty: boolean, receivedUs: number): void;
   /** An HTTP request (or WS / SSE connect) went out. */
@@ -109,18 +131,74 @@ export interface ClientTracker {
   onError(kind: string): void;
 }
 
+/**
+ * Per-bucket figures around faults, by publish time (delivered, recovered, seq ranges for the
+ * expected count) — the "when connections break" chart. Buckets start at the window's start.
+ */
+export interface RawTimeline {
+  bucketMs: number;
+  delivered: number[];
+  recovered: number[];
+  /** Per bucket, per epoch ('' = the starting one): the union seq range seen, for the expected count. */
+  seqRanges: Array<Record<string, [number, number]>>;
+}
+
+class TimelineAccumulator {
+  readonly delivered: number[];
+  readonly recovered: number[];
+  readonly seqRanges: Array<Record<string, [number, number]>>;
+
+  constructor(
+    readonly startUs: number,
+    readonly bucketUs: number,
+    buckets: number,
+  ) {
+    this.delivered = new Array<number>(buckets).fill(0);
+    this.recovered = new Array<number>(buckets).fill(0);
+    this.seqRanges = Array.from({ length: buckets }, () => ({}));
+  }
+
+  add(tsUs: number, seq: number, epochKey: string, recovered: boolean): void {
+    const b = Math.floor((tsUs - this.startUs) / this.bucketUs);
+    if (b < 0 || b >= this.delivered.length) return;
+    if (recovered) this.recovered[b]!++;
+    else this.delivered[b]!++;
+    const ranges = this.seqRanges[b]!;
+    const range = (ranges[epochKey] ??= [seq, seq]);
+    if (seq < range[0]) range[0] = seq;
+    if (seq > range[1]) range[1] = seq;
+  }
+
+  toRaw(): RawTimeline {
+    return { bucketMs: this.bucketUs / 1000, delivered: [...this.delivered], recovered: [...this.recovered], seqRanges: structuredClone(this.seqRanges) };
+  }
+}
+
 class ClientState implements ClientTracker {
   /** Received flags by (seq − since − 1); grown on demand. */
   private seen = new Uint8Array(64);
   private highest = 0;
+  /** Messages expected in epochs this client has left through a reset. */
+  private closedExpected = 0;
+  /** Set after a reset: the epoch this client is in now (not the step's starting one). */
+  private laterEpoch: string | undefined;
+  /** The last reconnect after a failure (µs): messages published before it that arrive now were recovered. */
+  private reconnectedUs = 0;
+  /** A fault hit this client at this time (µs) and no message has arrived since; 0 = none pending. */
+  awaitingSinceUs = 0;
   connected = false;
   /** Connected before the window opened: only such clients are held to the window's messages. */
   inWindow = false;
 
   constructor(
     private readonly tracker: DeliveryTracker,
-    readonly since: number,
+    private since: number,
   ) {}
+
+  /** A fault at `atUs` hit this client: its next delivered message ends its recovery time. */
+  faultAt(atUs: number): void {
+    if (this.connected && this.awaitingSinceUs === 0) this.awaitingSinceUs = atUs;
+  }
 
   onConnected(connectUs: number): void {
     if (this.connected) return;
@@ -152,6 +230,13 @@ class ClientState implements ClientTracker {
     this.seen[index] = 1;
     const outOfOrder = message.seq < this.highest;
     if (message.seq > this.highest) this.highest = message.seq;
+    const recovered = message.ts < this.reconnectedUs;
+    if (recovered) t.totals.recovered++;
+    if (this.awaitingSinceUs > 0 && receivedUs >= this.awaitingSinceUs) {
+      recordUs(t.recovery, receivedUs - this.awaitingSinceUs);
+      this.awaitingSinceUs = 0;
+    }
+    if (this.inWindow) t.timeline?.add(message.ts, message.seq, this.laterEpoch ?? '', recovered);
 
     const latencyUs = receivedUs - message.ts;
     t.totals.delivered++;
@@ -160,7 +245,8 @@ class ClientState implements ClientTracker {
     if (message.sent !== undefined) recordUs(t.totals.endToEndLatency, receivedUs - message.sent);
     if (inWindowByTs) {
       t.window.delivered++;
-      t.window.seeSeq(message.seq);
+      if (recovered) t.window.recovered++;
+      t.window.seeSeq(message.seq, this.laterEpoch);
       if (outOfOrder) t.window.outOfOrder++;
       recordUs(t.window.latency, latencyUs);
       if (message.sent !== undefined) recordUs(t.window.endToEndLatency, receivedUs - message.sent);
@@ -173,6 +259,22 @@ class ClientState implements ClientTracker {
     if (this.inWindow && this.tracker.arrivedInWindow(receivedUs)) this.tracker.window.gapped += count;
     // The gapped seqs stay unseen, so they count as lost; raising `highest` keeps them expected.
     if (gap.to > this.highest) this.highest = gap.to;
+  }
+
+  onReset(reset: ResetSignal, receivedUs: number): void {
+    const t = this.tracker;
+    t.totals.resets++;
+    if (this.inWindow && t.arrivedInWindow(receivedUs)) t.window.resets++;
+    // The old epoch's books close: what this client missed there stays lost; seqs start over.
+    this.closedExpected += Math.max(0, this.highest - this.since);
+    this.laterEpoch = typeof reset.epoch === 'string' ? reset.epoch : '?';
+    this.since = 0;
+    this.highest = 0;
+    this.seen = new Uint8Array(64);
+  }
+
+  onRecovered(receivedUs: number): void {
+    this.reconnectedUs = receivedUs;
   }
 
   onResponse(rttUs: number, empty: boolean, receivedUs: number): void {
@@ -208,7 +310,7 @@ class ClientState implements ClientTracker {
 
   /** Messages this client should have had from its cursor up to the highest it heard of. */
   expectedTotal(): number {
-    return Math.max(0, this.highest - this.since);
+    return this.closedExpected + Math.max(0, this.highest - this.since);
   }
 
   private grow(index: number): void {
@@ -225,20 +327,32 @@ export class DeliveryTracker {
   readonly window = new IntervalAccumulator();
   readonly totals = new IntervalAccumulator();
   readonly connect: Histogram = createHistogram();
+  /** Time to recover: from a fault to each hit client's first delivered message after it, µs. */
+  readonly recovery: Histogram = createHistogram();
+  timeline: TimelineAccumulator | undefined;
   connectedClients = 0;
   private readonly clients: ClientState[] = [];
   private measureWindow: MeasureWindow | undefined;
 
-  createClient(since: number): ClientTracker {
+  createClient(since: number): ClientTracker & { faultAt(atUs: number): void } {
     const client = new ClientState(this, since);
     this.clients.push(client);
     return client;
   }
 
-  /** Opens the window: clients connected now are held to every message published in it. */
-  openWindow(window: MeasureWindow): void {
+  /**
+   * Opens the window: clients connected now are held to every message published in it. With
+   * `timelineBucketMs`, per-bucket figures are kept over `timelineMs` from the window's start.
+   */
+  openWindow(window: MeasureWindow, timeline?: { bucketMs: number; spanMs: number }): void {
     this.measureWindow = window;
     for (const client of this.clients) client.inWindow = client.connected;
+    if (timeline) this.timeline = new TimelineAccumulator(window.startUs, timeline.bucketMs * 1000, Math.ceil(timeline.spanMs / timeline.bucketMs));
+  }
+
+  /** A fault hit every client at `atUs` (a server restart or stall). */
+  faultAt(atUs: number): void {
+    for (const client of this.clients) client.faultAt(atUs);
   }
 
   inWindow(tsUs: number): boolean {
@@ -257,9 +371,22 @@ export class DeliveryTracker {
     return n;
   }
 
-  report(): { window: RawInterval; totals: RawInterval; connect: string; clientsInWindow: number; connectedClients: number } {
+  report(): {
+    window: RawInterval;
+    totals: RawInterval;
+    connect: string;
+    clientsInWindow: number;
+    connectedClients: number;
+    recovery: string;
+    unrecovered: number;
+    timeline: RawTimeline | undefined;
+  } {
     let expected = 0;
-    for (const client of this.clients) expected += client.expectedTotal();
+    let unrecovered = 0;
+    for (const client of this.clients) {
+      expected += client.expectedTotal();
+      if (client.awaitingSinceUs > 0) unrecovered++;
+    }
     this.totals.expected = expected;
     return {
       window: this.window.toRaw(),
@@ -267,6 +394,9 @@ export class DeliveryTracker {
       connect: encodeHistogram(this.connect),
       clientsInWindow: this.clientsInWindow,
       connectedClients: this.connectedClients,
+      recovery: encodeHistogram(this.recovery),
+      unrecovered,
+      timeline: this.timeline?.toRaw(),
     };
   }
 }

@@ -214,17 +214,27 @@ export class CursorRequest {
     this.suffix = Buffer.from(` HTTP/1.1\r\n${headerLines(host, headers)}\r\n`, 'latin1');
   }
 
-  /** Sends the request for `cursor`; returns its size in bytes. */
-  send(connection: HttpConnection, cursor: number): number {
-    const digits = String(cursor);
+  /**
+   * Sends the request for `cursor`, naming `epoch` when given (`&epoch=<id>`); returns its size
+   * in bytes.
+   */
+  send(connection: HttpConnection, cursor: number, epoch?: string): number {
+    const digits = epoch === undefined ? String(cursor) : `${cursor}&epoch=${epoch}`;
     connection.send([this.prefix, digits, this.suffix]);
-    return this.prefix.length + digits.length + this.suffix.length;
+    return this.prefix.length + Buffer.byteLength(digits) + this.suffix.length;
   }
 
   /** The request's bytes, for tests and the header-profile sizes. */
   bytes(cursor: number): Buffer {
     return Buffer.concat([this.prefix, Buffer.from(String(cursor), 'latin1'), this.suffix]);
   }
+}
+
+/** A header's value from http-parser-js's flat [name, value, …] list (case-insensitive), or undefined. */
+export function headerValue(headers: readonly string[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (let i = 0; i + 1 < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === lower) return headers[i + 1];
+  return undefined;
 }
 
 /** `Host: …` then the headers, each `Name: value\r\n` (RFC 9112 §5). */

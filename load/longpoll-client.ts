@@ -1,8 +1,8 @@
 /**
  * Long-polling (Comet): `GET /longpoll?since=<cursor>` re-sent as soon as the answer arrives
  * (the server holds it until a message after the cursor exists, or its hold expires). After a
- * failure — error status, reset, timeout — the next request waits a short, doubling backoff so a
- * failing server is not hammered by thousands of clients at once.
+ * failure — error status, reset, timeout — the next request waits a jittered, doubling backoff
+ * (ClientOptions.reconnect) so a failing server is not hammered by thousands of clients at once.
  */
 import { ROUTES } from '../servers/contract.js';
 import { backoffMs } from './client-support.js';
@@ -44,7 +44,7 @@ export class LongPollClient extends HttpPollingClient {
   private retryLater(): void {
     if (this.stopped || this.timer !== undefined) return;
     this.failures++;
-    this.timer = setTimeout(this.onRetry, backoffMs(this.failures));
+    this.timer = setTimeout(this.onRetry, backoffMs(this.failures, this.reconnect));
   }
 }
 

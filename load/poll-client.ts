@@ -3,9 +3,12 @@
  * (start + k × interval, not "interval after the answer", so a slow server does not quietly
  * lower the request rate). If the answer to the previous poll is still outstanding when a tick
  * is due, the next poll goes as soon as it arrives — one poll, however many ticks were missed.
- * A failed poll is simply retried at the next tick (the connection reopens on demand).
+ * A failed poll is retried at the next tick, or after the jittered backoff
+ * (ClientOptions.reconnect) if that is later, so a failing server is not polled at full rate by
+ * every client at once; the cursor travels with the retry, as always.
  */
 import { ROUTES } from '../servers/contract.js';
+import { backoffMs } from './client-support.js';
 import { HttpPollingClient } from './polling-client.js';
 import type { ClientOptions } from './transport-client.js';
 
@@ -16,6 +19,8 @@ export class PollClient extends HttpPollingClient {
   private nextDueMs = 0;
   /** A tick came while a poll was outstanding: poll again when its answer arrives. */
   private tickOwed = false;
+  /** Consecutive failed polls (0 after an answer). */
+  private failures = 0;
   private readonly onTick = (): void => this.tick();
 
   constructor(options: ClientOptions) {
@@ -35,17 +40,26 @@ export class PollClient extends HttpPollingClient {
   }
 
   /** A tick fell due while the answer was on its way, or falls due as it arrives: poll now. */
-  protected afterAnswer(): void {
+  protected afterAnswer(ok: boolean): void {
+    if (!ok) return this.afterFailure();
+    this.failures = 0;
     if (this.tickOwed || this.nextDueMs <= performance.now()) {
       this.tickOwed = false;
       this.pollNow();
     }
   }
 
-  /** Retry at the next tick: pollNow() already moved the schedule past the failed poll's tick. */
+  /**
+   * Retry at the next tick (pollNow() already moved the schedule past the failed poll's tick), or
+   * after the backoff when that is later; the fixed-rate schedule resumes from there.
+   */
   protected afterFailure(): void {
     this.tickOwed = false;
-    if (this.nextDueMs <= performance.now()) this.advance();
+    this.failures++;
+    const nowMs = performance.now();
+    if (this.nextDueMs <= nowMs) this.advance();
+    const retryAtMs = nowMs + backoffMs(this.failures, this.reconnect);
+    while (this.nextDueMs < retryAtMs) this.nextDueMs += this.options.intervalMs;
     this.schedule();
   }
 

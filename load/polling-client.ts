@@ -4,11 +4,11 @@
  * the cursor moving to the highest seq (or gap end) seen. The two differ only in when the next
  * request goes (PollClient: on a fixed-rate schedule; LongPollClient: as soon as the answer is in).
  */
-import { monotonicUs } from '../servers/contract.js';
+import { EPOCH_HEADER, monotonicUs } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { headersForRequest } from './header-profiles.js';
-import { CursorRequest, HttpConnection, endpoint, routePath, type HttpResponseHandler } from './http-connection.js';
+import { CursorRequest, HttpConnection, endpoint, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
 import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
 import type { ClientOptions } from './transport-client.js';
@@ -90,13 +90,18 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     this.sentUs = monotonicUs();
     this.bodyPieces = [];
     this.bodyBytes = 0;
-    this.sample.requestBytes = this.request.send(this.connection, this.cursor);
+    // The epoch is named once per connection: it cannot change under a live one (contract.ts).
+    const named = this.connection.isOpen ? undefined : this.epoch;
+    const bytes = this.request.send(this.connection, this.cursor, named);
+    // The wire sample is the steady-state request, not a connection's first (which names the epoch).
+    if (named === undefined || this.sample.requestBytes === 0) this.sample.requestBytes = bytes;
     this.tracker.onRequest(this.sentUs);
   }
 
-  onResponseHead(statusCode: number, _headers: readonly string[], headBytes: number): void {
+  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number): void {
     this.statusCode = statusCode;
     this.headBytes = headBytes;
+    if (this.epoch === undefined) this.epochStated(headerValue(headers, EPOCH_HEADER));
   }
 
   onResponseBody(body: Buffer): void {
@@ -122,7 +127,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     if (!ok) {
       const kind = `http_${this.statusCode}`;
       if (this.failStart(kind)) return;
-      this.tracker.onError(kind);
+      this.failed(kind);
       this.afterAnswer(false);
       return;
     }
@@ -141,7 +146,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     if (this.stopped) this.settled?.();
     if (this.stopped || !inFlight) return;
     if (this.failStart(kind)) return;
-    this.tracker.onError(kind);
+    this.failed(kind);
     this.afterFailure();
   }
 

@@ -298,6 +298,19 @@ export const HeaderProfileSchema = Type.Object({
 });
 export type HeaderProfile = Static<typeof HeaderProfileSchema>;
 
+/** How clients come back after a failure (load/client-support.ts `ReconnectPolicy`). */
+export const ReconnectSchema = Type.Object({
+  /** First WebSocket reconnect / poll retry delay, ms; doubles per failed attempt. */
+  baseMs: Type.Number({ minimum: 0 }),
+  /** Cap of the doubling delay, ms. */
+  maxMs: Type.Number({ minimum: 0 }),
+  /** Each delay × (1 ± jitter), uniform. */
+  jitter: Type.Number({ minimum: 0, maximum: 1 }),
+  /** SSE reconnection time until the server sends `retry:`, ms. */
+  sseRetryMs: Type.Number({ minimum: 0 }),
+});
+export type ReconnectConfig = Static<typeof ReconnectSchema>;
+
 export const RunConfigSchema = Type.Object({
   transports: Type.Array(TransportNameSchema),
   clients: Type.Array(Type.Integer({ minimum: 1 })),
@@ -329,6 +342,8 @@ export const RunConfigSchema = Type.Object({
   preset: Nullable(Type.String()),
   /** Version 2: `--capture` was asked for (each step's `capture` says whether it was possible). */
   capture: Type.Optional(Type.Boolean()),
+  /** Reconnect / retry policy of the clients (absent in runs made before it was recorded). */
+  reconnect: Type.Optional(ReconnectSchema),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicUs, ROUTES, type TransportName } from '../servers/contract.js';
 import { clientLimits } from './client-limits.js';
+import { DEFAULT_RECONNECT } from './client-support.js';
 import type { MeasureWindow } from './delivery-tracker.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
@@ -243,6 +244,8 @@ async function runStep(
         transport,
         baseUrl: url,
         since: health.seq,
+        epoch: health.epoch,
+        reconnect: config.reconnect ?? DEFAULT_RECONNECT,
         clients: share(clients, i),
         firstClient: Array.from({ length: i }, (_, j) => share(clients, j)).reduce((a, b) => a + b, 0),
         connectRate: config.connectRate / workerCount,

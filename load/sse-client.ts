@@ -9,18 +9,16 @@
  * gap's end rather than the last id seen, so the same lost messages are not announced — and
  * counted — twice on the next reconnect. Without a gap both are the same number.
  */
-import { ROUTES, monotonicUs, type GapSignal } from '../servers/contract.js';
+import { EPOCH_HEADER, ROUTES, monotonicUs, type GapSignal, type ResetSignal } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './client-support.js';
 import { headersForRequest } from './header-profiles.js';
-import { HttpConnection, endpoint, headerLines, routePath, type HttpResponseHandler } from './http-connection.js';
+import { HttpConnection, endpoint, headerLines, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
 import { HttpPublisher } from './http-publisher.js';
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
 import type { ClientOptions } from './transport-client.js';
 
-/** Reconnection time until the server sends `retry:` (Chromium's default). */
-export const DEFAULT_RETRY_MS = 3000;
 /** No bytes for this long (heartbeats included) means the stream is dead (`timeout`). */
 export const SSE_IDLE_TIMEOUT_MS = 120_000;
 
@@ -29,8 +27,8 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   private readonly connection: HttpConnection;
   private readonly publisher: HttpPublisher;
   private readonly parser: SseParser;
-  /** The request up to the blank line, minus a Last-Event-ID; `GET /sse?since=<options.since>`. */
-  private readonly requestHead: string;
+  /** The request up to the blank line, minus a Last-Event-ID; `GET /sse?since=<options.since>&epoch=<epoch>`. */
+  private requestHead: string;
   private retryMs: number;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -49,18 +47,13 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.connect();
   };
 
-  constructor(
-    options: ClientOptions,
-    /** Reconnection time until the server sends `retry:` (tests shorten it). */
-    defaultRetryMs = DEFAULT_RETRY_MS,
-  ) {
+  constructor(options: ClientOptions) {
     super(options);
-    this.retryMs = defaultRetryMs;
+    this.retryMs = this.reconnect.sseRetryMs;
     const { host, port } = endpoint(options.baseUrl);
     this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS);
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample);
-    const path = `${routePath(options.baseUrl, ROUTES.sse)}?since=${options.since}`;
-    this.requestHead = `GET ${path} HTTP/1.1\r\n${headerLines(options.baseUrl.host, headersForRequest('sse', options.headers))}`;
+    this.requestHead = this.buildRequestHead(options.since);
     this.parser = createSseParser({
       onEvent: (event) => this.onEvent(event),
       onComment: () => this.pieceComments++,
@@ -96,6 +89,21 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     return this.connection.drop('dropped');
   }
 
+  /**
+   * The EventSource's URL: fixed for its life, as a browser's is. The epoch rides in it so the
+   * server can tell a Last-Event-ID of another epoch; after a reset the page would open a new
+   * EventSource on the new epoch, and so does this client.
+   */
+  private buildRequestHead(since: number): string {
+    const path = `${routePath(this.options.baseUrl, ROUTES.sse)}?since=${since}${this.epoch === undefined ? '' : `&epoch=${this.epoch}`}`;
+    return `GET ${path} HTTP/1.1\r\n${headerLines(this.options.baseUrl.host, headersForRequest('sse', this.options.headers))}`;
+  }
+
+  protected override resetReceived(reset: ResetSignal, receivedUs: number): void {
+    super.resetReceived(reset, receivedUs);
+    this.requestHead = this.buildRequestHead(0);
+  }
+
   private connect(): void {
     if (this.stopped) return;
     // Resume after what this client has accounted for (see the module comment).
@@ -109,10 +117,14 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.tracker.onRequest(monotonicUs());
   }
 
-  onResponseHead(statusCode: number, _headers: readonly string[], headBytes: number, receivedUs: number): void {
+  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, receivedUs: number): void {
     if (this.stopped) return;
     this.statusCode = statusCode;
     if (statusCode !== 200) return;
+    if (this.epoch === undefined) {
+      this.epochStated(headerValue(headers, EPOCH_HEADER));
+      if (this.epoch !== undefined) this.requestHead = this.buildRequestHead(this.options.since);
+    }
     this.streaming = true;
     this.failures = 0;
     this.sample.responseHeadBytes = headBytes;
@@ -149,6 +161,15 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   }
 
   private onEvent(event: SseEvent): void {
+    if (event.event === 'reset') {
+      this.pieceOther++;
+      try {
+        this.resetReceived(JSON.parse(event.data) as ResetSignal, this.receivedUs);
+      } catch {
+        this.tracker.onError('parse_error');
+      }
+      return;
+    }
     if (event.event === 'gap') {
       this.pieceOther++;
       let gap: GapSignal;
@@ -184,10 +205,11 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.streaming = false;
     this.parser.reset();
     if (this.failStart(kind)) return;
-    this.tracker.onError(kind);
+    this.failed(kind);
     if (this.timer !== undefined) return;
     this.failures++;
-    this.timer = setTimeout(this.onReconnect, backoffMs(this.failures, this.retryMs));
+    // WHATWG: the reconnection time, doubled while attempts keep failing; no jitter (module comment).
+    this.timer = setTimeout(this.onReconnect, backoffMs(this.failures, this.reconnect, this.retryMs, 0));
   }
 }
 

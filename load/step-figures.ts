@@ -79,10 +79,33 @@ export function mergeIntervals(
  */
 export function windowExpected(raws: readonly RawInterval[], clientsInWindow: number, serverSeqRange: number | null): number {
   const seen = raws.filter((r) => r.minSeq >= 0);
-  const clientRange = seen.length
+  let clientRange = seen.length
     ? Math.max(...seen.map((r) => r.maxSeq)) - Math.min(...seen.map((r) => r.minSeq)) + 1
     : 0;
+  // After a server restart seqs start over in a new epoch: each epoch's range counts on its own.
+  clientRange += rangeLength(mergeRanges(raws.map((r) => r.laterEpochs)));
   return (clientRange > 0 ? clientRange : Math.max(0, serverSeqRange ?? 0)) * clientsInWindow;
+}
+
+/** Union of per-epoch seq ranges, epoch by epoch. */
+export function mergeRanges(sets: ReadonlyArray<Readonly<Record<string, [number, number]>> | undefined>): Record<string, [number, number]> {
+  const merged: Record<string, [number, number]> = {};
+  for (const set of sets) {
+    for (const [epoch, [min, max]] of Object.entries(set ?? {})) {
+      const range = merged[epoch];
+      if (range === undefined) merged[epoch] = [min, max];
+      else {
+        range[0] = Math.min(range[0], min);
+        range[1] = Math.max(range[1], max);
+      }
+    }
+  }
+  return merged;
+}
+
+/** Messages in a set of ranges (each inclusive). */
+export function rangeLength(ranges: Readonly<Record<string, [number, number]>>): number {
+  return Object.values(ranges).reduce((sum, [min, max]) => sum + (max - min + 1), 0);
 }
 
 const perOrNull = (numerator: number, denominator: number): number | null =>

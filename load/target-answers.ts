@@ -38,12 +38,15 @@ export const HealthzSchema = Type.Object({
   name: Type.Literal('wirebench'),
   /** The head seq: the step's cursor, written into every request line — so a safe integer. */
   seq: Count,
+  /** Stream identity (optional in the contract); named in request lines, so its characters are checked. */
+  epoch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
 });
 export type CheckedHealthz = Static<typeof HealthzSchema>;
 
 /** The parts of `GET /stats` that server figures are computed from. */
 export const StatsSchema = Type.Object({
   seq: Count,
+  epoch: Type.Optional(Type.String({ maxLength: 64 })),
   connections: Type.Record(Type.String(), NonNegative),
   fanout: Type.Object({ histogram: Type.String({ maxLength: STATS_MAX_BYTES }) }),
   cpu: Type.Object({ userUs: NonNegative, systemUs: NonNegative }),

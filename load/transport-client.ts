@@ -5,6 +5,7 @@
  */
 import type { TransportName } from '../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
+import type { ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
 
@@ -13,6 +14,10 @@ export interface ClientOptions {
   baseUrl: URL;
   /** Start from messages after this seq (the step's cursor, read from /healthz). */
   since: number;
+  /** The epoch `since` belongs to (from /healthz); absent for a server that states none. */
+  epoch?: string;
+  /** Reconnect / retry delays. Default {@link DEFAULT_RECONNECT} (client-support.ts). */
+  reconnect?: ReconnectPolicy;
   /**
    * Extra request headers of the header profile (name, value), sent in this order after the
    * request line and Host, on every request the client makes (polls, connects, publishes).

@@ -4,6 +4,7 @@
  */
 import type { TransportName } from '../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
+import type { ReconnectPolicy } from './client-support.js';
 import type { MeasureWindow, RawInterval } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
 
@@ -12,6 +13,9 @@ export interface ConnectCommand {
   transport: TransportName;
   baseUrl: string;
   since: number;
+  /** The epoch of `since` (from /healthz); absent when the server states none. */
+  epoch?: string;
+  reconnect: ReconnectPolicy;
   /** Clients this worker runs. */
   clients: number;
   /** Index of this worker's first client in the step (spreads poll phases across workers). */

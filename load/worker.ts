@@ -70,6 +70,8 @@ async function connect(command: ConnectCommand): Promise<void> {
     const client = CLIENTS[command.transport]({
       baseUrl,
       since: command.since,
+      epoch: command.epoch,
+      reconnect: command.reconnect,
       headers: command.headers,
       intervalMs: command.intervalMs,
       phase: pollPhase(command.firstClient + i),

@@ -8,13 +8,14 @@
  * theirs sees every chunk first: it timestamps the chunk (the messages in it are received "now")
  * and measures the 101 answer's head exactly (up to CRLF CRLF; frames may follow in the same read).
  *
- * After a drop the client reconnects with `since=<highest seq seen>` after a short backoff.
+ * After a drop the client reconnects with `since=<highest seq seen>&epoch=<epoch>` after a
+ * jittered, doubling backoff (ClientOptions.reconnect).
  */
 import net from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { ClientRequest } from 'node:http';
-import { ROUTES, monotonicUs } from '../servers/contract.js';
+import { EPOCH_HEADER, ROUTES, monotonicUs } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs, errorKind } from './client-support.js';
@@ -119,7 +120,8 @@ export class WsClient extends ClientBase {
   private connect(): void {
     if (this.stopped) return;
     this.failure = undefined;
-    const url = new URL(`${routePath(this.options.baseUrl, ROUTES.ws)}?since=${this.cursor}`, this.options.baseUrl);
+    const epoch = this.epoch === undefined ? '' : `&epoch=${this.epoch}`;
+    const url = new URL(`${routePath(this.options.baseUrl, ROUTES.ws)}?since=${this.cursor}${epoch}`, this.options.baseUrl);
     const head = new HeadScanner();
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
@@ -144,6 +146,8 @@ export class WsClient extends ClientBase {
     ws.on('upgrade', (response: IncomingMessage) => {
       // Nothing but the handshake request has been written on this socket yet.
       this.sample.requestBytes = response.socket.bytesWritten;
+      const stated = response.headers[EPOCH_HEADER.toLowerCase()];
+      this.epochStated(typeof stated === 'string' ? stated : undefined);
     });
     // Handled (so ws does not turn it into a generic error): keep the status, then abort the handshake.
     ws.on('unexpected-response', (_request: ClientRequest, response: IncomingMessage) => {
@@ -185,9 +189,9 @@ export class WsClient extends ClientBase {
     if (this.stopped) return;
     const kind = this.failure ?? `ws_close_${code}`;
     if (this.failStart(kind)) return;
-    this.tracker.onError(kind);
+    this.failed(kind);
     this.failures++;
-    this.timer = setTimeout(this.onReconnect, backoffMs(this.failures));
+    this.timer = setTimeout(this.onReconnect, backoffMs(this.failures, this.reconnect));
   }
 }
 

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { TRANSPORTS } from '../servers/contract.js';
+import { DEFAULT_RECONNECT } from '../load/client-support.js';
 import { describeEnvironment } from '../load/environment.js';
 import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile } from '../load/header-profiles.js';
 import { defaultResultsDir } from '../load/results-file.js';
@@ -13,6 +14,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 import {
   parseChoice,
   parseDurationMs,
+  parseFraction,
   parseIntList,
   parsePositiveInt,
   parsePositiveNumber,
@@ -52,6 +54,10 @@ interface BenchFlags {
   json?: boolean;
   report: boolean;
   maxLoopDelay: string;
+  reconnectDelay: string;
+  reconnectMax: string;
+  reconnectJitter: string;
+  sseRetry: string;
   serverArg: string[];
 }
 
@@ -80,6 +86,10 @@ export function benchFlagDefaults(): BenchFlags {
     repeat: '1',
     report: true,
     maxLoopDelay: '50ms',
+    reconnectDelay: `${DEFAULT_RECONNECT.baseMs}ms`,
+    reconnectMax: `${DEFAULT_RECONNECT.maxMs}ms`,
+    reconnectJitter: String(DEFAULT_RECONNECT.jitter),
+    sseRetry: `${DEFAULT_RECONNECT.sseRetryMs}ms`,
     serverArg: [],
   };
 }
@@ -112,6 +122,10 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the results document as JSON on stdout (progress stays on stderr)')
     .option('--no-report', 'skip the HTML and Markdown report')
     .option('--max-loop-delay <time>', 'worker event-loop delay p99 above which a step is marked generator-saturated', D.maxLoopDelay)
+    .option('--reconnect-delay <time>', 'first WebSocket reconnect / poll retry delay after a failure, doubling per failed attempt', D.reconnectDelay)
+    .option('--reconnect-max <time>', 'cap of the doubling reconnect / retry delay', D.reconnectMax)
+    .option('--reconnect-jitter <0..1>', 'each reconnect / retry delay is multiplied by 1 ± this, at random', D.reconnectJitter)
+    .option('--sse-retry <time>', 'SSE reconnection time until the server sends retry: (EventSource, no jitter)', D.sseRetry)
     .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
     .action(async (flags: BenchFlags, command: Command) => {
       const config = buildConfig(flags, command);
@@ -200,6 +214,12 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     repeat: parsePositiveInt('--repeat', pick('repeat'), { max: 100 }),
     target,
     preset: flags.preset ?? null,
+    reconnect: {
+      baseMs: parseDurationMs('--reconnect-delay', pick('reconnectDelay'), { allowZero: true }),
+      maxMs: parseDurationMs('--reconnect-max', pick('reconnectMax'), { allowZero: true }),
+      jitter: parseFraction('--reconnect-jitter', pick('reconnectJitter')),
+      sseRetryMs: parseDurationMs('--sse-retry', pick('sseRetry'), { allowZero: true }),
+    },
   };
 }
 

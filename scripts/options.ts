@@ -36,6 +36,13 @@ export function parsePositiveNumber(flag: string, raw: string, { allowZero = fal
   return value;
 }
 
+/** A number from 0 to 1, e.g. `0.5`. */
+export function parseFraction(flag: string, raw: string): number {
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${JSON.stringify(raw)} is not valid: use a number from 0 to 1, e.g. 0.5`);
+  return value;
+}
+
 /** Comma-separated list of positive integers, e.g. `10,100,1000`. */
 export function parseIntList(flag: string, raw: string): number[] {
   const items = raw.split(',').map((s) => s.trim());

@@ -6,6 +6,7 @@
  * This module holds types and a few pure helpers only; it must stay importable by load/
  * without pulling in fastify or ws.
  */
+import { randomBytes } from 'node:crypto';
 
 /** The transports, in the order reports draw them. A fifth one is added here. */
 export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ws'] as const;
@@ -63,6 +64,32 @@ export interface GapSignal {
   to: number;
 }
 
+/**
+ * The reset signal: the cursor cannot be served by this stream — it names another epoch (the
+ * server restarted and its history is gone) or lies ahead of the head. The server answers from
+ * the start of its own epoch (seq 1, or a gap signal where the history no longer reaches) and
+ * the client resumes from there; what it missed of the old epoch is lost. Never silence.
+ *   poll/longpoll: the first element of the JSON array body is `{"reset":{"epoch":E,"head":H}}`
+ *   SSE:           an event `event: reset` with `data: {"epoch":E,"head":H}` (no `id:`)
+ *   WebSocket:     a text frame `{"reset":{"epoch":E,"head":H}}`, the first after the handshake
+ */
+export interface ResetSignal {
+  /** The server's epoch: what the client names from now on. */
+  epoch: string;
+  /** The server's head when it answered. */
+  head: number;
+}
+
+/**
+ * Stream identity. Every route that takes `since` also takes `epoch=<id>` (query string):
+ * the epoch the cursor belongs to. A different one gets the reset signal. A request that does
+ * not name the server's epoch gets it in the answer's {@link EPOCH_HEADER} (on the WebSocket
+ * handshake's 101), so a client learns it from its first answer; one that names it gets
+ * nothing extra. wirebench's polling clients name it on the first request of each connection
+ * only: the epoch cannot change under a live connection (a restart ends every connection).
+ */
+export const EPOCH_HEADER = 'X-Wirebench-Epoch';
+
 /** Body of `POST /publish` and of an upstream WebSocket text frame. */
 export interface PublishRequest {
   /** Payload text, at most the server's publish body limit. */
@@ -103,6 +130,11 @@ export interface Healthz {
   transports: TransportName[];
   /** Highest seq published so far (0 before the first). */
   seq: number;
+  /**
+   * Stream identity: changes whenever the history is lost (every start of a wirebench server).
+   * Optional for third-party servers, which then cannot tell a stale cursor from a fresh one.
+   */
+  epoch?: string;
 }
 
 /** Percentiles of a latency histogram, µs. */
@@ -119,6 +151,8 @@ export interface Percentiles {
 /** `GET /stats`: what the server measures about itself. */
 export interface ServerStats {
   name: 'wirebench';
+  /** The stream's epoch (see {@link Healthz}); optional for third-party servers. */
+  epoch?: string;
   /** µs monotonic, same clock as messages. */
   nowUs: number;
   uptimeMs: number;
@@ -158,6 +192,24 @@ export function serializeMessage(message: FeedMessage): string {
 
 export function serializeGap(gap: GapSignal): string {
   return JSON.stringify({ gap });
+}
+
+export function serializeReset(reset: ResetSignal): string {
+  return JSON.stringify({ reset });
+}
+
+/** A new epoch id: 8 URL-safe characters, random, so two starts of a server never share one. */
+export function newEpochId(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+/** `epoch` from a query (absent → undefined; anything but 1–64 URL-safe characters → a reason). */
+export function parseEpoch(raw: unknown): string | undefined | { reason: string } {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    return { reason: `epoch=${JSON.stringify(raw).slice(0, 40)} is not an epoch id (1-64 characters A-Z a-z 0-9 _ -, as /healthz gives it)` };
+  }
+  return raw;
 }
 
 /**

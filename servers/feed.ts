@@ -2,7 +2,7 @@
  * The feed: seq 1, 2, 3, … from timer ticks and upstream publishes, kept in the history and
  * handed to every subscribing transport. Each message is serialized exactly once here.
  */
-import { monotonicUs, serializeMessage, type FeedMessage } from './contract.js';
+import { monotonicUs, newEpochId, serializeMessage, type FeedMessage } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { MessageHistory, type PreparedMessage } from './history.js';
 import type { ServerStatsCollector } from './server-stats.js';
@@ -37,6 +37,8 @@ export function makePayload(sizeBytes: number): string {
 
 export class Feed {
   readonly history: MessageHistory;
+  /** Stream identity: a new one per feed, since a new feed starts with an empty history at seq 1. */
+  readonly epoch = newEpochId();
   private readonly sinks: FeedSink[] = [];
   private readonly payload: string;
   private readonly tickIntervalUs: number;

@@ -80,6 +80,11 @@ export function cursorFromQuery(query: unknown): number | undefined | { reason: 
   return parseCursor(raw);
 }
 
+/** `epoch` from a query string, as it came (checked by transport.ts `resolveResume`). */
+export function epochFromQuery(query: unknown): unknown {
+  return (query as Record<string, unknown> | undefined)?.epoch;
+}
+
 /**
  * The Origin allow-list. A request without `Origin` passes: browsers always send it on
  * WebSocket handshakes and cross-origin fetch/EventSource (RFC 6455 §4.1, WHATWG Fetch), so

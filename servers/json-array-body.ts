@@ -6,7 +6,7 @@
  * a cursor (they all saw the same last message), so each distinct cursor costs one join and
  * one Buffer per new message, not one per request.
  */
-import { serializeGap } from './contract.js';
+import { serializeGap, serializeReset, type ResetSignal } from './contract.js';
 import type { MessageHistory } from './history.js';
 
 /** More distinct cursors than this between two messages is unusual; those bodies are built uncached. */
@@ -35,5 +35,12 @@ export class JsonArrayBodies {
       if (this.cache.size < MAX_CACHED_CURSORS) this.cache.set(since, body);
     }
     return body;
+  }
+
+  /** The answer to a reset cursor: the signal, then everything from the start of this epoch. */
+  afterReset(reset: ResetSignal): Buffer {
+    const rest = this.after(0);
+    const signal = serializeReset(reset);
+    return Buffer.from(rest.length === 2 ? `[${signal}]` : `[${signal},${rest.toString('utf8', 1)}`);
   }
 }

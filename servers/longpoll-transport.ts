@@ -8,17 +8,18 @@
  * each distinct cursor's body is built once (see JsonArrayBodies).
  */
 import type { ServerResponse } from 'node:http';
-import { ROUTES } from './contract.js';
+import { EPOCH_HEADER, ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { cursorFromQuery, JSON_TYPE } from './http-replies.js';
+import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
-import { cursorOrRefuse, hijackKeepingHeaders, waitForAll, type TransportDefinition } from './transport.js';
+import { hijackKeepingHeaders, mustStateEpoch, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 export const longpollTransport: TransportDefinition = {
   name: 'longpoll',
   create(context) {
     const bodies = new JsonArrayBodies(context.feed.history);
     let closing = false;
+    const toldEpoch = new WeakSet<object>();
 
     const answer = (res: ServerResponse, body: Buffer): void => {
       const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': body.length };
@@ -33,10 +34,17 @@ export const longpollTransport: TransportDefinition = {
     }
 
     context.app.get(ROUTES.longpoll, (request, reply) => {
-      const since = cursorOrRefuse(context, cursorFromQuery(request.query), reply);
-      if (since === undefined) return reply;
+      const resume = resumeOrRefuse(context, cursorFromQuery(request.query), epochFromQuery(request.query), reply);
+      if (resume === undefined) return reply;
       hijackKeepingHeaders(reply);
       const res = reply.raw;
+      // Held answers are written later with writeHead; a header set now goes out with them.
+      if (mustStateEpoch(toldEpoch, request.raw.socket, resume.named)) res.setHeader(EPOCH_HEADER, context.feed.epoch);
+      const since = resume.since;
+      if (resume.reset) {
+        answer(res, bodies.afterReset(resume.reset));
+        return;
+      }
       if (since < context.feed.head || closing) {
         answer(res, bodies.after(since));
         return;

@@ -3,31 +3,33 @@
  * none). Connections are the keep-alive sockets that have issued a poll.
  */
 import type { Socket } from 'node:net';
-import { ROUTES } from './contract.js';
-import { cursorFromQuery, JSON_TYPE } from './http-replies.js';
+import { EPOCH_HEADER, ROUTES } from './contract.js';
+import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { JsonArrayBodies } from './json-array-body.js';
-import { cursorOrRefuse, type TransportDefinition } from './transport.js';
+import { mustStateEpoch, resumeOrRefuse, type TransportDefinition } from './transport.js';
 
 export const pollTransport: TransportDefinition = {
   name: 'poll',
   create(context) {
     const bodies = new JsonArrayBodies(context.feed.history);
     const sockets = new WeakSet<Socket>();
+    const toldEpoch = new WeakSet<Socket>();
     let openSockets = 0;
     const onSocketClose = (): void => {
       openSockets--;
     };
 
     context.app.get(ROUTES.poll, (request, reply) => {
-      const since = cursorOrRefuse(context, cursorFromQuery(request.query), reply);
-      if (since === undefined) return reply;
+      const resume = resumeOrRefuse(context, cursorFromQuery(request.query), epochFromQuery(request.query), reply);
+      if (resume === undefined) return reply;
       const socket = request.raw.socket;
       if (!sockets.has(socket)) {
         sockets.add(socket);
         openSockets++;
         socket.once('close', onSocketClose);
       }
-      return reply.type(JSON_TYPE).send(bodies.after(since));
+      if (mustStateEpoch(toldEpoch, socket, resume.named)) reply.header(EPOCH_HEADER, context.feed.epoch);
+      return reply.type(JSON_TYPE).send(resume.reset ? bodies.afterReset(resume.reset) : bodies.after(resume.since));
     });
 
     return {

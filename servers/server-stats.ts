@@ -37,13 +37,14 @@ export class ServerStatsCollector {
     this.fanout.recordValue(us < 1 ? 1 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us);
   }
 
-  snapshot(connections: Record<TransportName, number>, seq: number): ServerStats {
+  snapshot(connections: Record<TransportName, number>, seq: number, epoch: string): ServerStats {
     const h = this.fanout;
     const empty = h.totalCount === 0;
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     return {
       name: 'wirebench',
+      epoch,
       nowUs: monotonicUs(),
       uptimeMs: Math.round(performance.now() - this.startedMs),
       connections,

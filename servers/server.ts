@@ -102,10 +102,10 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     if (instance.deliver !== undefined) feed.subscribe(instance.deliver);
   }
 
-  const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head });
+  const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head, epoch: feed.epoch });
   const snapshot = (): ServerStats => {
     const connections = Object.fromEntries(TRANSPORTS.map((name) => [name, instances.get(name)?.connections() ?? 0])) as Record<TransportName, number>;
-    return stats.snapshot(connections, feed.head);
+    return stats.snapshot(connections, feed.head, feed.epoch);
   };
   app.get(ROUTES.healthz, (_request, reply) => sendJson(reply, healthz()));
   app.get(ROUTES.stats, (_request, reply) => sendJson(reply, snapshot()));

@@ -4,10 +4,10 @@
  * (what an EventSource sends when it reconnects, §9.2.3) or `?since=N`; absent = from now.
  */
 import type { ServerResponse } from 'node:http';
-import { ROUTES, parseCursor } from './contract.js';
-import { cursorFromQuery } from './http-replies.js';
+import { EPOCH_HEADER, ROUTES, parseCursor } from './contract.js';
+import { cursorFromQuery, epochFromQuery } from './http-replies.js';
 import type { PreparedMessage } from './history.js';
-import { cursorOrRefuse, hijackKeepingHeaders, originOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+import { hijackKeepingHeaders, originOrRefuse, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 /** A comment line (§9.2.6: lines starting with ':' are ignored) keeps proxies and NATs from idling the stream out. */
 const HEARTBEAT = Buffer.from(':\n\n');
@@ -50,21 +50,27 @@ export const sseTransport: TransportDefinition = {
       // sends the id of the last event it saw (§9.2.3), which is the newer cursor.
       const lastEventId = request.headers['last-event-id'];
       const parsed = typeof lastEventId === 'string' && lastEventId !== '' ? parseCursor(lastEventId) : cursorFromQuery(request.query);
-      const since = cursorOrRefuse(context, parsed, reply);
-      if (since === undefined) return reply;
+      // The EventSource keeps its URL, so the epoch stays in the query across reconnects.
+      const resume = resumeOrRefuse(context, parsed, epochFromQuery(request.query), reply);
+      if (resume === undefined) return reply;
+      const since = resume.since;
 
       hijackKeepingHeaders(reply);
       const res = reply.raw;
-      res.writeHead(200, {
+      const head: Record<string, string> = {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         // Tells nginx-style proxies not to buffer the stream.
         'x-accel-buffering': 'no',
-      });
+      };
+      if (!resume.named) head[EPOCH_HEADER] = context.feed.epoch;
+      res.writeHead(200, head);
       res.flushHeaders();
       streams.set(res, since);
       res.once('close', onStreamClose);
 
+      // No `id:` on the signal events: they must not move the client's Last-Event-ID (§9.2.6).
+      if (resume.reset) write(res, Buffer.from(`event: reset\ndata: ${JSON.stringify(resume.reset)}\n\n`));
       const { gap, messages } = context.feed.history.after(since);
       // No `id:` on the gap event: it must not move the client's Last-Event-ID (§9.2.6).
       if (gap !== undefined) write(res, Buffer.from(`event: gap\ndata: ${JSON.stringify(gap)}\n\n`));

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TransportName } from './contract.js';
+import { parseEpoch, type ResetSignal, type TransportName } from './contract.js';
 import type { Feed, FeedSink } from './feed.js';
 import { ERROR, originAllowed, type Refusals } from './http-replies.js';
 import type { ResolvedServerOptions } from './server-options.js';
@@ -41,16 +41,51 @@ export interface TransportDefinition {
   create(context: TransportContext): TransportInstance;
 }
 
+/** Where a request resumes, after the stream identity check (contract.ts `ResetSignal`). */
+export interface Resume {
+  /** Serve messages after this seq. */
+  since: number;
+  /** Set when the cursor named another epoch or lay ahead of the head: the client must hear it first. */
+  reset: ResetSignal | undefined;
+  /** The request named this server's epoch, so the answer need not state it. */
+  named: boolean;
+}
+
 /**
- * Resolves a parsed cursor for a route: absent means "from now" (the current head); a bad one
- * is answered 400 here and yields `undefined`.
+ * The one resume rule for every transport: no cursor means "from now" (the head); a cursor
+ * from another epoch, or ahead of the head, gets the reset signal and is served from the start
+ * of this epoch; anything else resumes where it says. Bad values yield `{ reason }`.
  */
-export function cursorOrRefuse(context: TransportContext, parsed: number | undefined | { reason: string }, reply: FastifyReply): number | undefined {
-  if (typeof parsed === 'object') {
-    context.refusals.reply(reply, 400, ERROR.badCursor, parsed.reason);
+export function resolveResume(feed: Feed, cursor: number | undefined | { reason: string }, rawEpoch: unknown): Resume | { reason: string } {
+  if (typeof cursor === 'object') return cursor;
+  const epoch = parseEpoch(rawEpoch);
+  if (typeof epoch === 'object') return epoch;
+  const named = epoch === feed.epoch;
+  if (cursor === undefined) return { since: feed.head, reset: undefined, named };
+  if ((epoch !== undefined && !named) || cursor > feed.head) {
+    return { since: 0, reset: { epoch: feed.epoch, head: feed.head }, named: false };
+  }
+  return { since: cursor, reset: undefined, named };
+}
+
+/** {@link resolveResume} for a fastify route: a bad cursor or epoch is answered 400 here and yields `undefined`. */
+export function resumeOrRefuse(context: TransportContext, cursor: number | undefined | { reason: string }, rawEpoch: unknown, reply: FastifyReply): Resume | undefined {
+  const resume = resolveResume(context.feed, cursor, rawEpoch);
+  if ('reason' in resume) {
+    context.refusals.reply(reply, 400, ERROR.badCursor, resume.reason);
     return undefined;
   }
-  return parsed ?? context.feed.head;
+  return resume;
+}
+
+/**
+ * Whether an answer on this keep-alive connection must state the epoch (contract.ts
+ * `EPOCH_HEADER`): once per connection, unless the request named it.
+ */
+export function mustStateEpoch(told: WeakSet<object>, socket: object, named: boolean): boolean {
+  if (told.has(socket)) return false;
+  told.add(socket);
+  return !named;
 }
 
 /** Applies the Origin allow-list to a fastify request; a refusal is answered 403 and yields false. */

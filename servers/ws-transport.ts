@@ -7,10 +7,11 @@
  * server closing → 503. A plain GET without Upgrade → 426.
  */
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { ROUTES, WS_CLOSE, serializeGap } from './contract.js';
+import type { IncomingMessage } from 'node:http';
+import { EPOCH_HEADER, ROUTES, WS_CLOSE, serializeGap, serializeReset } from './contract.js';
 import { ERROR, PAD_HEADER, cursorFromQuery, malformedOrigin, originAllowed } from './http-replies.js';
 import { parsePublishRequest } from './publish-request.js';
-import { waitForAll, type TransportDefinition } from './transport.js';
+import { resolveResume, waitForAll, type TransportDefinition } from './transport.js';
 
 /** A dropped slow consumer gets its 4008 close frame queued; if it does not read that either, it is cut. */
 const SLOW_CONSUMER_CLOSE_GRACE_MS = 500;
@@ -44,6 +45,12 @@ export const wsTransport: TransportDefinition = {
       const padLine = `${PAD_HEADER}: ${'x'.repeat(padHeaderBytes)}`;
       wss.on('headers', (headers: string[]) => headers.push(padLine));
     }
+    /** Upgrades whose URL did not name this server's epoch: their 101 states it. */
+    const unnamed = new WeakSet<IncomingMessage>();
+    const epochLine = `${EPOCH_HEADER}: ${context.feed.epoch}`;
+    wss.on('headers', (headers: string[], request: IncomingMessage) => {
+      if (unnamed.has(request)) headers.push(epochLine);
+    });
 
     const dropSlowConsumer = (ws: WebSocket): void => {
       clients.delete(ws);
@@ -100,16 +107,24 @@ export const wsTransport: TransportDefinition = {
         return context.refusals.socket(socket, 403, ERROR.forbiddenOrigin, `origin ${JSON.stringify(request.headers.origin)} is not in the allow-list`);
       }
       // Repeated `since` stays an array, refused as it is on the HTTP routes.
-      const sinceValues = new URL(request.url ?? '/', 'http://localhost').searchParams.getAll('since');
-      const parsed = cursorFromQuery({ since: sinceValues.length > 1 ? sinceValues : sinceValues[0] });
-      if (typeof parsed === 'object') return context.refusals.socket(socket, 400, ERROR.badCursor, parsed.reason);
-      const since = parsed ?? context.feed.head;
+      const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+      const sinceValues = query.getAll('since');
+      const epochValues = query.getAll('epoch');
+      const resume = resolveResume(
+        context.feed,
+        cursorFromQuery({ since: sinceValues.length > 1 ? sinceValues : sinceValues[0] }),
+        epochValues.length > 1 ? epochValues : epochValues[0],
+      );
+      if ('reason' in resume) return context.refusals.socket(socket, 400, ERROR.badCursor, resume.reason);
+      const since = resume.since;
+      if (!resume.named) unnamed.add(request);
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on('close', onClose);
         ws.on('pong', onPong);
         ws.on('error', onError);
         ws.on('message', onMessage);
         clients.set(ws, { since, alive: true });
+        if (resume.reset) send(ws, Buffer.from(serializeReset(resume.reset)));
         const { gap, messages } = context.feed.history.after(since);
         if (gap !== undefined) send(ws, Buffer.from(serializeGap(gap)));
         for (const message of messages) {

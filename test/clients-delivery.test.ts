@@ -56,7 +56,7 @@ test('delivery: wire samples carry heartbeat sizes (SSE comment chunk 8 B, WS pi
 test('delivery: SSE reconnects after a dropped stream with Last-Event-ID, without loss or duplicates', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const server = await startServer(t, { rate: 40 });
   const tracker = new RecordingTracker(0);
-  const client = new SseClient(clientOptions(server.url, tracker), 50);
+  const client = new SseClient(clientOptions(server.url, tracker, [], 100, { reconnect: { baseMs: 50, maxMs: 500, jitter: 0.5, sseRetryMs: 50 } }));
   stopAfter(t, client);
   await client.start();
   await waitUntil(() => tracker.seqs.length >= 8, '8 messages');
@@ -75,7 +75,7 @@ test('delivery: SSE reconnects after a dropped stream with Last-Event-ID, withou
 test('delivery: WebSocket reconnects after a cut connection with since=<last seq>, without loss', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const server = await startServer(t, { rate: 40 });
   const tracker = new RecordingTracker(0);
-  const client = new WsClient(clientOptions(server.url, tracker));
+  const client = new WsClient(clientOptions(server.url, tracker, [], 100, { reconnect: { baseMs: 50, maxMs: 500, jitter: 0.5, sseRetryMs: 50 } }));
   stopAfter(t, client);
   await client.start();
   await waitUntil(() => tracker.seqs.length >= 8, '8 messages');

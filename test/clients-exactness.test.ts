@@ -64,10 +64,13 @@ for (const [transport, profileName] of [
     const profile = resolveHeaderProfile(profileName);
     const route = `/${transport}`;
     // An empty answer's head, probed on a raw socket (a long-poll probe waits out the 300 ms hold).
-    const probed = await probeResponseHead(server.port, requestText('GET', `${route}?since=0`, host, []));
+    // Clients name the epoch (from /healthz, as the runner gives it) on a connection's first
+    // request, so no answer states it; the probe names it too, for the same head.
+    const epoch = server.healthz().epoch!;
+    const probed = await probeResponseHead(server.port, requestText('GET', `${route}?since=0&epoch=${epoch}`, host, []));
 
     const tracker = new RecordingTracker(0);
-    const client = stopAfter(t, (transport === 'poll' ? createPollClient : createLongPollClient)(clientOptions(server.url, tracker, profile.headers, 40)));
+    const client = stopAfter(t, (transport === 'poll' ? createPollClient : createLongPollClient)(clientOptions(server.url, tracker, profile.headers, 40, { epoch })));
     await client.start();
     server.publish('a'.repeat(64));
     await waitUntil(() => tracker.seqs.length >= 1, 'message 1');
@@ -87,8 +90,8 @@ for (const [transport, profileName] of [
     assert.deepEqual(tracker.errors, []);
     assert.equal(snap.requests, snap.answers, 'one answer per request, none in flight');
     let written = 0;
-    for (const cursor of tracker.requestCursors.slice(0, snap.requests)) {
-      written += Buffer.byteLength(requestText('GET', `${route}?since=${cursor}`, host, profile.headers));
+    for (const [i, cursor] of tracker.requestCursors.slice(0, snap.requests).entries()) {
+      written += Buffer.byteLength(requestText('GET', `${route}?since=${cursor}${i === 0 ? `&epoch=${epoch}` : ''}`, host, profile.headers));
     }
     let read = 0;
     for (const answer of tracker.answers.slice(0, snap.answers)) {
@@ -113,7 +116,9 @@ test('exactness: sse (browser headers) + a publish — wire bytes = request + he
   const server = await startServer(t, { transports: ['sse'] });
   const host = `127.0.0.1:${server.port}`;
   const sseHeaders = headersForRequest('sse', browser.headers);
-  const streamHead = await probeResponseHead(server.port, requestText('GET', '/sse?since=0', host, sseHeaders));
+  const epoch = server.healthz().epoch!;
+  const ssePath = `/sse?since=0&epoch=${epoch}`;
+  const streamHead = await probeResponseHead(server.port, requestText('GET', ssePath, host, sseHeaders));
   const probeBody = '{"data":"probe"}';
   const publishHead = await probeResponseHead(
     server.port,
@@ -124,7 +129,7 @@ test('exactness: sse (browser headers) + a publish — wire bytes = request + he
   );
 
   const tracker = new RecordingTracker(0);
-  const client = stopAfter(t, createSseClient(clientOptions(server.url, tracker, browser.headers)));
+  const client = stopAfter(t, createSseClient(clientOptions(server.url, tracker, browser.headers, 100, { epoch })));
   await client.start();
   server.publish('a'.repeat(64));
   server.publish('d'.repeat(300));
@@ -143,7 +148,7 @@ test('exactness: sse (browser headers) + a publish — wire bytes = request + he
   const publishAnswer = JSON.stringify({ seq: echoed.seq });
 
   const written =
-    Buffer.byteLength(requestText('GET', '/sse?since=0', host, sseHeaders)) +
+    Buffer.byteLength(requestText('GET', ssePath, host, sseHeaders)) +
     Buffer.byteLength(
       requestText('POST', '/publish', host, [
         ...headersForRequest('publish', browser.headers),
@@ -158,7 +163,7 @@ test('exactness: sse (browser headers) + a publish — wire bytes = request + he
 
   const sample = client.wireSample();
   assert.equal(sample.responseHeadBytes, streamHead.length);
-  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', '/sse?since=0', host, sseHeaders)));
+  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', ssePath, host, sseHeaders)));
   assert.equal(sample.publishDownBytes, headWithLength(publishHead, publishAnswer.length) + publishAnswer.length);
   t.diagnostic(`sse: written ${written} B, read ${read} B; sample ${JSON.stringify(sample)}`);
 });
@@ -175,11 +180,13 @@ test('exactness: ws (browser headers) + a publish — wire bytes = handshake + 1
     ['Connection', 'Upgrade'],
     ['Upgrade', 'websocket'],
   ];
-  const upgradeHead = await probeResponseHead(server.port, requestText('GET', '/ws?since=9999', host, handshakeHeaders));
+  const epoch = server.healthz().epoch!;
+  const wsPath = `/ws?since=0&epoch=${epoch}`;
+  const upgradeHead = await probeResponseHead(server.port, requestText('GET', wsPath, host, handshakeHeaders));
   assert.match(upgradeHead, /^HTTP\/1\.1 101 /);
 
   const tracker = new RecordingTracker(0);
-  const client = stopAfter(t, createWsClient(clientOptions(server.url, tracker, browser.headers)));
+  const client = stopAfter(t, createWsClient(clientOptions(server.url, tracker, browser.headers, 100, { epoch })));
   await client.start();
   server.publish('a'.repeat(64));
   server.publish('d'.repeat(300));
@@ -194,7 +201,7 @@ test('exactness: ws (browser headers) + a publish — wire bytes = handshake + 1
   const publishBody = JSON.stringify({ data: 'hello', sent: echoed.sent });
 
   // Client frames are masked: header + 4-byte masking key (RFC 6455 §5.3).
-  const written = Buffer.byteLength(requestText('GET', '/ws?since=0', host, handshakeHeaders)) + 2 + 4 + publishBody.length;
+  const written = Buffer.byteLength(requestText('GET', wsPath, host, handshakeHeaders)) + 2 + 4 + publishBody.length;
   let read = upgradeHead.length;
   for (const text of tracker.texts) {
     const length = Buffer.byteLength(text);
@@ -203,7 +210,7 @@ test('exactness: ws (browser headers) + a publish — wire bytes = handshake + 1
   assert.deepEqual(wire, { readBytes: read, writtenBytes: written });
 
   const sample = client.wireSample();
-  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', '/ws?since=0', host, handshakeHeaders)));
+  assert.equal(sample.requestBytes, Buffer.byteLength(requestText('GET', wsPath, host, handshakeHeaders)));
   assert.equal(sample.responseHeadBytes, upgradeHead.length);
   assert.equal(sample.publishUpBytes, frameHeaderBytes(publishBody.length, true) + publishBody.length);
   assert.equal(sample.framingBytesPerMessage, (2 + 4 + 2) / 3);

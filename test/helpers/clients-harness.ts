@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { TestContext } from 'node:test';
-import { serializeMessage, type FeedMessage, type GapSignal } from '../../servers/contract.js';
+import { serializeMessage, type FeedMessage, type GapSignal, type ResetSignal } from '../../servers/contract.js';
 import { DeliveryTracker, type ClientTracker } from '../../load/delivery-tracker.js';
 import type { ClientOptions, TransportClient } from '../../load/transport-client.js';
 
@@ -62,6 +62,20 @@ export class RecordingTracker implements ClientTracker {
     this.inner.onGap(gap, receivedUs);
   }
 
+  readonly resets: ResetSignal[] = [];
+  recoveries = 0;
+
+  onReset(reset: ResetSignal, receivedUs: number): void {
+    this.resets.push(reset);
+    this.highest = 0;
+    this.inner.onReset(reset, receivedUs);
+  }
+
+  onRecovered(receivedUs: number): void {
+    this.recoveries++;
+    this.inner.onRecovered(receivedUs);
+  }
+
   onResponse(rttUs: number, empty: boolean, receivedUs: number): void {
     this.answers.push({ texts: this.pending, empty });
     this.pending = [];
@@ -90,8 +104,9 @@ export function clientOptions(
   tracker: RecordingTracker,
   headers: ClientOptions['headers'] = [],
   intervalMs = 100,
+  extra: Partial<ClientOptions> = {},
 ): ClientOptions {
-  return { baseUrl: new URL(baseUrl), since: tracker.since, headers, intervalMs, tracker };
+  return { baseUrl: new URL(baseUrl), since: tracker.since, headers, intervalMs, tracker, ...extra };
 }
 
 /** Stops the client when the test ends (also if it failed midway). */
