@@ -38,7 +38,10 @@ test('compare passes on two runs of the same code and exits 3 when response head
     assert.equal(run.code, EXIT.ok, run.stderr.slice(-2000));
   }
 
-  const same = await cli(['compare', path.join(a!, 'results.json'), path.join(b!, 'results.json'), '--only', 'deterministic']);
+  // At 100 msg/s and a 250 ms interval a poll answer carries ~25 messages, so a poll that a busy
+  // machine delays by a few ms moves the whole step's bytes per message by ~1 %: the same code
+  // compares within 4 %, while the padded heads below add ~7 % per message and ~75 % per request.
+  const same = await cli(['compare', path.join(a!, 'results.json'), path.join(b!, 'results.json'), '--only', 'deterministic', '--bytes-tolerance', '4%']);
   assert.equal(same.code, EXIT.ok, same.stdout + same.stderr);
   assert.match(same.stdout, /ok: no regression/);
 
