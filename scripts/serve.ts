@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createWirebenchServer, ServerOptionsError, SERVER_DEFAULTS, type WirebenchServer } from '../servers/server.js';
-import { normalizeOrigin } from '../servers/server-options.js';
+import { normalizeAllowedHost, normalizeOrigin } from '../servers/server-options.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs, parsePositiveInt, parsePositiveNumber, parseTransports } from './options.js';
 
@@ -23,6 +23,8 @@ interface ServeFlags {
   maxBufferedBytes: string;
   publishLimit: string;
   origin?: string[];
+  allowHost?: string[];
+  requestTimeout: string;
   corsCredentials?: boolean;
   corsMaxAge: string;
   padHeaders: string;
@@ -48,6 +50,8 @@ export function registerServe(program: Command): void {
     .option('--cors-max-age <seconds>', 'CORS: Access-Control-Max-Age of preflight answers; 0 = not cached', String(SERVER_DEFAULTS.corsMaxAgeSeconds))
     .option('--pad-headers <bytes>', 'for regression tests: add an X-Wirebench-Pad header of this many bytes to every HTTP response and the WebSocket handshake', '0')
     .option('--delay <duration>', 'for regression tests: deliver every message this much later', '0')
+    .option('--allow-host <name>', 'serve requests under this Host name too (repeatable; * = any); by default only localhost, IP addresses and --host (DNS rebinding protection)', collect)
+    .option('--request-timeout <duration>', "a request's head and body must arrive within this (408 otherwise); held answers are not cut", `${SERVER_DEFAULTS.requestTimeoutMs / 1000}s`)
     .action(async (flags: ServeFlags) => {
       const server = await startServer(flags);
       process.stdout.write(
@@ -82,6 +86,8 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
     corsMaxAgeSeconds: parsePositiveInt('--cors-max-age', flags.corsMaxAge, { min: 0 }),
     padHeaderBytes: parsePositiveInt('--pad-headers', flags.padHeaders, { min: 0 }),
     deliveryDelayMs: parseDurationMs('--delay', flags.delay, { allowZero: true }),
+    allowedHosts: (flags.allowHost ?? []).map((raw) => asUsage('--allow-host', raw, () => normalizeAllowedHost(raw))),
+    requestTimeoutMs: parseDurationMs('--request-timeout', flags.requestTimeout),
   };
   try {
     return await createWirebenchServer(options);
@@ -93,7 +99,7 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
 }
 
 /** Library option → the flag a user typed, so a range error names what they wrote. */
-const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials'> }>> = {
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost'> }>> = {
   transports: { name: '--transport', property: 'transport' },
   host: { name: '--host', property: 'host' },
   port: { name: '--port', property: 'port' },
@@ -107,6 +113,7 @@ const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof Se
   padHeaderBytes: { name: '--pad-headers', property: 'padHeaders' },
   deliveryDelayMs: { name: '--delay', property: 'delay' },
   corsMaxAgeSeconds: { name: '--cors-max-age', property: 'corsMaxAge' },
+  requestTimeoutMs: { name: '--request-timeout', property: 'requestTimeout' },
 };
 
 function usageError(flag: { name: string }, raw: string, error: ServerOptionsError): UsageError {

@@ -18,6 +18,8 @@ export const ERROR = {
   mediaType: 'unsupported-media-type',
   upgradeRequired: 'upgrade-required',
   forbiddenOrigin: 'forbidden-origin',
+  forbiddenHost: 'forbidden-host',
+  requestTimeout: 'request-timeout',
   badOrigin: 'bad-origin',
   corsRefused: 'cors-preflight-refused',
   closing: 'server-closing',

@@ -26,6 +26,13 @@ export interface WirebenchServerOptions {
   /** Largest `POST /publish` body and upstream WebSocket frame, bytes. Default 64 KiB. */
   publishLimitBytes?: number;
   /**
+   * Host names served besides localhost, IP addresses and `host` (DNS rebinding protection);
+   * `*` = any. A request under another name gets 403 / a refused handshake. Default [].
+   */
+  allowedHosts?: readonly string[];
+  /** A request's head and body must arrive within this, ms (408 otherwise); answers are not bounded by it. Default 30 000. */
+  requestTimeoutMs?: number;
+  /**
    * Origin allow-list: the CORS grant for /poll, /longpoll, /sse, /publish (with preflights), and
    * the 403 for /ws, /sse, /publish from other origins; empty = no Origin check and no CORS grant. Default [].
    */
@@ -42,7 +49,8 @@ export interface WirebenchServerOptions {
   closeGraceMs?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins'>> & {
+export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts'>> & {
+  allowedHosts: readonly string[];
   transports: readonly TransportName[];
   allowedOrigins: ReadonlySet<string>;
 };
@@ -60,6 +68,7 @@ export const SERVER_DEFAULTS = {
   padHeaderBytes: 0,
   deliveryDelayMs: 0,
   closeGraceMs: 500,
+  requestTimeoutMs: 30_000,
   corsCredentials: false,
   // The longest Chromium honours (it caps Access-Control-Max-Age at 2 h; Firefox at 24 h).
   corsMaxAgeSeconds: 7200,
@@ -109,6 +118,8 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     maxBufferedBytes: integer('maxBufferedBytes', options.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes, 1024, LIMITS.bytes),
     publishLimitBytes: integer('publishLimitBytes', options.publishLimitBytes ?? SERVER_DEFAULTS.publishLimitBytes, 64, LIMITS.bytes),
     allowedOrigins: new Set((options.allowedOrigins ?? []).map(normalizeOrigin)),
+    allowedHosts: (options.allowedHosts ?? []).map(normalizeAllowedHost),
+    requestTimeoutMs: number('requestTimeoutMs', options.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs, LIMITS.durationMs, { positive: true }),
     corsCredentials: boolean('corsCredentials', options.corsCredentials ?? SERVER_DEFAULTS.corsCredentials),
     corsMaxAgeSeconds: integer('corsMaxAgeSeconds', options.corsMaxAgeSeconds ?? SERVER_DEFAULTS.corsMaxAgeSeconds, 0, LIMITS.corsMaxAgeSeconds),
     padHeaderBytes: integer('padHeaderBytes', options.padHeaderBytes ?? SERVER_DEFAULTS.padHeaderBytes, 0, LIMITS.padHeaderBytes),
@@ -138,6 +149,14 @@ export function normalizeOrigin(raw: string): string {
 function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new ServerOptionsError(option, value, 'use true or false');
   return value;
+}
+
+/** A host name for the Host allow-list: letters, digits, dots, dashes (or `*`). */
+export function normalizeAllowedHost(raw: string): string {
+  if (raw !== '*' && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(raw)) {
+    throw new ServerOptionsError('allowedHosts', raw, 'use a host name such as bench.example.com, or * for any');
+  }
+  return raw.toLowerCase();
 }
 
 function integer(option: keyof WirebenchServerOptions, value: number, min: number, max: number): number {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
 import { registerCors } from './cors.js';
+import { HostAllowList } from './host-check.js';
 import { Feed } from './feed.js';
 import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
 import { registerPublishRoute } from './publish-route.js';
@@ -50,7 +51,15 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // Held long-polls and SSE streams are long-lived responses: no request or connection
     // deadline may cut them (Node's headersTimeout still bounds a client that never sends headers).
     connectionTimeout: 0,
-    requestTimeout: 0,
+    // Node's requestTimeout bounds receiving a request (head and body), not the answer: a held
+    // long-poll or an SSE stream is not cut, a POST body that never finishes is (408).
+    requestTimeout: resolved.requestTimeoutMs,
+    http: {
+      requestTimeout: resolved.requestTimeoutMs,
+      headersTimeout: resolved.requestTimeoutMs,
+      // Node checks the deadlines on this period (30 s by default): a quarter of the timeout keeps it near.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(resolved.requestTimeoutMs / 4))),
+    },
     bodyLimit: resolved.publishLimitBytes,
     return503OnClosing: true,
     // A HEAD on /sse or /longpoll would hold a bodiless stream open; only the documented GETs exist.
@@ -60,9 +69,19 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // refusal and are counted like any other bad request.
     clientErrorHandler: (error: Error & { code?: string }, socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return void socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        return refusals.socket(socket, 408, ERROR.requestTimeout, `the request (head and body) did not arrive within ${resolved.requestTimeoutMs} ms`);
+      }
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
       refusals.socket(socket, status, ERROR.badRequest, `malformed HTTP request (${error.code ?? error.message})`);
     },
+  });
+
+  const hosts = new HostAllowList(resolved.host, resolved.allowedHosts);
+  // First of all hooks: a request under a foreign name (DNS rebinding) gets nothing else.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (hosts.allows(request.headers.host)) return done();
+    refusals.reply(reply, 403, ERROR.forbiddenHost, hosts.reason(request.headers.host ?? ''));
   });
 
   if (resolved.padHeaderBytes > 0) {
@@ -114,6 +133,10 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   app.server.on('upgrade', (request, socket, head) => {
     // A peer that resets mid-refusal must not crash the process (ws adds its own handler once it owns the socket).
     socket.on('error', ignore);
+    if (!hosts.allows(request.headers.host)) {
+      refusals.socket(socket, 403, ERROR.forbiddenHost, hosts.reason(request.headers.host ?? ''));
+      return;
+    }
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const handler = upgrades.get(path);
     if (handler === undefined) {
