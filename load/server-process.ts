@@ -2,6 +2,10 @@
  * Starts an embedded wirebench server as a child process (`wirebench serve --port 0`), exactly
  * as a user would, and reads where it listens from its first stdout line. A fresh process per
  * transport keeps one transport's garbage and sockets out of the next one's CPU and RSS.
+ *
+ * The child is tied to this process by an IPC channel: `serve` exits when the channel closes,
+ * so a bench killed with SIGKILL leaves no server behind. For fault workloads the server can be
+ * restarted on the same port (a new process, a new epoch) and stopped / continued (a stall).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,20 +31,33 @@ export interface ServerProcessOptions {
 
 export interface ServerProcess {
   readonly url: string;
+  /** The current process (a restart changes it). */
   readonly pid: number;
-  /** Set when the process exited on its own (a crash mid-step). */
+  /** Set when the process exited on its own (a crash mid-step; not a restart asked for). */
   readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Last lines of its stderr, for the failure message. */
   stderrTail(): string;
   stop(): Promise<void>;
+  /**
+   * Ends the process with `signal` (SIGTERM: graceful, streams ended; SIGKILL: hard), waits
+   * `downtimeMs` from its exit, and starts a new one on the same port. Resolves when the new one
+   * listens (its epoch is new: the history is gone).
+   */
+  restart(signal: 'SIGTERM' | 'SIGKILL', downtimeMs: number): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a stalled server. */
+  freeze(frozen: boolean): void;
 }
 
+/** A restart re-binds the same port; the old listener may take a moment to be released. */
+const REBIND_ATTEMPTS = 20;
+const REBIND_WAIT_MS = 100;
+
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const args = [
+  const args = (port: number) => [
     CLI_PATH,
     'serve',
     '--host', '127.0.0.1',
-    '--port', '0',
+    '--port', String(port),
     '--transport', options.transport,
     '--rate', String(options.rate),
     '--size', String(options.size),
@@ -48,26 +65,70 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     '--heartbeat', `${options.heartbeatMs}ms`,
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
   let exited: ServerProcess['exited'];
-  child.once('exit', (code, signal) => {
-    exited = { code, signal };
-  });
+  /** A restart is under way: the old process's exit is not a crash. */
+  let restarting = false;
+  const launch = async (port: number): Promise<{ child: ChildProcess; url: string }> => {
+    // 'ipc' ties the child's life to ours (scripts/serve.ts exits when the channel closes).
+    const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.once('exit', (code, signal) => {
+      if (child === current && !restarting) exited = { code, signal };
+    });
+    current = child;
+    const url = await readListeningUrl(child, options.startTimeoutMs ?? 10_000, () => stderr);
+    // The channel is only a lifeline: it must not keep this process alive.
+    child.channel?.unref();
+    return { child, url };
+  };
+  let current: ChildProcess | undefined;
+  const first = await launch(0);
+  const port = Number(new URL(first.url).port);
 
-  const url = await readListeningUrl(child, options.startTimeoutMs ?? 10_000, () => stderr);
   return {
-    url,
-    pid: child.pid ?? -1,
+    url: first.url,
+    get pid() {
+      return current?.pid ?? -1;
+    },
     get exited() {
       return exited;
     },
     stderrTail: () => stderr.trim().split('\n').slice(-3).join(' | '),
-    stop: () => stopChild(child),
+    stop: () => (current ? stopChild(current) : Promise.resolve()),
+    async restart(signal, downtimeMs) {
+      const old = current;
+      if (old === undefined || exited) throw new Error('the embedded server is not running');
+      restarting = true;
+      try {
+        if (old.exitCode === null && old.signalCode === null) {
+          const gone = once(old, 'exit');
+          old.kill('SIGCONT'); // a frozen process must be able to act on SIGTERM
+          old.kill(signal);
+          const cut = setTimeout(() => old.kill('SIGKILL'), 3000);
+          await gone;
+          clearTimeout(cut);
+        }
+        await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launch(port);
+            return;
+          } catch (error) {
+            if (attempt >= REBIND_ATTEMPTS || !/EADDRINUSE/.test((error as Error).message)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, REBIND_WAIT_MS));
+          }
+        }
+      } finally {
+        restarting = false;
+      }
+    },
+    freeze(frozen) {
+      if (current && current.exitCode === null && current.signalCode === null) current.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+    },
   };
 }
 
@@ -101,6 +162,7 @@ async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
+  child.kill('SIGCONT'); // a stalled (SIGSTOPped) server acts on SIGTERM only once continued
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;

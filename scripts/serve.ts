@@ -133,14 +133,26 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * SIGINT, SIGTERM, or — when a parent started this server with an IPC channel (the bench's
+ * embedded servers) — that channel closing: the parent is gone (even killed with SIGKILL, which
+ * it cannot forward), and a server nobody will stop must not linger as an orphan.
+ */
+function untilSignal(): Promise<NodeJS.Signals | 'disconnect'> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    const onSignal = (signal: NodeJS.Signals | 'disconnect'): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('disconnect', onDisconnect);
       resolve(signal);
     };
+    const onDisconnect = (): void => onSignal('disconnect');
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (process.channel !== undefined) {
+      process.on('disconnect', onDisconnect);
+      // A lifeline only: the server, not the channel, keeps this process running.
+      process.channel.unref();
+    }
   });
 }
