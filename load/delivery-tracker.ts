@@ -37,6 +37,11 @@ export interface RawInterval {
   requests: number;
   emptyResponses: number;
   published: number;
+  /** CORS preflights sent, their bytes (up: the OPTIONS requests; down: their answers), and non-simple requests the preflight cache spared one. */
+  preflights: number;
+  preflightUpBytes: number;
+  preflightDownBytes: number;
+  preflightCacheHits: number;
   errors: Record<string, number>;
   /** Lowest and highest seq of the step's starting epoch seen in the interval by any client (window: −1 when none). */
   minSeq: number;
@@ -63,6 +68,10 @@ class IntervalAccumulator {
   requests = 0;
   emptyResponses = 0;
   published = 0;
+  preflights = 0;
+  preflightUpBytes = 0;
+  preflightDownBytes = 0;
+  preflightCacheHits = 0;
   errors: Record<string, number> = {};
   minSeq = -1;
   maxSeq = -1;
@@ -96,6 +105,10 @@ class IntervalAccumulator {
       requests: this.requests,
       emptyResponses: this.emptyResponses,
       published: this.published,
+      preflights: this.preflights,
+      preflightUpBytes: this.preflightUpBytes,
+      preflightDownBytes: this.preflightDownBytes,
+      preflightCacheHits: this.preflightCacheHits,
       errors: { ...this.errors },
       minSeq: this.minSeq,
       maxSeq: this.maxSeq,
@@ -127,6 +140,10 @@ export interface ClientTracker {
   onRequest(sentUs: number): void;
   /** An upstream message went out carrying `payloadBytes` of body text. */
   onPublished(payloadBytes: number, sentUs: number): void;
+  /** A CORS preflight went out at `sentUs` (`upBytes`) and its answer (`downBytes`) came at `receivedUs`. */
+  onPreflight(upBytes: number, downBytes: number, sentUs: number, receivedUs: number): void;
+  /** A non-simple request went without a preflight: the preflight cache held its URL. */
+  onPreflightCacheHit(atUs: number): void;
   /** Something went wrong; `kind` is a short stable key (ECONNRESET, http_503, ws_close_1006, parse_error, …). */
   onError(kind: string): void;
 }
@@ -302,6 +319,18 @@ class ClientState implements ClientTracker {
     }
   }
 
+  onPreflight(upBytes: number, downBytes: number, sentUs: number, receivedUs: number): void {
+    for (const interval of this.tracker.intervalsAt(sentUs)) {
+      interval.preflights++;
+      interval.preflightUpBytes += upBytes;
+    }
+    for (const interval of this.tracker.intervalsAt(receivedUs)) interval.preflightDownBytes += downBytes;
+  }
+
+  onPreflightCacheHit(atUs: number): void {
+    for (const interval of this.tracker.intervalsAt(atUs)) interval.preflightCacheHits++;
+  }
+
   onError(kind: string): void {
     const t = this.tracker;
     t.totals.errors[kind] = (t.totals.errors[kind] ?? 0) + 1;
@@ -363,6 +392,11 @@ export class DeliveryTracker {
   /** Same test for arrival / send times (bytes, requests, errors are attributed by when they happened). */
   arrivedInWindow(atUs: number): boolean {
     return this.inWindow(atUs);
+  }
+
+  /** Totals, and the window too when `atUs` falls in it. */
+  intervalsAt(atUs: number): IntervalAccumulator[] {
+    return this.arrivedInWindow(atUs) ? [this.totals, this.window] : [this.totals];
   }
 
   get clientsInWindow(): number {

@@ -136,7 +136,102 @@ const NOT_ON_WS = new Set(['accept', 'connection', 'referer', 'sec-fetch-site', 
  *   Pragma and Cache-Control but no Accept, Referer, Sec-Fetch-* or client hints (RFC 6455 §4.1,
  *   Chrome). No `Sec-WebSocket-Extensions`: compression is off, so the client offers none.
  */
-export function headersForRequest(kind: RequestKind, headers: HeaderList): Array<readonly [string, string]> {
+export function headersForRequest(kind: RequestKind, headers: HeaderList, site: RequestSite = {}): Array<readonly [string, string]> {
+  const sameOrigin = sameOriginHeaders(kind, headers);
+  return site.crossOrigin === undefined && site.authorization === undefined ? sameOrigin : adaptToSite(kind, sameOrigin, site);
+}
+
+/** Where the page is relative to the feed server, and what the app adds to its fetches. */
+export interface RequestSite {
+  /** The page is on another origin (absent: the same origin). */
+  crossOrigin?: CrossOrigin;
+  /** An `Authorization` value the app sends on its fetches (poll, long-poll, publish); absent: none. */
+  authorization?: string;
+}
+
+export interface CrossOrigin {
+  /** The page's origin, sent as `Origin`. */
+  origin: string;
+  /**
+   * fetch `credentials: 'include'` / EventSource `withCredentials`: the Cookie goes on HTTP requests
+   * and the answer must carry `Access-Control-Allow-Credentials: true`. Off: no Cookie (the page
+   * authenticates, if at all, with Authorization). WebSocket handshakes carry the Cookie either way.
+   */
+  credentials: boolean;
+}
+
+/**
+ * A same-origin request adapted the way Chromium adapts it (checked against headless Chromium's
+ * own requests, test/browser-cors.test.ts): Authorization right after `sec-ch-ua-platform` (first
+ * without client hints); cross-origin, `Origin` just before `Sec-Fetch-Site` (last without
+ * Sec-Fetch-*), `Sec-Fetch-Site: same-site` (the page is modelled on app.example.com reading
+ * api.example.com), and no Cookie without credentials. EventSource and WebSocket cannot carry
+ * Authorization; a WebSocket handshake already carries Origin in the browser profile.
+ */
+function adaptToSite(kind: RequestKind, headers: ReadonlyArray<readonly [string, string]>, site: RequestSite): Array<readonly [string, string]> {
+  const fetchLike = kind === 'fetch' || kind === 'publish';
+  const authorization = fetchLike ? site.authorization : undefined;
+  const cross = site.crossOrigin;
+  const out: Array<readonly [string, string]> = authorization !== undefined && findHeader(headers, 'sec-ch-ua-platform') === undefined ? [['Authorization', authorization]] : [];
+  // A browser POST / WebSocket handshake already carries Origin: its value changes, its place stays.
+  let origin = cross === undefined || findHeader(headers, 'origin') !== undefined;
+  for (const header of headers) {
+    const name = lower(header[0]);
+    if (cross !== undefined && name === 'origin') {
+      out.push([header[0], cross.origin]);
+      origin = true;
+    } else if (cross !== undefined && kind !== 'ws' && name === 'sec-fetch-site') {
+      if (!origin) out.push(['Origin', cross.origin]);
+      origin = true;
+      out.push([header[0], 'same-site']);
+    } else if (!(cross !== undefined && !cross.credentials && kind !== 'ws' && name === 'cookie')) out.push(header);
+    if (authorization !== undefined && name === 'sec-ch-ua-platform') out.push(['Authorization', authorization]);
+  }
+  if (!origin && cross !== undefined) out.push(['Origin', cross.origin]);
+  return out;
+}
+
+/**
+ * The CORS preflight Chromium sends before a non-simple request (recorded from headless Chromium:
+ * `OPTIONS` with Accept, the two Access-Control-Request-* headers, Origin, User-Agent,
+ * Sec-Fetch-*, Referer and the Accept-* of the profile — no Cookie, Authorization or client
+ * hints). Headers the profile does not have (minimal) are left out; Origin and the request
+ * headers never are. `unsafeHeaders`: the request's non-safelisted header names, lower-case,
+ * sorted, comma-joined as Chromium writes them.
+ */
+export function preflightHeaders(headers: HeaderList, crossOrigin: CrossOrigin, method: string, unsafeHeaders: string): Array<readonly [string, string]> {
+  const browser = findHeader(headers, 'sec-fetch-mode') !== undefined;
+  const fromProfile = (name: string): Array<readonly [string, string]> => {
+    const value = findHeader(headers, name);
+    return value === undefined ? [] : [[name, value]];
+  };
+  return [
+    ...fromProfile('Connection'),
+    ...(browser ? ([['Accept', '*/*']] as const) : []),
+    ['Access-Control-Request-Method', method],
+    ...(unsafeHeaders === '' ? [] : ([['Access-Control-Request-Headers', unsafeHeaders]] as const)),
+    ['Origin', crossOrigin.origin],
+    ...fromProfile('User-Agent'),
+    ...(browser
+      ? ([
+          ['Sec-Fetch-Mode', 'cors'],
+          ['Sec-Fetch-Site', 'same-site'],
+          ['Sec-Fetch-Dest', 'empty'],
+        ] as const)
+      : []),
+    ...fromProfile('Referer'),
+    ...fromProfile('Accept-Encoding'),
+    ...fromProfile('Accept-Language'),
+  ];
+}
+
+/** An `Authorization: Bearer …` value of exactly `bytes` bytes (at least 8), like a JWT of that size. */
+export function authorizationValue(bytes: number): string {
+  if (!Number.isInteger(bytes) || bytes < 8) throw new RangeError(`authorization bytes ${bytes} is not an integer >= 8`);
+  return `Bearer ${filler(bytes - 7)}`;
+}
+
+function sameOriginHeaders(kind: RequestKind, headers: HeaderList): Array<readonly [string, string]> {
   const browser = findHeader(headers, 'sec-fetch-mode') !== undefined;
   const referer = findHeader(headers, 'referer');
   const origin = browser && referer !== undefined ? new URL(referer).origin : undefined;

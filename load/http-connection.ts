@@ -202,15 +202,15 @@ export class HttpConnection {
 }
 
 /**
- * `GET <path>?since=<cursor>` with fixed headers, pre-built: only the cursor digits change per
+ * `GET <path>?since=<cursor>` (or another method: a preflight's OPTIONS) with fixed headers, pre-built: only the cursor digits change per
  * request, so each request is three writes (prefix, digits, suffix) gathered into one writev.
  */
 export class CursorRequest {
   private readonly prefix: Buffer;
   private readonly suffix: Buffer;
 
-  constructor(path: string, host: string, headers: ReadonlyArray<readonly [string, string]>) {
-    this.prefix = Buffer.from(`GET ${path}?since=`, 'latin1');
+  constructor(path: string, host: string, headers: ReadonlyArray<readonly [string, string]>, method = 'GET') {
+    this.prefix = Buffer.from(`${method} ${path}?since=`, 'latin1');
     this.suffix = Buffer.from(` HTTP/1.1\r\n${headerLines(host, headers)}\r\n`, 'latin1');
   }
 

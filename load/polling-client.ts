@@ -7,7 +7,8 @@
 import { EPOCH_HEADER, monotonicUs } from '../servers/contract.js';
 import { ClientBase } from './client-base.js';
 import { LIMIT_ERROR } from './client-limits.js';
-import { headersForRequest } from './header-profiles.js';
+import { CorsPreflighter, corsGranted } from './cors-preflight.js';
+import { headersForRequest, preflightHeaders } from './header-profiles.js';
 import { CursorRequest, HttpConnection, endpoint, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
 import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
@@ -29,15 +30,27 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   private sentUs = 0;
   private statusCode = 0;
   private headBytes = 0;
+  private responseHeaders: readonly string[] = [];
   private bodyPieces: Buffer[] = [];
   private bodyBytes = 0;
+  /** Cross-origin with Authorization: the OPTIONS before a poll whose URL the preflight cache lacks. */
+  private readonly preflight: { request: CursorRequest; preflighter: CorsPreflighter } | undefined;
+  private preflighting = false;
 
   constructor(options: ClientOptions, route: string) {
     super(options);
     const { host, port } = endpoint(options.baseUrl);
+    const path = routePath(options.baseUrl, route);
     this.connection = new HttpConnection(host, port, this.meter, this, POLL_IDLE_TIMEOUT_MS);
-    this.request = new CursorRequest(routePath(options.baseUrl, route), options.baseUrl.host, headersForRequest('fetch', options.headers));
-    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample);
+    this.request = new CursorRequest(path, options.baseUrl.host, headersForRequest('fetch', options.headers, options));
+    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
+    const { crossOrigin } = options;
+    if (crossOrigin !== undefined && options.authorization !== undefined) {
+      this.preflight = {
+        request: new CursorRequest(path, options.baseUrl.host, preflightHeaders(options.headers, crossOrigin, 'GET', 'authorization'), 'OPTIONS'),
+        preflighter: new CorsPreflighter(crossOrigin, 'GET', ['authorization'], this.tracker, this.sample),
+      };
+    }
   }
 
   publish(data: string): void {
@@ -85,9 +98,23 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     return this.connection.requestsInFlight > 0;
   }
 
+  /** Polls now — after a preflight first when the request is non-simple and the cache lacks its URL. */
   protected sendPoll(): void {
     if (this.stopped) return;
-    this.sentUs = monotonicUs();
+    const preflight = this.preflight;
+    const nowUs = monotonicUs();
+    this.bodyPieces = [];
+    this.bodyBytes = 0;
+    if (preflight !== undefined && preflight.preflighter.needed(this.cursor, nowUs)) {
+      this.preflighting = true;
+      preflight.preflighter.sent(this.cursor, preflight.request.send(this.connection, this.cursor), nowUs);
+      return;
+    }
+    this.sendRequest(nowUs);
+  }
+
+  private sendRequest(nowUs: number): void {
+    this.sentUs = nowUs;
     this.bodyPieces = [];
     this.bodyBytes = 0;
     // The epoch is named once per connection: it cannot change under a live one (contract.ts).
@@ -102,6 +129,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     this.statusCode = statusCode;
     this.headBytes = headBytes;
     if (this.epoch === undefined) this.epochStated(headerValue(headers, EPOCH_HEADER));
+    this.responseHeaders = headers;
   }
 
   onResponseBody(body: Buffer): void {
@@ -123,9 +151,21 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
       this.settled?.();
       return;
     }
-    const ok = this.statusCode === 200;
+    if (this.preflighting) {
+      this.preflighting = false;
+      const refused = this.preflight?.preflighter.answered(this.statusCode, this.responseHeaders, this.headBytes + bodyWireBytes, receivedUs);
+      if (refused === undefined) this.sendRequest(monotonicUs());
+      else if (!this.failStart(refused)) {
+        this.tracker.onError(refused);
+        this.afterAnswer(false);
+      }
+      return;
+    }
+    // A browser keeps an answer CORS does not grant from the page: it is on the wire, but unread.
+    const blocked = this.statusCode === 200 && this.options.crossOrigin !== undefined && !corsGranted(this.responseHeaders, this.options.crossOrigin);
+    const ok = this.statusCode === 200 && !blocked;
     if (!ok) {
-      const kind = `http_${this.statusCode}`;
+      const kind = blocked ? 'cors_blocked' : `http_${this.statusCode}`;
       if (this.failStart(kind)) return;
       this.failed(kind);
       this.afterAnswer(false);
@@ -143,6 +183,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   }
 
   onConnectionClose(kind: string, inFlight: boolean): void {
+    this.preflighting = false;
     if (this.stopped) this.settled?.();
     if (this.stopped || !inFlight) return;
     if (this.failStart(kind)) return;

@@ -107,6 +107,16 @@ function foldInterval(intervals: readonly IntervalFigures[]): IntervalFigures {
     ...(rtt ? { requestRtt: rtt } : {}),
     errors: worstErrors(intervals.map((i) => i.errors)),
     published: int((i) => i.published),
+    ...(intervals.some((i) => i.preflight !== undefined)
+      ? {
+          preflight: {
+            requests: int((i) => i.preflight?.requests ?? 0),
+            upBytes: int((i) => i.preflight?.upBytes ?? 0),
+            downBytes: int((i) => i.preflight?.downBytes ?? 0),
+            cacheHits: int((i) => i.preflight?.cacheHits ?? 0),
+          },
+        }
+      : {}),
   };
 }
 

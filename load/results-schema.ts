@@ -57,6 +57,17 @@ export const ByteSplitSchema = Type.Object({
 });
 export type ByteSplit = Static<typeof ByteSplitSchema>;
 
+export const PreflightFiguresSchema = Type.Object({
+  /** OPTIONS requests sent (= round trips added). */
+  requests: Type.Integer({ minimum: 0 }),
+  /** Their bytes on the wire: the requests (up) and their answers (down); already inside `bytes`. */
+  upBytes: Type.Integer({ minimum: 0 }),
+  downBytes: Type.Integer({ minimum: 0 }),
+  /** Non-simple requests that went without one because the preflight cache held their URL. */
+  cacheHits: Type.Integer({ minimum: 0 }),
+});
+export type PreflightFigures = Static<typeof PreflightFiguresSchema>;
+
 /** Raw counters of one interval (the measured window, or first connect to last close). */
 export const IntervalFiguresSchema = Type.Object({
   durationMs: Type.Number({ minimum: 0 }),
@@ -87,6 +98,11 @@ export const IntervalFiguresSchema = Type.Object({
   errors: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
   /** Upstream messages published by this step's publishers (chat workload). */
   published: Type.Integer({ minimum: 0 }),
+  /**
+   * Cross-origin runs (config.crossOrigin): the CORS preflights, split out of the socket bytes
+   * they are part of. Each preflight is one extra round trip before its request.
+   */
+  preflight: Type.Optional(PreflightFiguresSchema),
 });
 export type IntervalFigures = Static<typeof IntervalFiguresSchema>;
 
@@ -193,6 +209,9 @@ export const WireSampleSchema = Type.Object({
   /** Upstream: bytes on the wire per published message (POST request + answer, or a masked WS frame). */
   publishUpBytes: Type.Integer({ minimum: 0 }),
   publishDownBytes: Type.Integer({ minimum: 0 }),
+  /** Cross-origin: one CORS preflight (the OPTIONS request) and its answer, as seen on the wire. */
+  preflightRequestBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  preflightResponseBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type WireSample = Static<typeof WireSampleSchema>;
 
@@ -311,6 +330,23 @@ export const ReconnectSchema = Type.Object({
 });
 export type ReconnectConfig = Static<typeof ReconnectSchema>;
 
+export const CrossOriginConfigSchema = Type.Object({
+  /** The page's origin, sent as Origin (the embedded servers allow it with --origin). */
+  pageOrigin: Type.String(),
+  /** fetch credentials 'include' / EventSource withCredentials (Cookie sent, Allow-Credentials required). */
+  credentials: Type.Boolean(),
+  /** Access-Control-Max-Age the embedded servers send, s (null: a --target decides). */
+  serverMaxAgeSeconds: Nullable(Type.Integer({ minimum: 0 })),
+  /** The browser preflight cache the clients model. */
+  preflightCache: Type.Object({
+    browser: Type.String(),
+    maxAgeCapSeconds: Type.Integer({ minimum: 0 }),
+    defaultMaxAgeSeconds: Type.Number({ minimum: 0 }),
+    maxEntries: Type.Integer({ minimum: 1 }),
+  }),
+});
+export type CrossOriginConfig = Static<typeof CrossOriginConfigSchema>;
+
 export const RunConfigSchema = Type.Object({
   transports: Type.Array(TransportNameSchema),
   clients: Type.Array(Type.Integer({ minimum: 1 })),
@@ -344,6 +380,10 @@ export const RunConfigSchema = Type.Object({
   capture: Type.Optional(Type.Boolean()),
   /** Reconnect / retry policy of the clients (absent in runs made before it was recorded). */
   reconnect: Type.Optional(ReconnectSchema),
+  /** Bytes of an `Authorization: Bearer …` value on every fetch (poll, long-poll, publish); absent or 0 = none. */
+  authorizationBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Set when the clients model a page on another origin (absent: same-origin). */
+  crossOrigin: Type.Optional(CrossOriginConfigSchema),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 

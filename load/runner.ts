@@ -10,6 +10,7 @@ import { monotonicUs, ROUTES, type TransportName } from '../servers/contract.js'
 import { clientLimits } from './client-limits.js';
 import { DEFAULT_RECONNECT } from './client-support.js';
 import type { MeasureWindow } from './delivery-tracker.js';
+import { authorizationValue } from './header-profiles.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from './results-schema.js';
@@ -84,7 +85,8 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     let server: ServerProcess | undefined;
     try {
       if (!config.target) {
-        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs: options.serverArgs });
+        const extraArgs = [...corsServerArgs(config), ...(options.serverArgs ?? [])];
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs });
         result.server.url = server.url;
       }
       document.results.push(result);
@@ -117,6 +119,24 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   await writeResultsFile(options.outFile, document);
   options.onEvent?.({ kind: 'written', file: options.outFile });
   return document;
+}
+
+/** A cross-origin run's embedded servers allow the page's origin, with the run's credentials and max-age. */
+function corsServerArgs(config: RunConfig): string[] {
+  const cross = config.crossOrigin;
+  if (cross === undefined) return [];
+  const args = ['--origin', cross.pageOrigin];
+  if (cross.serverMaxAgeSeconds !== null) args.push('--cors-max-age', String(cross.serverMaxAgeSeconds));
+  if (cross.credentials) args.push('--cors-credentials');
+  return args;
+}
+
+/** What the clients need to know about the page's site: cross-origin and the Authorization value. */
+function clientSite(config: RunConfig): Pick<ConnectCommand, 'crossOrigin' | 'authorization'> {
+  const site: Pick<ConnectCommand, 'crossOrigin' | 'authorization'> = {};
+  if (config.crossOrigin !== undefined) site.crossOrigin = { origin: config.crossOrigin.pageOrigin, credentials: config.crossOrigin.credentials };
+  if ((config.authorizationBytes ?? 0) > 0) site.authorization = authorizationValue(config.authorizationBytes ?? 0);
+  return site;
 }
 
 /** A target that refuses connections or is not a wirebench server: one clear line naming the URL. */
@@ -259,6 +279,7 @@ async function runStep(
           messagesPerSec: config.rate + (config.workload === 'chat' ? config.publishers * config.publishRate : 0),
           intervalMs: config.intervalMs,
         }),
+        ...clientSite(config),
       };
       worker.send(command);
     });
@@ -330,6 +351,7 @@ async function runStep(
           statsStart: start,
           statsEnd: end,
           loopDelayThresholdUs: options.loopDelayThresholdUs ?? 50_000,
+          crossOrigin: config.crossOrigin !== undefined,
         })
       : null;
     const withNotes = notes.length > 0 ? { notes } : {};

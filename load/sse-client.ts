@@ -13,6 +13,7 @@ import { EPOCH_HEADER, ROUTES, monotonicUs, type GapSignal, type ResetSignal } f
 import { ClientBase } from './client-base.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './client-support.js';
+import { corsGranted } from './cors-preflight.js';
 import { headersForRequest } from './header-profiles.js';
 import { HttpConnection, endpoint, headerLines, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
 import { HttpPublisher } from './http-publisher.js';
@@ -52,7 +53,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.retryMs = this.reconnect.sseRetryMs;
     const { host, port } = endpoint(options.baseUrl);
     this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS);
-    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample);
+    this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     this.requestHead = this.buildRequestHead(options.since);
     this.parser = createSseParser({
       onEvent: (event) => this.onEvent(event),
@@ -96,7 +97,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
    */
   private buildRequestHead(since: number): string {
     const path = `${routePath(this.options.baseUrl, ROUTES.sse)}?since=${since}${this.epoch === undefined ? '' : `&epoch=${this.epoch}`}`;
-    return `GET ${path} HTTP/1.1\r\n${headerLines(this.options.baseUrl.host, headersForRequest('sse', this.options.headers))}`;
+    return `GET ${path} HTTP/1.1\r\n${headerLines(this.options.baseUrl.host, headersForRequest('sse', this.options.headers, this.options))}`;
   }
 
   protected override resetReceived(reset: ResetSignal, receivedUs: number): void {
@@ -121,6 +122,12 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     if (this.stopped) return;
     this.statusCode = statusCode;
     if (statusCode !== 200) return;
+    const { crossOrigin } = this.options;
+    if (crossOrigin !== undefined && !corsGranted(headers, crossOrigin)) {
+      // EventSource fails the connection when CORS does not grant the stream (HTML §9.2.3).
+      void this.connection.drop('cors_blocked');
+      return;
+    }
     if (this.epoch === undefined) {
       this.epochStated(headerValue(headers, EPOCH_HEADER));
       if (this.epoch !== undefined) this.requestHead = this.buildRequestHead(this.options.since);

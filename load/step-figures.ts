@@ -10,6 +10,7 @@ import type {
   DerivedFigures,
   IntervalFigures,
   Measurement,
+  PreflightFigures,
   ServerFigures,
   WireSample,
 } from './results-schema.js';
@@ -21,6 +22,8 @@ export interface StepInputs {
   statsEnd: CheckedStats | null;
   /** Event-loop delay p99 above which a worker counts as saturated, µs. */
   loopDelayThresholdUs: number;
+  /** A cross-origin run: every interval says how many preflights it had, even none. */
+  crossOrigin?: boolean;
 }
 
 function addErrors(into: Record<string, number>, from: Record<string, number>): void {
@@ -33,6 +36,8 @@ export function mergeIntervals(
   wire: readonly WireCountersPair[],
   durationMs: number,
   expectedOverride?: number,
+  /** Cross-origin runs: split the preflights out (IntervalFigures.preflight), zeros included. */
+  withPreflight = raws.some((r) => r.preflights + r.preflightCacheHits > 0),
 ): IntervalFigures {
   const sum = (pick: (r: RawInterval) => number) => raws.reduce((acc, r) => acc + pick(r), 0);
   const errors: Record<string, number> = {};
@@ -67,6 +72,17 @@ export function mergeIntervals(
     ...(rtt.totalCount > 0 ? { requestRtt: summarize(rtt) } : {}),
     errors,
     published: sum((r) => r.published),
+    ...(withPreflight ? { preflight: preflightFigures(raws) } : {}),
+  };
+}
+
+function preflightFigures(raws: readonly RawInterval[]): PreflightFigures {
+  const sum = (pick: (r: RawInterval) => number) => raws.reduce((acc, r) => acc + pick(r), 0);
+  return {
+    requests: sum((r) => r.preflights),
+    upBytes: sum((r) => r.preflightUpBytes),
+    downBytes: sum((r) => r.preflightDownBytes),
+    cacheHits: sum((r) => r.preflightCacheHits),
   };
 }
 
@@ -169,8 +185,9 @@ export function buildMeasurement(inputs: StepInputs): Measurement {
   const totalsMs = Math.max(0, ...reports.map((r) => r.totalsMs));
   const serverSeqRange = statsStart && statsEnd ? statsEnd.seq - statsStart.seq : null;
   const expected = windowExpected(reports.map((r) => r.window), clientsInWindow, serverSeqRange);
-  const window = mergeIntervals(reports.map((r) => r.window), reports.map((r) => r.wireWindow), windowMs, expected);
-  const totals = mergeIntervals(reports.map((r) => r.totals), reports.map((r) => r.wireTotals), totalsMs);
+  const preflight = inputs.crossOrigin === true ? true : undefined;
+  const window = mergeIntervals(reports.map((r) => r.window), reports.map((r) => r.wireWindow), windowMs, expected, preflight);
+  const totals = mergeIntervals(reports.map((r) => r.totals), reports.map((r) => r.wireTotals), totalsMs, undefined, preflight);
   const loopP99 = Math.max(0, ...reports.map((r) => r.eventLoopDelayP99Us));
   const loopMax = Math.max(0, ...reports.map((r) => r.eventLoopDelayMaxUs));
   return {

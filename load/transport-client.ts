@@ -7,6 +7,7 @@ import type { TransportName } from '../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
 import type { ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
+import type { CrossOrigin } from './header-profiles.js';
 import type { WireSample } from './results-schema.js';
 
 export interface ClientOptions {
@@ -36,6 +37,14 @@ export interface ClientOptions {
   tracker: ClientTracker;
   /** Caps on what the client holds of one answer (client-limits.ts). Default: DEFAULT_CLIENT_LIMITS. */
   limits?: ClientLimits;
+  /**
+   * The page is on another origin: Origin on every request, answers read only when CORS grants
+   * them, a preflight (cached as Chromium caches it, load/cors-preflight.ts) before each
+   * non-simple request. Absent: same-origin.
+   */
+  crossOrigin?: CrossOrigin;
+  /** An Authorization value on every fetch (poll, long-poll, publish), which makes it non-simple. Absent: none. */
+  authorization?: string;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

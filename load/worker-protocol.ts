@@ -6,6 +6,7 @@ import type { TransportName } from '../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
 import type { ReconnectPolicy } from './client-support.js';
 import type { MeasureWindow, RawInterval } from './delivery-tracker.js';
+import type { CrossOrigin } from './header-profiles.js';
 import type { WireSample } from './results-schema.js';
 
 export interface ConnectCommand {
@@ -31,6 +32,10 @@ export interface ConnectCommand {
   size: number;
   /** Caps on what a client holds of one answer, from the run's configuration. */
   limits: ClientLimits;
+  /** The page is on another origin (ClientOptions.crossOrigin); absent: same-origin. */
+  crossOrigin?: CrossOrigin;
+  /** Authorization value on every fetch (ClientOptions.authorization); absent: none. */
+  authorization?: string;
 }
 
 export interface WindowCommand {

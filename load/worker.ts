@@ -77,6 +77,8 @@ async function connect(command: ConnectCommand): Promise<void> {
       phase: pollPhase(command.firstClient + i),
       tracker: tracker.createClient(command.since),
       limits: command.limits,
+      ...(command.crossOrigin !== undefined ? { crossOrigin: command.crossOrigin } : {}),
+      ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
     });
     clients.push(client);
     pending.push(

@@ -77,7 +77,7 @@ export class WsClient extends ClientBase {
     ({ host: this.host, port: this.port } = endpoint(options.baseUrl));
     // Host first, as a browser writes it (Node would append it last); ws appends its handshake headers.
     this.headers = { Host: options.baseUrl.host };
-    for (const [name, value] of headersForRequest('ws', options.headers)) this.headers[name] = value;
+    for (const [name, value] of headersForRequest('ws', options.headers, options)) this.headers[name] = value;
   }
 
   publish(data: string): void {

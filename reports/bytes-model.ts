@@ -26,6 +26,11 @@
  * - Heartbeats: every heartbeat interval B the server sends one SSE comment or WebSocket ping
  *   (w.heartbeatBytes) down, and a WebSocket client answers with a pong of the same size plus the
  *   4-byte mask (RFC 6455 §5.3) up: heartbeats per message = 1 / (r·B).
+ * - CORS preflights (cross-origin runs): each costs w.preflightRequestBytes up and
+ *   w.preflightResponseBytes down; like connects, the model counts the preflights the window
+ *   actually saw (window.preflight.requests, which the browser's preflight cache decides: a poll
+ *   whose cursor moved is a new URL) amortized over delivered messages. The Origin header and the
+ *   CORS answer headers are inside the sampled request and head sizes, so they sit in `headers`.
  * - Chat workload: each published message costs w.publishUpBytes up and w.publishDownBytes down
  *   (the POST and its answer, or a masked frame), amortized over delivered messages by the
  *   observed published ÷ delivered; the publish body is the up payload.
@@ -43,6 +48,8 @@ export interface BytesBreakdown {
   handshake: number;
   heartbeats: number;
   publish: number;
+  /** CORS preflights (OPTIONS and its answer), cross-origin runs. */
+  preflight: number;
 }
 
 export interface BytesModel {
@@ -55,7 +62,7 @@ export interface BytesModel {
   requestsPerMessage: number;
 }
 
-export const BREAKDOWN_PARTS = ['payload', 'headers', 'framing', 'handshake', 'heartbeats', 'publish'] as const;
+export const BREAKDOWN_PARTS = ['payload', 'headers', 'framing', 'handshake', 'heartbeats', 'publish', 'preflight'] as const;
 
 /**
  * Messages a second each client should receive. The chat workload adds its publishers' messages to
@@ -78,7 +85,7 @@ export function longPollEmptyAnswersPerMessage(config: RunConfig): number {
 }
 
 function zero(): BytesBreakdown {
-  return { payload: 0, headers: 0, framing: 0, handshake: 0, heartbeats: 0, publish: 0 };
+  return { payload: 0, headers: 0, framing: 0, handshake: 0, heartbeats: 0, publish: 0, preflight: 0 };
 }
 
 export function sumBreakdown(parts: BytesBreakdown): number {
@@ -118,6 +125,12 @@ export function modelBytesPerMessage(transport: string, config: RunConfig, measu
     if (transport === 'ws' && wire.heartbeatBytes > 0) up.heartbeats = heartbeats * (wire.heartbeatBytes + WS_CLIENT_MASK_BYTES);
     up.handshake = connects * wire.requestBytes;
     down.handshake = connects * wire.responseHeadBytes;
+  }
+
+  const preflights = window.preflight?.requests ?? 0;
+  if (preflights > 0) {
+    up.preflight = (preflights / delivered) * (wire.preflightRequestBytes ?? 0);
+    down.preflight = (preflights / delivered) * (wire.preflightResponseBytes ?? 0);
   }
 
   if (config.workload === 'chat' && window.published > 0) {

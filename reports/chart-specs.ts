@@ -85,6 +85,7 @@ const PART_COLORS: Record<keyof BytesBreakdown, string> = {
   handshake: '#8e44ad',
   heartbeats: '#58d68d',
   publish: '#7f8c8d',
+  preflight: '#d35400',
 };
 
 type StepRef = Pick<StepFigures, 'transport' | 'clients' | 'saturated'>;

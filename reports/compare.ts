@@ -132,6 +132,11 @@ const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown
   { key: 'heartbeat', read: (c) => c.heartbeatMs },
   { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
   { key: 'compression', read: (c) => c.compression },
+  { key: 'authorization', read: (c) => `${c.authorizationBytes ?? 0} B` },
+  {
+    key: 'cross-origin',
+    read: (c) => (c.crossOrigin ? `${c.crossOrigin.pageOrigin}, credentials ${String(c.crossOrigin.credentials)}, max-age ${c.crossOrigin.serverMaxAgeSeconds ?? 'target'}` : 'same-origin'),
+  },
 ];
 
 /** Settings that move only the noise: a warning, not a refusal. */

@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { TRANSPORTS } from '../servers/contract.js';
 import { DEFAULT_RECONNECT } from '../load/client-support.js';
 import { describeEnvironment } from '../load/environment.js';
-import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile } from '../load/header-profiles.js';
+import { CHROMIUM_PREFLIGHT_CACHE } from '../load/cors-preflight.js';
+import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/header-profiles.js';
+import { SERVER_DEFAULTS } from '../servers/server-options.js';
 import { defaultResultsDir } from '../load/results-file.js';
 import type { RunConfig } from '../load/results-schema.js';
 import { runBench } from '../load/runner.js';
@@ -59,6 +61,10 @@ interface BenchFlags {
   reconnectJitter: string;
   sseRetry: string;
   serverArg: string[];
+  crossOrigin?: boolean;
+  corsCredentials?: boolean;
+  corsMaxAge: string;
+  authorization: string;
 }
 
 /** Every option's default, in one place (the help text and other scripts read them from here). */
@@ -91,6 +97,8 @@ export function benchFlagDefaults(): BenchFlags {
     reconnectJitter: String(DEFAULT_RECONNECT.jitter),
     sseRetry: `${DEFAULT_RECONNECT.sseRetryMs}ms`,
     serverArg: [],
+    corsMaxAge: String(SERVER_DEFAULTS.corsMaxAgeSeconds),
+    authorization: '0',
   };
 }
 
@@ -116,6 +124,10 @@ export function registerBench(program: Command): void {
     .option('--publishers <n>', 'chat workload: publishing clients per step', D.publishers)
     .option('--publish-rate <msg/s>', 'chat workload: messages per second per publisher', D.publishRate)
     .option('--repeat <n>', 'measure every step n times (compare uses the medians)', D.repeat)
+    .option('--cross-origin', `clients model a page on ${DEFAULT_PAGE_URL.origin} reading the feed from another origin (CORS, preflights cached as Chromium caches them); embedded servers allow that origin`)
+    .option('--cors-credentials', 'cross-origin: requests with credentials (Cookie sent; servers send Access-Control-Allow-Credentials)')
+    .option('--cors-max-age <seconds>', 'cross-origin: Access-Control-Max-Age of the embedded servers; 0 = every preflight goes out', D.corsMaxAge)
+    .option('--authorization <bytes>', 'an Authorization: Bearer header of this many bytes on every poll, long-poll and publish (non-simple cross-origin: preflights); 0 = none', D.authorization)
     .option('--preset <name>', `a named scenario: ${Object.keys(PRESETS).join(', ')}`)
     .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
     .option('--out <dir>', 'results directory (default results/<timestamp>)')
@@ -194,6 +206,13 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     if (url.protocol !== 'http:') throw new UsageError(`--target ${JSON.stringify(flags.target)} is not valid: only http:// URLs are supported`);
     target = url.origin;
   }
+  const crossOrigin = flags.crossOrigin === true;
+  for (const [flag, key] of [['--cors-credentials', 'corsCredentials'], ['--cors-max-age', 'corsMaxAge']] as const) {
+    if (!crossOrigin && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to cross-origin runs only: add --cross-origin`);
+  }
+  const corsMaxAgeSeconds = parsePositiveInt('--cors-max-age', pick('corsMaxAge'), { min: 0, max: 365 * 86_400 });
+  const authorizationBytes = parsePositiveInt('--authorization', pick('authorization'), { min: 0, max: 64 * 1024 });
+  if (authorizationBytes > 0 && authorizationBytes < 8) throw new UsageError(`--authorization ${JSON.stringify(pick('authorization'))} is not valid: use 0 (none) or at least 8 bytes ("Bearer " and a token)`);
   return {
     transports: parseTransports('--transports', pick('transports')),
     clients: parseIntList('--clients', pick('clients')),
@@ -220,6 +239,17 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
       jitter: parseFraction('--reconnect-jitter', pick('reconnectJitter')),
       sseRetryMs: parseDurationMs('--sse-retry', pick('sseRetry'), { allowZero: true }),
     },
+    ...(authorizationBytes > 0 ? { authorizationBytes } : {}),
+    ...(crossOrigin
+      ? {
+          crossOrigin: {
+            pageOrigin: DEFAULT_PAGE_URL.origin,
+            credentials: flags.corsCredentials === true,
+            serverMaxAgeSeconds: target === null ? corsMaxAgeSeconds : null,
+            preflightCache: { ...CHROMIUM_PREFLIGHT_CACHE },
+          },
+        }
+      : {}),
   };
 }
 

@@ -17,6 +17,10 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--workload', 'gossip'], /--workload "gossip" is not valid: use one of feed, chat/],
     [['--preset', 'comet.org'], /--preset "comet.org" is not a preset: use one of websocket.org/],
     [['--target', 'not a url'], /--target "not a url" is not a URL/],
+    [['--cors-credentials'], /--cors-credentials applies to cross-origin runs only: add --cross-origin/],
+    [['--cors-max-age', '60'], /--cors-max-age applies to cross-origin runs only/],
+    [['--cross-origin', '--cors-max-age', 'forever'], /--cors-max-age "forever" is not valid: use an integer from 0 to/],
+    [['--authorization', '4'], /--authorization "4" is not valid: use 0 \(none\) or at least 8 bytes/],
   ];
   for (const [args, pattern] of cases) {
     const started = Date.now();

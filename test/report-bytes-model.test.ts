@@ -96,3 +96,16 @@ test('bytes model: nothing delivered means no per-message model; residual needs 
   assert.equal(residualPercent(95, 100), -5);
   assert.equal(residualPercent(1, 0), null);
 });
+
+test('bytes model: a cross-origin run\'s preflights are their own part, counted as the window saw them', () => {
+  const m = step('longpoll', { delivered: 100, payloadDown: 5800 });
+  m.window.preflight = { requests: 100, upBytes: 100 * 500, downBytes: 100 * 340, cacheHits: 0 };
+  m.wire.preflightRequestBytes = 500;
+  m.wire.preflightResponseBytes = 340;
+  const withPreflights = modelBytesPerMessage('longpoll', fixtureConfig(), m);
+  const without = modelBytesPerMessage('longpoll', fixtureConfig(), step('longpoll', { delivered: 100, payloadDown: 5800 }));
+  close(withPreflights?.up.preflight, 500);
+  close(withPreflights?.down.preflight, 340);
+  close((withPreflights?.totalBytes ?? 0) - (without?.totalBytes ?? 0), 840);
+  close(without?.up.preflight, 0);
+});

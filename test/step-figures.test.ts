@@ -58,7 +58,8 @@ test('subtracting an earlier cumulative snapshot leaves exactly the window\'s va
 function raw(overrides: Partial<RawInterval>): RawInterval {
   return {
     payloadDownBytes: 0, payloadUpBytes: 0, delivered: 0, expected: 0, duplicated: 0, outOfOrder: 0, gapped: 0,
-    requests: 0, emptyResponses: 0, published: 0, errors: {}, minSeq: -1, maxSeq: -1, laterEpochs: {}, resets: 0, recovered: 0,
+    requests: 0, emptyResponses: 0, published: 0, preflights: 0, preflightUpBytes: 0, preflightDownBytes: 0, preflightCacheHits: 0,
+    errors: {}, minSeq: -1, maxSeq: -1, laterEpochs: {}, resets: 0, recovered: 0,
     latency: '', endToEndLatency: '', requestRtt: '', ...overrides,
   };
 }

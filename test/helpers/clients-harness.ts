@@ -31,6 +31,8 @@ export class RecordingTracker implements ClientTracker {
   readonly textBytesMismatches: string[] = [];
   published = 0;
   connected = 0;
+  preflights = 0;
+  preflightCacheHits = 0;
   private pending: string[] = [];
   private highest: number;
   /** Called after each answer is recorded (the client has not sent its next request yet). */
@@ -91,6 +93,16 @@ export class RecordingTracker implements ClientTracker {
   onPublished(payloadBytes: number, sentUs: number): void {
     this.published++;
     this.inner.onPublished(payloadBytes, sentUs);
+  }
+
+  onPreflight(upBytes: number, downBytes: number, sentUs: number, receivedUs: number): void {
+    this.preflights++;
+    this.inner.onPreflight(upBytes, downBytes, sentUs, receivedUs);
+  }
+
+  onPreflightCacheHit(atUs: number): void {
+    this.preflightCacheHits++;
+    this.inner.onPreflightCacheHit(atUs);
   }
 
   onError(kind: string): void {
