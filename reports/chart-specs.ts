@@ -7,6 +7,7 @@ import { BREAKDOWN_PARTS, type BytesBreakdown } from './bytes-model.js';
 import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';
 import { SATURATED_MARK } from './tables.js';
+import { FIGURES } from './figure-registry.js';
 
 export interface XYPoint {
   x: number;
@@ -261,31 +262,45 @@ export function latencyChart(figures: ReportFigures): ChartSpec {
 }
 
 export function cpuChart(figures: ReportFigures): ChartSpec {
+  const server = FIGURES.cpuPerMessageUs;
+  const generator = FIGURES.generatorCpuPerMessageUs;
+  const generatorSeries = lineSeries(figures, `(${generator.name})`, (s) => s.generatorCpuPerMessageUs, true).filter((ds) => ds.data.length > 0);
   return {
     id: 'chart-cpu',
-    title: 'Server CPU time per 1,000 delivered messages',
+    title: 'CPU time per delivered message: server (solid), load generator (dashed)',
     kind: 'line',
-    datasets: lineSeries(figures, '', (s) => s.cpuMsPer1000Messages),
+    datasets: [...lineSeries(figures, '', (s) => s.cpuPerMessageUs), ...generatorSeries],
     x: { title: 'connected clients (log)', log: true },
-    y: { title: 'CPU ms per 1,000 msgs (user + system)', unit: 'ms', min: 0 },
+    y: { title: `${server.name}, µs (user + system, window)`, unit: 'µs', min: 0 },
     scaleToggle: true,
-    notes: saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok' && s.cpuMsPer1000Messages !== null)),
+    notes: [
+      `${server.name}: ${server.definition}${generatorSeries.length > 0 ? ` ${generator.name} (dashed): ${generator.definition}` : ''}`,
+      ...saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok' && s.cpuPerMessageUs !== null)),
+    ],
   };
 }
 
 export function rssChart(figures: ReportFigures): ChartSpec {
+  const heap = FIGURES.heapPerConnectionBytes;
+  const rss = FIGURES.rssPerConnectionBytes;
+  const kib = (bytes: number | null) => (bytes === null ? null : bytes / 1024);
+  const datasets = [
+    ...lineSeries(figures, 'heap', (s) => kib(s.heapPerConnectionBytes)),
+    ...lineSeries(figures, 'RSS', (s) => kib(s.rssPerConnectionBytes), true),
+  ].filter((ds) => ds.data.length > 0);
   return {
     id: 'chart-rss',
-    title: 'Server memory per connection',
+    title: 'Server memory per connection, measured within each step',
     kind: 'line',
-    datasets: lineSeries(figures, '', (s) => (s.rssBytesPerAddedConnection === null ? null : s.rssBytesPerAddedConnection / 1024)),
+    datasets,
     x: { title: 'connected clients (log)', log: true },
-    // No floor at 0: at small steps the garbage collector can shrink RSS, and a negative point says so.
-    y: { title: 'KiB of server RSS per added connection', unit: 'KiB' },
+    y: { title: 'KiB per connection', unit: 'KiB' },
     scaleToggle: true,
     notes: [
-      'The growth of the server’s RSS from the previous measured step ÷ the connections added, plotted at the larger step — the process’s fixed base cancels out. The smallest step has no point; below a few hundred connections garbage collection can make it negative.',
-      ...saturationNote(allStepsOf(figures).filter((s) => s.rssBytesPerAddedConnection !== null)),
+      datasets.length > 0
+        ? `${heap.name} (solid): ${heap.definition} ${rss.name} (dashed): ${rss.definition}`
+        : 'This results file has no memory per connection (it needs a results file of version 2 and a server that can collect garbage on request).',
+      ...saturationNote(allStepsOf(figures).filter((s) => s.heapPerConnectionBytes !== null)),
     ],
   };
 }

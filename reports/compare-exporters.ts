@@ -5,7 +5,8 @@
  */
 import type { Threshold, Verdict } from './compare-thresholds.js';
 import type { CompareReport, CompareRow, MetricUnit } from './compare.js';
-import { formatCount, formatLatencyUs, formatNumber } from './format.js';
+import { formatInUnit } from './figure-registry.js';
+import { formatNumber } from './format.js';
 
 export const COMPARE_FORMATS = ['text', 'md', 'gab'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -19,16 +20,7 @@ const DASH = '—';
 
 export function formatValue(value: number | null, unit: MetricUnit): string {
   if (value === null) return DASH;
-  switch (unit) {
-    case 'B':
-      return `${formatNumber(value)} B`;
-    case 'us':
-      return formatLatencyUs(value);
-    case 'ns':
-      return `${formatNumber(value)} ns`;
-    case 'count':
-      return formatCount(value);
-  }
+  return unit === 'ns' ? `${formatNumber(value)} ns` : formatInUnit(value, unit);
 }
 
 function formatDelta(row: CompareRow): string {

@@ -8,12 +8,14 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
+import { FIGURES, type FigureUnit } from './figure-registry.js';
 import { clipText } from './format.js';
 
 export const RESULT_METRICS = ['bytesPerMessage', 'overheadBytesPerRequest', 'latencyP50Us', 'latencyP99Us', 'cpuPerMessageUs', 'lost', 'connectErrors'] as const;
 export type ResultMetric = (typeof RESULT_METRICS)[number];
 
-export type MetricUnit = 'B' | 'us' | 'ns' | 'count';
+/** Units of compare's rows: the figures' own, and nanoseconds for microbenchmarks. */
+export type MetricUnit = FigureUnit | 'ns';
 
 interface MetricDefinition {
   label: string;
@@ -23,40 +25,13 @@ interface MetricDefinition {
 }
 
 /**
- * How each gated figure is read from a step's (median) measurement.
- *
- * The two byte figures are taken over the whole step (first connect to last close), not the
- * measured window: in the window, bytes are counted by arrival and messages by publish time, so
- * whatever is in flight at the window's edges — latency × rate messages — moves the window's
- * bytes per message by about latency ÷ duration (1–2 % on a busy machine for a 2 s window). Over
- * the whole step both are counted by arrival; the connect handshakes are included, a fixed cost.
+ * How each gated figure is read from a step's (median) measurement: the figure registry's
+ * definition, name and unit (reports/figure-registry.ts), so compare, the end table and the report
+ * say the same thing. Bytes per message is the whole step's figure, the deterministic one (see there).
  */
-export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefinition>> = {
-  // Both directions: a poll's request headers are as much its cost as the response's.
-  bytesPerMessage: {
-    label: 'bytes/msg',
-    unit: 'B',
-    value: (m) => (m.totals.messages.delivered > 0 ? (m.totals.bytes.down.totalBytes + m.totals.bytes.up.totalBytes) / m.totals.messages.delivered : null),
-  },
-  // The HTTP transports' head bytes (request + response head + body framing) per request: what a
-  // header change moves, whatever the timing batched into each answer. Push transports send no
-  // request in the window (only their connect), so they have none.
-  overheadBytesPerRequest: {
-    label: 'overhead/request',
-    unit: 'B',
-    value: (m) =>
-      m.window.requests > 0 && m.totals.requests > 0 ? (m.totals.bytes.down.overheadBytes + m.totals.bytes.up.overheadBytes) / m.totals.requests : null,
-  },
-  latencyP50Us: { label: 'latency p50', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p50Us : null) },
-  latencyP99Us: { label: 'latency p99', unit: 'us', value: (m) => (m.window.latency.count > 0 ? m.window.latency.p99Us : null) },
-  cpuPerMessageUs: {
-    label: 'server CPU/msg',
-    unit: 'us',
-    value: (m) => (m.server && m.window.messages.delivered > 0 ? (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered : null),
-  },
-  lost: { label: 'lost', unit: 'count', value: (m) => m.window.messages.lost },
-  connectErrors: { label: 'connect errors', unit: 'count', value: (m, clients) => Math.max(0, clients - m.clientsConnected) },
-};
+export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefinition>> = Object.fromEntries(
+  RESULT_METRICS.map((metric) => [metric, { label: FIGURES[metric].name, unit: FIGURES[metric].unit, value: FIGURES[metric].read }]),
+) as Record<ResultMetric, MetricDefinition>;
 
 /**
  * Defaults; every one is a flag (scripts/compare.ts). The 5 ms latency floor is what p99 wanders

@@ -7,6 +7,7 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { TRANSPORTS } from '../servers/contract.js';
+import { FIGURES, type FigureId } from './figure-registry.js';
 import { formatCount } from './format.js';
 import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
 
@@ -41,16 +42,24 @@ export const PAPER_PUBLISHED: readonly { clients: number; poll: string; ws: stri
 export const PAPER_METHOD =
   "The paper's figures as published: 871 B (polling) or 2 B (WebSocket) × clients × 8 bits, once a second, divided by 2^20 and called Mbps";
 
+/**
+ * One step's figures for the report. Every figure the registry defines is read through it
+ * (reports/figure-registry.ts), so the report, the end table and compare agree; the rest are the
+ * report's own views (payload / overhead splits, the bytes model).
+ */
 export interface StepFigures {
   transport: string;
   clients: number;
   status: 'ok' | 'failed';
   /** Failed steps: why (one line from load/). */
   reason: string | null;
+  /** The step as recorded (its repeats, for spreads). */
+  result: StepResult;
   /** The measurement these figures come from (partial for a failed step), null when none. */
   measurement: Measurement | null;
   saturated: boolean;
   clientsConnected: number | null;
+  /** FIGURES.mbps: both directions, the window. */
   mbpsTotal: number | null;
   /** Overhead only (headers, framing, handshakes, heartbeats), both directions, Mbps. */
   overheadMbps: number | null;
@@ -60,10 +69,8 @@ export interface StepFigures {
   upBytesPerMessage: number | null;
   upPayloadBytesPerMessage: number | null;
   upOverheadBytesPerMessage: number | null;
-  /** Down + up per delivered message: what one message really costs the network. */
+  /** FIGURES.bytesPerMessageWindow: down + up per delivered message, what one message really costs the network. */
   totalBytesPerMessage: number | null;
-  /** All up bytes ÷ published messages (chat workload). */
-  upBytesPerPublished: number | null;
   latencyP50Us: number | null;
   latencyP99Us: number | null;
   reach: number | null;
@@ -75,14 +82,13 @@ export interface StepFigures {
   published: number | null;
   requestsPerMessage: number | null;
   errors: Record<string, number>;
-  /** Server CPU (user + system) per 1,000 delivered messages, ms. */
-  cpuMsPer1000Messages: number | null;
-  rssBytesEnd: number | null;
-  /**
-   * RSS growth from the previous measured step ÷ connections added: the memory a connection
-   * costs, without the process's fixed base (null for the smallest step).
-   */
-  rssBytesPerAddedConnection: number | null;
+  /** FIGURES.cpuPerMessageUs: server CPU (user + system) per delivered message, µs. */
+  cpuPerMessageUs: number | null;
+  /** FIGURES.generatorCpuPerMessageUs: the load workers' CPU per delivered message, µs. */
+  generatorCpuPerMessageUs: number | null;
+  /** FIGURES.heapPerConnectionBytes / rssPerConnectionBytes: memory per connection within the step. */
+  heapPerConnectionBytes: number | null;
+  rssPerConnectionBytes: number | null;
   model: BytesModel | null;
   /** Measured vs model, both directions, per delivered message (%). */
   modelResidualPercent: number | null;
@@ -142,89 +148,48 @@ function perMessage(bytes: number, delivered: number): number | null {
   return delivered > 0 ? bytes / delivered : null;
 }
 
-function measurementOf(step: StepResult): Measurement | null {
-  return step.measurement;
-}
-
 export function stepFigures(transport: string, step: StepResult, config: RunConfig): StepFigures {
-  const m = measurementOf(step);
-  const base = {
+  const m = step.measurement;
+  const read = (id: FigureId): number | null => (m ? FIGURES[id].read(m, step.clients) : null);
+  const w = m?.window;
+  const delivered = w ? w.messages.delivered : 0;
+  const seconds = w ? w.durationMs / 1000 : 0;
+  const split = (pick: (w: Measurement['window']) => number): number | null => (w ? perMessage(pick(w), delivered) : null);
+  const model = m ? modelBytesPerMessage(transport, config, m) : null;
+  const total = read('bytesPerMessageWindow');
+  return {
     transport,
     clients: step.clients,
     status: step.status,
     reason: step.status === 'failed' ? step.reason : null,
+    result: step,
     measurement: m,
-  };
-  if (!m) {
-    return {
-      ...base,
-      saturated: false,
-      clientsConnected: null,
-      mbpsTotal: null,
-      overheadMbps: null,
-      downBytesPerMessage: null,
-      downPayloadBytesPerMessage: null,
-      downOverheadBytesPerMessage: null,
-      upBytesPerMessage: null,
-      upPayloadBytesPerMessage: null,
-      upOverheadBytesPerMessage: null,
-      totalBytesPerMessage: null,
-      upBytesPerPublished: null,
-      latencyP50Us: null,
-      latencyP99Us: null,
-      reach: null,
-      expected: null,
-      delivered: null,
-      lost: null,
-      duplicated: null,
-      outOfOrder: null,
-      published: null,
-      requestsPerMessage: null,
-      errors: {},
-      cpuMsPer1000Messages: null,
-      rssBytesEnd: null,
-      rssBytesPerAddedConnection: null,
-      model: null,
-      modelResidualPercent: null,
-    };
-  }
-  const { window: w, server } = m;
-  const delivered = w.messages.delivered;
-  const seconds = w.durationMs / 1000;
-  const overheadBytes = w.bytes.down.overheadBytes + w.bytes.up.overheadBytes;
-  const down = perMessage(w.bytes.down.totalBytes, delivered);
-  const up = perMessage(w.bytes.up.totalBytes, delivered);
-  const model = modelBytesPerMessage(transport, config, m);
-  const total = down !== null && up !== null ? down + up : null;
-  const cpuUs = server ? server.cpuUserUs + server.cpuSystemUs : null;
-  return {
-    ...base,
-    saturated: m.generator.saturated,
-    clientsConnected: m.clientsConnected,
-    mbpsTotal: m.derived.mbps.total,
-    overheadMbps: seconds > 0 ? (overheadBytes * 8) / seconds / 1e6 : null,
-    downBytesPerMessage: down,
-    downPayloadBytesPerMessage: perMessage(w.bytes.down.payloadBytes, delivered),
-    downOverheadBytesPerMessage: perMessage(w.bytes.down.overheadBytes, delivered),
-    upBytesPerMessage: up,
-    upPayloadBytesPerMessage: perMessage(w.bytes.up.payloadBytes, delivered),
-    upOverheadBytesPerMessage: perMessage(w.bytes.up.overheadBytes, delivered),
+    saturated: m?.generator.saturated ?? false,
+    clientsConnected: m?.clientsConnected ?? null,
+    mbpsTotal: read('mbps'),
+    overheadMbps: w && seconds > 0 ? ((w.bytes.down.overheadBytes + w.bytes.up.overheadBytes) * 8) / seconds / 1e6 : null,
+    downBytesPerMessage: read('downBytesPerMessage'),
+    downPayloadBytesPerMessage: split((w) => w.bytes.down.payloadBytes),
+    downOverheadBytesPerMessage: split((w) => w.bytes.down.overheadBytes),
+    upBytesPerMessage: read('upBytesPerMessage'),
+    upPayloadBytesPerMessage: split((w) => w.bytes.up.payloadBytes),
+    upOverheadBytesPerMessage: split((w) => w.bytes.up.overheadBytes),
     totalBytesPerMessage: total,
-    upBytesPerPublished: w.published > 0 ? w.bytes.up.totalBytes / w.published : null,
-    latencyP50Us: w.latency.count > 0 ? w.latency.p50Us : null,
-    latencyP99Us: w.latency.count > 0 ? w.latency.p99Us : null,
-    reach: m.derived.reach,
-    expected: w.messages.expected,
-    delivered,
-    lost: w.messages.lost,
-    duplicated: w.messages.duplicated,
-    outOfOrder: w.messages.outOfOrder,
-    published: w.published,
-    requestsPerMessage: m.derived.requestsPerMessage,
-    errors: w.errors,
-    cpuMsPer1000Messages: cpuUs !== null && delivered > 0 ? cpuUs / 1000 / (delivered / 1000) : null,
-    rssBytesEnd: server ? server.rssBytesEnd : null,
-    rssBytesPerAddedConnection: null,
+    latencyP50Us: read('latencyP50Us'),
+    latencyP99Us: read('latencyP99Us'),
+    reach: read('reach'),
+    expected: w?.messages.expected ?? null,
+    delivered: w ? delivered : null,
+    lost: read('lost'),
+    duplicated: read('duplicated'),
+    outOfOrder: w?.messages.outOfOrder ?? null,
+    published: w?.published ?? null,
+    requestsPerMessage: m?.derived.requestsPerMessage ?? null,
+    errors: w?.errors ?? {},
+    cpuPerMessageUs: read('cpuPerMessageUs'),
+    generatorCpuPerMessageUs: read('generatorCpuPerMessageUs'),
+    heapPerConnectionBytes: read('heapPerConnectionBytes'),
+    rssPerConnectionBytes: read('rssPerConnectionBytes'),
     model,
     modelResidualPercent: model && total !== null ? residualPercent(total, model.totalBytes) : null,
   };
@@ -299,25 +264,11 @@ export function throughputCells(transport: TransportFigures): ThroughputCell[] {
   });
 }
 
-/** Fills rssBytesPerAddedConnection from consecutive ok steps with server figures (sorted by clients). */
-export function addMarginalRss(steps: StepFigures[]): void {
-  let previous: StepFigures | null = null;
-  for (const step of steps) {
-    if (step.status !== 'ok' || step.rssBytesEnd === null || step.clientsConnected === null) continue;
-    if (previous && previous.rssBytesEnd !== null && previous.clientsConnected !== null) {
-      const added = step.clientsConnected - previous.clientsConnected;
-      step.rssBytesPerAddedConnection = added > 0 ? (step.rssBytesEnd - previous.rssBytesEnd) / added : null;
-    }
-    previous = step;
-  }
-}
-
 export function deriveFigures(doc: ResultsDocument): ReportFigures {
   const transports = [...doc.results]
     .sort((a, b) => transportOrder(a.transport) - transportOrder(b.transport))
     .map((result): TransportFigures => {
       const steps = [...result.steps].sort((a, b) => a.clients - b.clients).map((step) => stepFigures(result.transport, step, doc.config));
-      addMarginalRss(steps);
       return { transport: result.transport, steps };
     });
   const messagesPerSec = messagesPerSecPerClient(doc.config);

@@ -31,8 +31,9 @@ button[aria-pressed="true"] { background: #d6eaf8; border-color: var(--accent); 
 table { border-collapse: collapse; font-size: 0.84rem; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 7px; text-align: left; vertical-align: top; }
 table.figures td:first-child { white-space: nowrap; }
-thead th { background: var(--panel); border-bottom: 2px solid #aab7b8; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { background: var(--panel); border-bottom: 2px solid #aab7b8; white-space: normal; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 table.kv { width: auto; min-width: 50%; }
 table.kv th { font-weight: 600; color: var(--muted); white-space: nowrap; padding-right: 24px; }
 tr.row-failed td { background: #fdedec; color: #922b21; }

@@ -2,12 +2,12 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
+import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from './figure-registry.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
   formatBytes,
   formatCount,
   formatFraction,
-  formatLatencyUs,
   formatMbps,
   formatDurationMs,
   formatNumber,
@@ -89,25 +89,36 @@ function stepTable(figures: ReportFigures, id: string, title: string, columns: S
   };
 }
 
+/** A registry figure as a column: its name, and its cell (value, spread over repeats, caveat). */
+function figureColumn(id: FigureId): StepColumn {
+  return { head: FIGURES[id].name, numeric: true, cell: (step) => figureCell(id, step.result) };
+}
+
 export function stepsTable(figures: ReportFigures): Table {
   return stepTable(
     figures,
     'steps',
     'Every step',
-    [
-      { head: 'status', numeric: false, cell: statusCell },
-      column('Mbps', 'mbpsTotal', formatNumber),
-      column('B/msg down', 'downBytesPerMessage', formatNumber),
-      column('overhead', 'downOverheadBytesPerMessage', formatNumber),
-      column('B/msg up', 'upBytesPerMessage', formatNumber),
-      column('p50', 'latencyP50Us', formatLatencyUs),
-      column('p99', 'latencyP99Us', formatLatencyUs),
-      column('CPU ms/1k msg', 'cpuMsPer1000Messages', formatNumber),
-      column('RSS', 'rssBytesEnd', formatBytes),
-      column('RSS/added conn', 'rssBytesPerAddedConnection', formatBytes),
-    ],
-    `Mbps: decimal megabits/s, down + up. B/msg: bytes per delivered message (down: server→client, of which overhead; up: client→server). p50/p99: delivery latency. CPU: server user + system time. RSS/added conn: RSS growth from the previous step ÷ connections added. ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
+    [{ head: 'status', numeric: false, cell: statusCell }, ...STEP_TABLE_FIGURES.map(figureColumn)],
+    `The same figures, under the same names, as the end table of the bench and compare. ${FIGURE_LEGEND} ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
   );
+}
+
+/** Per-direction bytes, the capture's IP layer when present, CPU of both sides, memory per connection. */
+export function costsTable(figures: ReportFigures): Table {
+  const capture = allSteps(figures).some((step) => step.measurement?.capture !== undefined);
+  const ids: FigureId[] = [
+    'downBytesPerMessage',
+    'upBytesPerMessage',
+    'payloadBytesPerMessage',
+    ...(capture ? (['ipBytesPerMessage', 'ipMbps'] as const) : []),
+    'cpuPerMessageUs',
+    'generatorCpuPerMessageUs',
+    'heapPerConnectionBytes',
+    'rssPerConnectionBytes',
+  ];
+  const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
+  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map(figureColumn), definitions);
 }
 
 export function correctnessTable(figures: ReportFigures): Table {
@@ -183,7 +194,7 @@ export function modelTable(figures: ReportFigures): Table {
   return {
     id: 'model',
     title: 'Bytes per delivered message: model vs measured',
-    head: ['transport', 'clients', 'model down', 'measured down', 'model up', 'measured up', 'model total', 'measured total', 'residual'],
+    head: ['transport', 'clients', 'model down', 'measured down', 'model up', 'measured up', 'model total', `measured ${FIGURES.bytesPerMessageWindow.name}`, 'residual'],
     numeric: [false, true, true, true, true, true, true, true, true],
     rows,
     note: "Bytes per delivered message. The model predicts overhead from the sampled header and frame sizes and the configuration (see reports/bytes-model.ts); residual = (measured − model) ÷ model. Heartbeats are modelled from the run's heartbeat interval and the heartbeat size one client saw.",
@@ -238,5 +249,5 @@ function keyValueTable(id: string, title: string, rows: [string, string][]): Tab
 
 /** Every table, in reading order. */
 export function allTables(figures: ReportFigures): Table[] {
-  return [throughputTable(figures), stepsTable(figures), modelTable(figures), correctnessTable(figures), configTable(figures), environmentTable(figures)];
+  return [throughputTable(figures), stepsTable(figures), costsTable(figures), modelTable(figures), correctnessTable(figures), configTable(figures), environmentTable(figures)];
 }

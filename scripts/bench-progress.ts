@@ -5,8 +5,7 @@
  */
 import type { RunEvent } from '../load/runner.js';
 import type { ResultsDocument, RunConfig } from '../load/results-schema.js';
-
-const usToMs = (us: number) => us / 1000;
+import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
 
 export class BenchProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -42,9 +41,8 @@ export class BenchProgress {
         if (s.status === 'ok') {
           const m = s.measurement;
           const sat = m.generator.saturated ? '  GENERATOR-SATURATED' : '';
-          this.print(
-            `${this.transportLabel} ${s.clients} clients: ok — ${fmt(m.derived.bytesPerMessage.down, 0)} B/msg down, p50 ${fmt(usToMs(m.window.latency.p50Us), 2)} ms, lost ${m.window.messages.lost}${sat}`,
-          );
+          const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s)}`;
+          this.print(`${this.transportLabel} ${s.clients} clients: ok — ${(['bytesPerMessageWindow', 'latencyP50Us', 'lost'] as const).map(figure).join(', ')}${sat}`);
         } else {
           this.print(`${this.transportLabel} ${s.clients} clients: FAILED — ${s.reason}`);
         }
@@ -89,43 +87,20 @@ export class BenchProgress {
   }
 }
 
-function fmt(value: number | null | undefined, digits: number): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
-}
-
-/** The end-of-run table: one row per step, the figures people compare. */
+/** The end-of-run table: one row per step, the figures people compare, named and written as in the report and compare. */
 export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsDocument): void {
-  const header = ['transport', 'clients', 'status', 'B/msg down', 'overhead', 'B/msg up', 'Mbps', 'p50 ms', 'p99 ms', 'lost', 'dup', 'reach', 'srv CPU ms', 'note'];
+  const header = ['transport', 'clients', 'status', ...STEP_TABLE_FIGURES.map((id) => FIGURES[id].name), 'note'];
   const rows: string[][] = [];
   for (const result of document.results) {
     for (const step of result.steps) {
-      const m = step.measurement;
-      if (!m) {
-        rows.push([result.transport, String(step.clients), step.status, '', '', '', '', '', '', '', '', '', '', step.status === 'failed' ? step.reason : '']);
-        continue;
-      }
-      const d = m.derived;
-      const cpuMs = m.server ? (m.server.cpuUserUs + m.server.cpuSystemUs) / 1000 : null;
-      rows.push([
-        result.transport,
-        String(step.clients),
-        step.status,
-        fmt(d.bytesPerMessage.down, 1),
-        fmt(d.bytesPerMessage.downOverhead, 1),
-        fmt(d.bytesPerMessage.up, 1),
-        fmt(d.mbps.total, 3),
-        fmt(usToMs(m.window.latency.p50Us), 2),
-        fmt(usToMs(m.window.latency.p99Us), 2),
-        String(m.window.messages.lost),
-        String(m.window.messages.duplicated),
-        fmt(d.reach, 3),
-        fmt(cpuMs, 0),
-        [m.generator.saturated ? 'generator-saturated' : '', step.status === 'failed' ? step.reason : ''].filter(Boolean).join('; '),
-      ]);
+      const saturated = step.measurement?.generator.saturated ? 'generator-saturated' : '';
+      const note = [saturated, step.status === 'failed' ? step.reason : ''].filter(Boolean).join('; ');
+      rows.push([result.transport, String(step.clients), step.status, ...STEP_TABLE_FIGURES.map((id) => (step.measurement ? figureCell(id, step) : '')), note]);
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : (r[i] ?? '').length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(i < 3 ? 0 : widths[i]!).padEnd(widths[i]!))).join('  ');
-  out.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
+  const last = header.length - 1;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === last ? 0 : (r[i] ?? '').length))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  out.write(`${line(header)}\n${rows.map(line).join('\n')}\n${FIGURE_LEGEND}\n`);
   if (document.status !== 'complete') out.write(`run ${document.status}: ${document.results.reduce((a, r) => a + r.steps.length, 0)} step(s) kept\n`);
 }

@@ -32,7 +32,7 @@ test('markdown: a job-summary table that escapes free text', () => {
   const md = renderCompareMarkdown(report);
   assert.match(md, /^### wirebench compare\n\n❌ \*\*1 regression in 14 figures\*\*/);
   assert.match(md, /\| step \| metric \| baseline \| current \| delta \| allowed \| verdict \|/);
-  assert.match(md, /\| ws @ 10 clients \| bytes\/msg \|.*❌ \*\*regressed\*\* \|/);
+  assert.match(md, /\| ws @ 10 clients \| bytes\/msg \(step\) \|.*❌ \*\*regressed\*\* \|/);
   assert.ok(md.includes('reason \\| with \\<b\\>markup\\</b\\>'));
   const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| step'));
   assert.equal(tableRows.length, 14);
@@ -47,7 +47,7 @@ test('gab: customSmallerIsBetter entries carry the current value, a unit and the
     assert.equal(typeof entry.value, 'number');
     assert.ok(Number.isFinite(entry.value));
   }
-  const bytes = entries.find((e) => e.name === 'ws @ 10 clients — bytes/msg');
+  const bytes = entries.find((e) => e.name === 'ws @ 10 clients — bytes/msg (step)');
   assert.ok(bytes);
   assert.equal(bytes.unit, 'B');
   assert.match(bytes.extra!, /regressed/);

@@ -99,15 +99,22 @@ test('headline: a projected figure names the step it was projected from', () => 
   );
 });
 
-test('per-step figures: CPU per 1,000 messages and RSS per added connection', () => {
+test('per-step figures: server and generator CPU per message, memory per connection within the step', () => {
   const figures = deriveFigures(buildResults());
   const ws = figures.transports.find((t) => t.transport === 'ws');
-  const [s10, s100] = ws?.steps ?? [];
+  const s100 = ws?.steps[1];
   const m = s100?.measurement;
-  assert.ok(m?.server && s10?.measurement?.server);
-  close(s100?.cpuMsPer1000Messages, (m.server.cpuUserUs + m.server.cpuSystemUs) / 1000 / (m.window.messages.delivered / 1000));
-  assert.equal(s10?.rssBytesPerAddedConnection, null);
-  close(s100?.rssBytesPerAddedConnection, (m.server.rssBytesEnd - s10.measurement.server.rssBytesEnd) / 90);
+  assert.ok(m?.server?.memory);
+  close(s100?.cpuPerMessageUs, (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered);
+  close(s100?.generatorCpuPerMessageUs, m.generator.cpuUsPerMessage ?? NaN);
+  close(s100?.heapPerConnectionBytes, m.server.memory.heapBytesPerConnection ?? NaN);
+  close(s100?.rssPerConnectionBytes, m.server.memory.rssBytesPerConnection ?? NaN);
+  // A results file without memory per connection (version 1) draws no memory points and says why.
+  const old = buildResults();
+  for (const result of old.results) for (const step of result.steps) if (step.measurement?.server) delete step.measurement.server.memory;
+  const rss = chartSpecs(deriveFigures(old)).find((c) => c.id === 'chart-rss');
+  assert.deepEqual(rss?.datasets, []);
+  assert.match(rss?.notes[0] ?? '', /no memory per connection/);
 });
 
 /** The fixture with poll@1000 and ws@1000 set to 4,100 and 100 bytes per message, 502 ms and 0.4 ms. */
@@ -221,7 +228,7 @@ test('Markdown: the headline and the tables', () => {
   assert.match(md, /\*\*At 1,000 clients short polling moved \d+× the bytes of WebSocket/);
   assert.match(md, /\| transport \| 1,000 clients \| 10,000 clients \| 100,000 clients \|/);
   assert.match(md, /\| short polling \| 1,000 \\\* \| ok \\\* \|/);
-  assert.match(md, /model total \| measured total \| residual/);
+  assert.match(md, /model total \| measured bytes\/msg \(window\) \| residual/);
 });
 
 test('degenerate runs: no results, only failed steps, an interrupted run — reports still render', () => {
