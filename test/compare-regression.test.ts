@@ -47,6 +47,6 @@ test('compare passes on two runs of the same code and exits 3 when response head
 
   const regressed = await cli(['compare', path.join(a!, 'results.json'), path.join(padded!, 'results.json'), '--only', 'deterministic', '--format', 'md']);
   assert.equal(regressed.code, EXIT.regression, regressed.stdout + regressed.stderr);
-  assert.match(regressed.stdout, /\| poll @ 5 clients \| bytes\/msg \|[^\n]*regressed/);
-  assert.match(regressed.stdout, /\| poll @ 5 clients \| overhead\/request \|[^\n]*regressed/);
+  assert.match(regressed.stdout, /\| poll @ 5 clients \| bytes\/msg \(step\) \|[^\n]*regressed/);
+  assert.match(regressed.stdout, /\| poll @ 5 clients \| overhead\/request \(step\) \|[^\n]*regressed/);
 });
