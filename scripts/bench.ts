@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { TRANSPORTS } from '../servers/contract.js';
 import { DEFAULT_RECONNECT } from '../load/client-support.js';
+import { connectionBudgetProblem, readSystemLimits } from '../load/connection-budget.js';
 import { describeEnvironment } from '../load/environment.js';
 import { CHROMIUM_PREFLIGHT_CACHE } from '../load/cors-preflight.js';
 import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/header-profiles.js';
@@ -213,7 +214,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   const corsMaxAgeSeconds = parsePositiveInt('--cors-max-age', pick('corsMaxAge'), { min: 0, max: 365 * 86_400 });
   const authorizationBytes = parsePositiveInt('--authorization', pick('authorization'), { min: 0, max: 64 * 1024 });
   if (authorizationBytes > 0 && authorizationBytes < 8) throw new UsageError(`--authorization ${JSON.stringify(pick('authorization'))} is not valid: use 0 (none) or at least 8 bytes ("Bearer " and a token)`);
-  return {
+  const config: RunConfig = {
     transports: parseTransports('--transports', pick('transports')),
     clients: parseIntList('--clients', pick('clients')),
     durationMs: parseDurationMs('--duration', pick('duration')),
@@ -251,6 +252,20 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
         }
       : {}),
   };
+  // The largest step must fit this machine's open-file limit and ephemeral ports: say so now,
+  // not as thousands of EMFILE failures minutes into the run.
+  const largest = Math.max(...config.clients);
+  const problem = connectionBudgetProblem(
+    {
+      clients: largest,
+      extraConnections: config.workload === 'chat' && config.transports.some((t) => t !== 'ws') ? config.publishers : 0,
+      workers: config.workers,
+      embeddedServer: config.target === null,
+    },
+    readSystemLimits(),
+  );
+  if (problem) throw new UsageError(`--clients ${largest} ${problem}`);
+  return config;
 }
 
 /**

@@ -7,13 +7,16 @@ import { UsageError } from './exit-codes.js';
 
 const DURATION_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `10s`, `500ms`, `1.5m`, or a bare number of seconds. */
+/** The longest duration any option takes: a day (a bigger value is almost surely a typo). */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
+/** `10s`, `500ms`, `1.5m`, or a bare number of seconds; at most {@link MAX_DURATION_MS}. */
 export function parseDurationMs(flag: string, raw: string, { allowZero = false } = {}): number {
   const match = /^(\d+(?:\.\d+)?)(us|ms|s|m|h)?$/.exec(raw.trim());
   const value = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? 1000) : NaN;
-  if (!match || !Number.isFinite(value) || (!allowZero && value === 0)) {
+  if (!match || !Number.isFinite(value) || (!allowZero && value === 0) || value > MAX_DURATION_MS) {
     throw new UsageError(
-      `${flag} ${JSON.stringify(raw)} is not a valid duration: use a ${allowZero ? 'non-negative' : 'positive'} number with a unit (us, ms, s, m, h), e.g. 10s or 500ms`,
+      `${flag} ${JSON.stringify(raw)} is not a valid duration: use a ${allowZero ? 'non-negative' : 'positive'} number with a unit (us, ms, s, m, h) up to 24h, e.g. 10s or 500ms`,
     );
   }
   return value;

@@ -2,8 +2,25 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { readSystemLimits, RESERVED_FDS } from '../load/connection-budget.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+
+/** More clients than this machine can hold (its limits, read as the CLI reads them): refused up front, naming the limit. */
+function clientBudgetCases(): Array<[string[], RegExp]> {
+  const { openFiles, ephemeralPorts } = readSystemLimits();
+  const cases: Array<[string[], RegExp]> = [];
+  if (ephemeralPorts !== null) {
+    const n = ephemeralPorts + 1;
+    cases.push([['--clients', `10,${n}`, '--workers', '64'], new RegExp(`--clients ${n} needs ${n} connections to one address but there are ${ephemeralPorts} ephemeral ports`)]);
+  }
+  if (openFiles !== null && (ephemeralPorts === null || openFiles < ephemeralPorts)) {
+    const n = openFiles - RESERVED_FDS + 1;
+    cases.push([['--clients', String(n)], new RegExp(`--clients ${n} needs ${n} sockets in the embedded server process but its open-file limit \\(ulimit -n\\) is ${openFiles}: use at most ${n - 1} clients`)]);
+    cases.push([['--clients', String(n), '--workers', '1', '--target', 'http://127.0.0.1:9'], new RegExp(`--clients ${n} needs ${n} sockets in each of 1 load workers but the open-file limit \\(ulimit -n\\) is ${openFiles}`)]);
+  }
+  return cases;
+}
 
 /** Bad options: one clear line naming the value and what is accepted, exit 2, nothing started. */
 test('bench refuses bad options with exit 2 and one line, before starting anything', () => {
@@ -21,6 +38,11 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--cors-max-age', '60'], /--cors-max-age applies to cross-origin runs only/],
     [['--cross-origin', '--cors-max-age', 'forever'], /--cors-max-age "forever" is not valid: use an integer from 0 to/],
     [['--authorization', '4'], /--authorization "4" is not valid: use 0 \(none\) or at least 8 bytes/],
+    // Durations are bounded alike however they are written (item 10 of issue 14).
+    [['--duration', '99999999999'], /--duration "99999999999" is not a valid duration: .* up to 24h/],
+    [['--duration', '1y'], /--duration "1y" is not a valid duration: .* up to 24h/],
+    [['--warmup', '25h'], /--warmup "25h" is not a valid duration: .* up to 24h/],
+    ...clientBudgetCases(),
   ];
   for (const [args, pattern] of cases) {
     const started = Date.now();
