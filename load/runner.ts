@@ -255,7 +255,21 @@ async function runStep(
   const stepDone = new AbortController();
   const stepSignal = AbortSignal.any([signal, stepDone.signal]);
   const serverDied = () => (server?.exited ? `the server exited mid-step (${server.exited.signal ?? `code ${String(server.exited.code)}`}): ${server.stderrTail() || 'no output'}` : undefined);
+  // Memory per connection: /stats after a GC just before the clients connect and once they are
+  // connected — within the step, so the previous step's garbage is not counted. Untrusted and
+  // optional like every /stats: a bad answer is a note, and the step goes on without the figure.
+  const memorySnapshot = async (when: string): Promise<CheckedStats | null> => {
+    if (server?.exited) return null;
+    try {
+      return await getStats(url, { gc: true });
+    } catch (error) {
+      if (!(error instanceof TargetAnswerError)) throw error;
+      notes.push(`memory per connection not measured: GET ${url}${ROUTES.stats}?gc=1 ${when} ${error.message}`);
+      return null;
+    }
+  };
   try {
+    const memoryBefore = await memorySnapshot('before the clients connected');
     // Split clients and publishers as evenly as possible across workers.
     const share = (total: number, i: number) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0);
     workers.forEach((worker, i) => {
@@ -300,6 +314,10 @@ async function runStep(
     }
     if (!connectFailure && Object.keys(failures).length > 0) connectFailure = describeFailures(failures, clients);
     const connected = connectedMessages?.reduce((a, m) => a + (m.type === 'connected' ? m.connected : 0), 0) ?? 0;
+    const memoryConnected = connectFailure ? null : await memorySnapshot('once the clients were connected');
+    if (memoryBefore && memoryConnected && !(memoryBefore.gc && memoryConnected.gc)) {
+      notes.push(`memory per connection not measured: ${url}${ROUTES.stats}?gc=1 did not run a GC (a wirebench server does when node runs with --expose-gc)`);
+    }
 
     const window: MeasureWindow = { startUs: monotonicUs() + config.warmupMs * 1000, endUs: 0 };
     window.endUs = window.startUs + config.durationMs * 1000;
@@ -350,6 +368,7 @@ async function runStep(
           reports: good,
           statsStart: start,
           statsEnd: end,
+          memory: { before: memoryBefore, connected: memoryConnected, clients: connected },
           loopDelayThresholdUs: options.loopDelayThresholdUs ?? 50_000,
           crossOrigin: config.crossOrigin !== undefined,
         })

@@ -54,6 +54,11 @@ const REBIND_WAIT_MS = 100;
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = (port: number) => [
+    // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
+    '--expose-gc',
+    // A GC may otherwise drop the bytecode of functions idle for a while, shrinking the heap by
+    // more than a few connections hold: memory per connection at a small step would go negative.
+    '--no-flush-bytecode',
     CLI_PATH,
     'serve',
     '--host', '127.0.0.1',

@@ -7,6 +7,7 @@ import type { RawInterval } from './delivery-tracker.js';
 import type { CheckedStats } from './target-answers.js';
 import { mergeEncoded, subtractEncoded, summarize } from './histogram.js';
 import type {
+  ConnectionMemory,
   DerivedFigures,
   IntervalFigures,
   Measurement,
@@ -20,6 +21,8 @@ export interface StepInputs {
   reports: readonly WorkerReport[];
   statsStart: CheckedStats | null;
   statsEnd: CheckedStats | null;
+  /** /stats?gc=1 just before the clients connected and once they were, with the clients then connected. */
+  memory?: { before: MemoryStats | null; connected: MemoryStats | null; clients: number };
   /** Event-loop delay p99 above which a worker counts as saturated, µs. */
   loopDelayThresholdUs: number;
   /** A cross-origin run: every interval says how many preflights it had, even none. */
@@ -156,6 +159,10 @@ export function deriveFigures(window: IntervalFigures, clients: number): Derived
 }
 
 /** Throws if a fan-out histogram is not a valid encoding (a target's /stats is untrusted). */
+function withMemory(server: ServerFigures | null, memory: ConnectionMemory | undefined): ServerFigures | null {
+  return server && memory ? { ...server, memory } : server;
+}
+
 export function serverFigures(start: CheckedStats | null, end: CheckedStats | null): ServerFigures | null {
   if (!start || !end) return null;
   const fanout = subtractEncoded(end.fanout.histogram, start.fanout.histogram);
@@ -168,6 +175,33 @@ export function serverFigures(start: CheckedStats | null, end: CheckedStats | nu
     elu: end.elu,
     slowConsumersDropped: Math.max(0, end.slowConsumersDropped - start.slowConsumersDropped),
     connectionsAtEnd: Object.values(end.connections).reduce((a, b) => a + b, 0),
+  };
+}
+
+/** The memory fields of a /stats answer (the checked shape, or the contract's). */
+export interface MemoryStats {
+  heapUsedBytes?: number;
+  externalBytes?: number;
+  rssBytes: number;
+  gc?: boolean;
+}
+
+/**
+ * Memory per client connection from two post-GC snapshots of one step: before its clients
+ * connected and once they all were. Undefined unless both snapshots followed a GC and carry the
+ * heap figures — without a GC the difference is mostly garbage, and could be negative.
+ */
+export function connectionMemory(before: MemoryStats | null, connected: MemoryStats | null, clients: number): ConnectionMemory | undefined {
+  const snapshot = (s: MemoryStats | null) =>
+    s?.gc === true && s.heapUsedBytes !== undefined ? { heapUsedBytes: s.heapUsedBytes, externalBytes: s.externalBytes ?? 0, rssBytes: s.rssBytes } : undefined;
+  const [b, c] = [snapshot(before), snapshot(connected)];
+  if (!b || !c) return undefined;
+  return {
+    before: b,
+    connected: c,
+    clients,
+    heapBytesPerConnection: perOrNull(c.heapUsedBytes + c.externalBytes - (b.heapUsedBytes + b.externalBytes), clients),
+    rssBytesPerConnection: perOrNull(c.rssBytes - b.rssBytes, clients),
   };
 }
 
@@ -188,6 +222,8 @@ export function buildMeasurement(inputs: StepInputs): Measurement {
   const preflight = inputs.crossOrigin === true ? true : undefined;
   const window = mergeIntervals(reports.map((r) => r.window), reports.map((r) => r.wireWindow), windowMs, expected, preflight);
   const totals = mergeIntervals(reports.map((r) => r.totals), reports.map((r) => r.wireTotals), totalsMs, undefined, preflight);
+  const cpuUserUs = reports.reduce((a, r) => a + r.cpuWindow.userUs, 0);
+  const cpuSystemUs = reports.reduce((a, r) => a + r.cpuWindow.systemUs, 0);
   const loopP99 = Math.max(0, ...reports.map((r) => r.eventLoopDelayP99Us));
   const loopMax = Math.max(0, ...reports.map((r) => r.eventLoopDelayMaxUs));
   return {
@@ -196,13 +232,19 @@ export function buildMeasurement(inputs: StepInputs): Measurement {
     window,
     totals,
     derived: deriveFigures(window, clientsInWindow),
-    server: serverFigures(statsStart, statsEnd),
+    server: withMemory(serverFigures(statsStart, statsEnd), inputs.memory && connectionMemory(inputs.memory.before, inputs.memory.connected, inputs.memory.clients)),
     generator: {
       workers: reports.length,
       eventLoopDelayP99Us: loopP99,
       eventLoopDelayMaxUs: loopMax,
       thresholdUs: inputs.loopDelayThresholdUs,
       saturated: loopP99 > inputs.loopDelayThresholdUs,
+      cpuUserUs,
+      cpuSystemUs,
+      // Per delivered message and per request, as the server's CPU is read: the generator's own
+      // cost, to tell a measurement of the server from one of the load generator.
+      cpuUsPerMessage: perOrNull(cpuUserUs + cpuSystemUs, window.messages.delivered),
+      cpuUsPerRequest: perOrNull(cpuUserUs + cpuSystemUs, window.requests),
     },
     wire: pickWireSample(reports),
   };

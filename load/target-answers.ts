@@ -53,6 +53,10 @@ export const StatsSchema = Type.Object({
   rssBytes: NonNegative,
   elu: Type.Number({ minimum: 0, maximum: 1 }),
   slowConsumersDropped: Count,
+  /** Optional memory fields (memory per connection is read from them when `gc` is true). */
+  heapUsedBytes: Type.Optional(NonNegative),
+  externalBytes: Type.Optional(NonNegative),
+  gc: Type.Optional(Type.Boolean()),
 });
 export type CheckedStats = Static<typeof StatsSchema>;
 
@@ -113,7 +117,12 @@ export function getHealthz(baseUrl: string): Promise<CheckedHealthz> {
   return getChecked(new URL(ROUTES.healthz, baseUrl).href, HealthzSchema, HEALTHZ_MAX_BYTES);
 }
 
-/** The target's /stats, checked; throws TargetAnswerError. */
-export function getStats(baseUrl: string): Promise<CheckedStats> {
-  return getChecked(new URL(ROUTES.stats, baseUrl).href, StatsSchema, STATS_MAX_BYTES);
+/**
+ * The target's /stats, checked; throws TargetAnswerError. `gc`: ask for the snapshot after a full
+ * GC (`?gc=1`); the answer's `gc` says whether the server did one.
+ */
+export function getStats(baseUrl: string, { gc = false } = {}): Promise<CheckedStats> {
+  const url = new URL(ROUTES.stats, baseUrl);
+  if (gc) url.searchParams.set('gc', '1');
+  return getChecked(url.href, StatsSchema, STATS_MAX_BYTES);
 }

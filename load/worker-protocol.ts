@@ -85,6 +85,8 @@ export interface WorkerReport {
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
   wire: WireSample;
+  /** This worker's CPU time over the window, µs (0 when the window never closed). */
+  cpuWindow: { userUs: number; systemUs: number };
 }
 
 export interface WorkerErrorMessage {

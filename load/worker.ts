@@ -31,6 +31,9 @@ let connectCommand: ConnectCommand | undefined;
 let windowStart: WireCountersPair | undefined;
 let windowEnd: WireCountersPair | undefined;
 let windowStartedUs = 0;
+/** The worker's own CPU time at the window's edges: the generator's cost beside the server's. */
+let cpuAtWindowStart: NodeJS.CpuUsage | undefined;
+let cpuInWindow: NodeJS.CpuUsage | undefined;
 let windowEndedUs = 0;
 let firstConnectUs = 0;
 let stopping = false;
@@ -120,12 +123,14 @@ function openWindow(command: WindowCommand): void {
     tracker.openWindow(window);
     windowStart = sumWire();
     windowStartedUs = monotonicUs();
+    cpuAtWindowStart = process.cpuUsage();
     loopDelay.reset();
     loopDelay.enable();
   });
   atUs(window.endUs, () => {
     windowEnd = sumWire();
     windowEndedUs = monotonicUs();
+    if (cpuAtWindowStart) cpuInWindow = process.cpuUsage(cpuAtWindowStart);
     loopDelay.disable();
   });
   startPublishers(command.publishFromUs, window.endUs);
@@ -181,6 +186,7 @@ async function collect(): Promise<void> {
     eventLoopDelayP99Us: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     eventLoopDelayMaxUs: loopDelay.count > 0 ? Math.max(0, loopDelay.max / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     wire: sample ?? emptyWireSample(),
+    cpuWindow: { userUs: cpuInWindow?.user ?? 0, systemUs: cpuInWindow?.system ?? 0 },
   };
   // Exit once the report is handed to the IPC channel: nothing of this step may linger.
   process.send?.(report, () => process.exit(0));

@@ -166,6 +166,15 @@ export interface ServerStats {
   cpu: { userUs: number; systemUs: number };
   rssBytes: number;
   heapUsedBytes: number;
+  /** V8's `external` memory (Buffers and other C++ objects held from JS). Optional. */
+  externalBytes?: number;
+  /**
+   * True when this snapshot was taken right after a full garbage collection, which
+   * `GET /stats?gc=1` asks for (honoured from loopback only, one at a time, each followed by 200 ms for freed pages to leave RSS; a
+   * server that cannot — node without --expose-gc, another language — answers false or omits it).
+   * The bench reads memory per connection from two such snapshots within a step.
+   */
+  gc?: boolean;
   /** Event-loop utilization since the server started, 0..1. */
   elu: number;
   slowConsumersDropped: number;

@@ -13,7 +13,7 @@ import { Feed } from './feed.js';
 import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
 import { registerPublishRoute } from './publish-route.js';
 import { resolveServerOptions, type WirebenchServerOptions } from './server-options.js';
-import { ServerStatsCollector } from './server-stats.js';
+import { ServerStatsCollector, type AfterGc } from './server-stats.js';
 import type { TransportContext, TransportInstance, UpgradeHandler } from './transport.js';
 import { TRANSPORT_DEFINITIONS } from './transports.js';
 
@@ -121,13 +121,22 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     if (instance.deliver !== undefined) feed.subscribe(instance.deliver);
   }
 
+  const isLoopbackAddress = (address: string | undefined): boolean =>
+    address !== undefined && (address === '::1' || /^(::ffff:)?127\./.test(address));
   const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head, epoch: feed.epoch });
-  const snapshot = (): ServerStats => {
+  const snapshot = (afterGc?: AfterGc): ServerStats => {
     const connections = Object.fromEntries(TRANSPORTS.map((name) => [name, instances.get(name)?.connections() ?? 0])) as Record<TransportName, number>;
-    return stats.snapshot(connections, feed.head, feed.epoch);
+    return stats.snapshot(connections, feed.head, feed.epoch, afterGc);
   };
   app.get(ROUTES.healthz, (_request, reply) => sendJson(reply, healthz()));
-  app.get(ROUTES.stats, (_request, reply) => sendJson(reply, snapshot()));
+  app.get(ROUTES.stats, async (request, reply) => {
+    const gc = (request.query as Record<string, unknown>).gc;
+    if (gc === undefined) return sendJson(reply, snapshot());
+    if (gc !== '1') return refusals.reply(reply, 400, ERROR.badRequest, `gc ${JSON.stringify(gc)} is not valid: use gc=1 to take the snapshot after a full GC, or leave it out`);
+    // A forced GC stalls the server: only the host itself (the bench on loopback) may ask for one.
+    if (!isLoopbackAddress(request.socket.remoteAddress)) return refusals.reply(reply, 403, ERROR.badRequest, 'gc=1 is honoured from loopback only');
+    return sendJson(reply, snapshot(await stats.collectGarbage()));
+  });
 
   // Node hands every request carrying `Upgrade` to this listener instead of fastify.
   app.server.on('upgrade', (request, socket, head) => {

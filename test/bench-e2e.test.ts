@@ -85,6 +85,19 @@ test('a tiny bench over all four transports writes valid results: nothing lost, 
       }
       assert.ok(m.server !== null && m.server.cpuUserUs + m.server.cpuSystemUs > 0, `${label}: server CPU from /stats`);
       assert.ok(m.wire.requestBytes > 0 && m.wire.responseHeadBytes > 0, `${label}: wire sample`);
+      // Memory per connection within the step, after a GC before and once connected: never negative.
+      const memory = m.server.memory;
+      assert.ok(memory, `${label}: memory per connection measured (the embedded server GCs on request)`);
+      assert.equal(memory.clients, step.clients, label);
+      // A handful of clients hold less than the heap's own jitter (code compiled or dropped, tens of
+      // KB), so the sign is asserted where the signal is larger (test/connection-memory.test.ts); here it is bounded.
+      assert.ok(memory.heapBytesPerConnection !== null && memory.heapBytesPerConnection * step.clients > -128 * 1024, `${label}: heap per connection ${memory.heapBytesPerConnection}`);
+      // The generator's own CPU over the window, per delivered message (and per request when polling).
+      const g = m.generator;
+      assert.ok(g.cpuUserUs! + g.cpuSystemUs! > 0, `${label}: generator CPU`);
+      assert.ok(g.cpuUsPerMessage! > 0, label);
+      if (transport.transport === 'poll' || transport.transport === 'longpoll') assert.ok(g.cpuUsPerRequest! > 0, label);
+      else assert.equal(g.cpuUsPerRequest, null, `${label}: no requests in the window`);
     }
   }
 });
