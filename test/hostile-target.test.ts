@@ -43,6 +43,8 @@ async function benchAgainst(options: HostileOptions, transports: string): Promis
       doc = undefined;
     }
     const steps = transports.split(',').length;
+    // What docs/reliability.md's "observed" column quotes.
+    console.log(`hostile ${JSON.stringify(options)} ${transports}: exit ${String(run.code)}, ${run.elapsedMs} ms, tree peak ${(run.peakTreeRssBytes / 1048576).toFixed(0)} MiB, target sent ${(target.hostileBytes / 1048576).toFixed(1)} MiB`);
     assert.ok(run.elapsedMs < steps * STEP_SCHEDULE_MS + GRACE_MS, `ended in ${run.elapsedMs} ms: ${run.stderr}`);
     assert.ok(run.peakTreeRssBytes < TREE_RSS_BOUND_BYTES, `process tree peaked at ${(run.peakTreeRssBytes / 1e6).toFixed(0)} MB`);
     assert.ok(run.code === 0 || run.code === 1, `exit ${String(run.code)} (${String(run.signal)}): ${run.stderr}`);

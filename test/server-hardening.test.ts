@@ -116,3 +116,40 @@ test('a server bound to a name, and * allowing any host', async (t) => {
   const open = await startServer(t, { allowedHosts: ['*'] });
   assert.equal((await get(open.port, '/healthz', 'anything.example')).status, 200);
 });
+
+test('a header bomb is 431, headers trickled forever (slowloris) are cut at the request timeout, an RST storm leaves the server serving', async (t) => {
+  const server = await startServer(t, { requestTimeoutMs: 1000 });
+  const bomb = await rawExchange(server.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bomb: ${'b'.repeat(64 * 1024)}\r\n\r\n`);
+  assert.match(bomb.text, /^HTTP\/1\.1 431 /);
+
+  // Slowloris: one header line every 200 ms, never the blank line.
+  const loris = await new Promise<{ text: string; closedAfterMs: number }>((resolve) => {
+    const started = Date.now();
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    let text = '';
+    const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+    socket.setEncoding('utf8').on('data', (s: string) => (text += s));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve({ text, closedAfterMs: Date.now() - started });
+    });
+  });
+  assert.match(loris.text, /^HTTP\/1\.1 408 /);
+  assert.ok(loris.closedAfterMs < 5000, `cut after ${loris.closedAfterMs} ms`);
+
+  // 200 connections reset mid-request (half a head, then RST), on every transport's route.
+  const routes = ['/poll?since=0', '/longpoll?since=0', '/sse', '/ws'];
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) => new Promise<void>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write(`GET ${routes[i % routes.length]} HTTP/1.1\r\nHost: 127.0.0.1\r\n${i % 8 === 3 ? 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n' : ''}`);
+        setTimeout(() => socket.resetAndDestroy(), i % 5);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    })),
+  );
+  const after = await get(server.port, '/healthz', '127.0.0.1');
+  assert.equal(after.status, 200, 'still serving after the storm');
+});
