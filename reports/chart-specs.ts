@@ -7,7 +7,9 @@ import { BREAKDOWN_PARTS, type BytesBreakdown } from './bytes-model.js';
 import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';
 import { SATURATED_MARK } from './tables.js';
-import { FIGURES } from './figure-registry.js';
+import { CAPTURE_SCOPE, FIGURE_LAYERS, FIGURES, LAYER_LABELS, type FigureLayer } from './figure-registry.js';
+
+const LAYER_TITLES: Record<FigureLayer, string> = { payload: 'payload', socket: 'TCP socket', ip: 'IP layer' };
 
 export interface XYPoint {
   x: number;
@@ -21,6 +23,8 @@ export interface DatasetSpec {
   data: (number | null)[] | XYPoint[];
   /** Overhead-only view of the same series (throughput chart's toggle). */
   altData?: (number | null)[];
+  /** Per layer of the layer switch: the series (`layer`) and its overhead-only view (`layer:overhead`). */
+  views?: Record<string, (number | null)[]>;
   /** Per value: projected rather than measured (drawn hatched, labelled). */
   projected?: boolean[];
   /** Per value: the run tried this count and the step failed (no bar; marked "✗ failed"). */
@@ -63,6 +67,8 @@ export interface ChartSpec {
   scaleToggle: boolean;
   /** Offer a total / overhead-only button (datasets carry altData). */
   overheadToggle?: { altTitle: string };
+  /** Offer a button per layer (datasets carry views); `initial` is drawn first. */
+  layerSwitch?: { layers: { id: string; label: string; title: string }[]; initial: string };
   notes: string[];
 }
 
@@ -108,7 +114,7 @@ function stepLabel(step: StepFigures): string[] {
 
 function positiveValues(datasets: readonly DatasetSpec[]): number[] {
   return datasets
-    .flatMap((ds) => [...ds.data, ...(ds.altData ?? [])])
+    .flatMap((ds) => [...ds.data, ...(ds.altData ?? []), ...Object.values(ds.views ?? {}).flat()])
     .flatMap((v) => (typeof v === 'number' ? [v] : v && v.y !== null ? [v.y] : []))
     .filter((v) => v > 0);
 }
@@ -134,6 +140,9 @@ export function logAxisMax(datasets: readonly DatasetSpec[]): number | undefined
 
 export function throughputChart(figures: ReportFigures): ChartSpec {
   const counts = figures.paper.map((p) => p.clients);
+  // The TCP/IP layer only when the run carries a capture's figures.
+  const captured = figures.throughput.some((cell) => cell.layers.ip.total !== null);
+  const layers = FIGURE_LAYERS.filter((layer) => layer !== 'ip' || captured);
   const datasets: DatasetSpec[] = figures.transports.map((t, index) => {
     const cells = counts.map((clients) => figures.throughput.find((c) => c.transport === t.transport && c.clients === clients));
     return {
@@ -141,6 +150,12 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
       color: transportColor(t.transport, index),
       data: cells.map((cell) => cell?.totalMbps ?? null),
       altData: cells.map((cell) => cell?.overheadMbps ?? null),
+      views: Object.fromEntries(
+        layers.flatMap((layer) => [
+          [layer, cells.map((cell) => cell?.layers[layer].total ?? null)],
+          [`${layer}:overhead`, cells.map((cell) => cell?.layers[layer].overhead ?? null)],
+        ]),
+      ),
       projected: cells.map((cell) => cell?.source === 'projected'),
       failed: cells.map((cell) => cell?.source === 'failed'),
       saturated: cells.map((cell) => cell?.saturated ?? false),
@@ -180,6 +195,9 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
       ? [`Not projected beyond a failed step: ${notProjected.map((c) => `${transportLabel(c.transport)} at ${formatCount(c.clients)}`).join(', ')}.`]
       : []),
     `Outlined grey bars: the paper's model (871 B of HTTP headers per poll, 2 B per WebSocket frame), overhead only, recomputed by us in decimal Mbps at this run's rates; measured bars include the payload unless “overhead only” is selected. The paper printed ${figures.paper.map((p) => p.publishedPoll).join(' / ')} and ${figures.paper.map((p) => p.publishedWs).join(' / ')} Mbps: it divided bits/s by 2^20.`,
+    `Layers: “payload” is the message texts; “${LAYER_LABELS.socket}” adds what the clients' TCP sockets carry besides (HTTP heads, chunk framing, SSE fields, WebSocket frame headers and masks, handshakes, heartbeats); ${
+      captured ? `“${LAYER_LABELS.ip}” adds the TCP/IP headers of every segment and the ACK-only segments. ${CAPTURE_SCOPE}` : `“${LAYER_LABELS.ip}” appears when the run has a packet capture (bench --capture).`
+    }`,
     ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
   ];
   return {
@@ -193,6 +211,10 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
     y: { title: 'Mbps (decimal megabits/s, 10^6 bit/s), down + up', unit: 'Mbps', min: 0, log: true, logMin: logAxisMin(datasets), logMax: logAxisMax(datasets) },
     scaleToggle: true,
     overheadToggle: { altTitle: 'overhead Mbps (decimal megabits/s), down + up' },
+    layerSwitch: {
+      initial: 'socket',
+      layers: layers.map((layer) => ({ id: layer, label: LAYER_LABELS[layer], title: `Mbps, ${LAYER_TITLES[layer]} (10^6 bit/s), down + up` })),
+    },
     notes,
   };
 }

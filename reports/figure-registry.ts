@@ -9,7 +9,7 @@
  * This is the seed of the results model of issue 13: a figure added here is one entry, and every
  * place that lists figures by id picks it up by name.
  */
-import type { Measurement, StepResult } from '../load/results-schema.js';
+import type { Measurement, ResultsDocument, StepResult } from '../load/results-schema.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
 
 /** What "bytes" means wherever wirebench shows them without a capture layer. */
@@ -29,7 +29,15 @@ export type FigureScope = 'window' | 'step';
 export type FigureKind = 'deterministic' | 'noisy' | 'zero' | 'info';
 
 /** Which layer a byte figure counts: the message texts, the TCP socket (HTTP / WebSocket framing included), or IP (TCP/IP headers too). */
-export type FigureLayer = 'payload' | 'socket' | 'ip';
+export const FIGURE_LAYERS = ['payload', 'socket', 'ip'] as const;
+export type FigureLayer = (typeof FIGURE_LAYERS)[number];
+
+/** How the layers are called wherever a reader picks one. */
+export const LAYER_LABELS: Readonly<Record<FigureLayer, string>> = {
+  payload: 'payload',
+  socket: '+ HTTP & WebSocket framing',
+  ip: '+ TCP/IP',
+};
 
 export type FigureUnit = 'B' | 'us' | 'Mbps' | 'count' | 'fraction';
 
@@ -328,3 +336,9 @@ export function figureCell(id: FigureId, step: StepResult): string {
 
 /** The legend every table of figures carries: scopes, the caveat mark, spreads. */
 export const FIGURE_LEGEND = `(window): the measured window; (step): first connect to last close, connects included; unmarked figures are over the window. ${CAVEAT_MARK} n=…: a p99 from fewer than ${MIN_P99_SAMPLES} samples (n, the smallest repeat's with --repeat) is little more than the maximum. With --repeat: the median, and the repeats' min–max beside it.`;
+
+/** The scope sentence for a results document: the socket layer's, and the capture's when it has one. */
+export function bytesScope(doc: ResultsDocument): string {
+  const captured = doc.results.some((r) => r.steps.some((step) => step.measurement?.capture !== undefined));
+  return captured ? `${BYTES_SCOPE} ${CAPTURE_SCOPE}` : BYTES_SCOPE;
+}

@@ -7,7 +7,7 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { TRANSPORTS } from '../servers/contract.js';
-import { FIGURES, type FigureId } from './figure-registry.js';
+import { FIGURES, type FigureId, type FigureLayer } from './figure-registry.js';
 import { formatCount } from './format.js';
 import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
 
@@ -106,13 +106,21 @@ export interface TransportFigures {
  */
 export type ThroughputSource = 'measured' | 'projected' | 'failed' | 'none';
 
+export interface LayerMbps {
+  total: number | null;
+  /** Beyond the payload at this layer (null for the payload layer itself). */
+  overhead: number | null;
+}
+
 export interface ThroughputCell {
   transport: string;
   clients: number;
   source: ThroughputSource;
-  /** Both directions, decimal Mbps. */
+  /** Both directions, decimal Mbps, at the socket layer. */
   totalMbps: number | null;
   overheadMbps: number | null;
+  /** The same at every layer; ip only with a capture. */
+  layers: Record<FigureLayer, LayerMbps>;
   /** The step the projection scales (or the measured step itself). */
   fromClients: number | null;
   saturated: boolean;
@@ -234,10 +242,12 @@ export function throughputCells(transport: TransportFigures): ThroughputCell[] {
   const measured = okSteps(transport);
   const failed = transport.steps.filter((step) => step.status === 'failed');
   return FIGURE_CLIENT_COUNTS.map((clients): ThroughputCell => {
-    const empty = { transport: transport.transport, clients, totalMbps: null, overheadMbps: null, fromClients: null, saturated: false, reason: null, failedAt: null };
+    const noLayers = { payload: NO_MBPS, socket: NO_MBPS, ip: NO_MBPS };
+    const empty = { transport: transport.transport, clients, totalMbps: null, overheadMbps: null, layers: noLayers, fromClients: null, saturated: false, reason: null, failedAt: null };
     const exact = measured.find((step) => step.clients === clients);
-    if (exact) {
-      return { ...empty, source: 'measured', totalMbps: exact.mbpsTotal, overheadMbps: exact.overheadMbps, fromClients: clients, saturated: exact.saturated };
+    if (exact?.measurement) {
+      const layers = layerMbps(exact.measurement, 1);
+      return { ...empty, source: 'measured', totalMbps: exact.mbpsTotal, overheadMbps: exact.overheadMbps, layers, fromClients: clients, saturated: exact.saturated };
     }
     const firstFailure = failed.filter((step) => step.clients <= clients).sort((a, b) => a.clients - b.clients)[0];
     if (firstFailure) {
@@ -249,19 +259,40 @@ export function throughputCells(transport: TransportFigures): ThroughputCell[] {
     const m = base?.measurement;
     if (!base || !m) return { ...empty, source: 'none' };
     const perClient = m.derived.bytesPerClientPerSec;
-    const w = m.window;
-    const seconds = w.durationMs / 1000;
-    const overheadPerClientPerSec =
-      seconds > 0 && m.clientsConnected > 0 ? (w.bytes.down.overheadBytes + w.bytes.up.overheadBytes) / seconds / m.clientsConnected : null;
+    const totalMbps = projectMbps(clients, perClient.down + perClient.up);
+    // Every layer scales by the same factor as the socket layer: clients ÷ the clients in the base's window.
+    const layers = layerMbps(m, m.derived.mbps.total > 0 ? totalMbps / m.derived.mbps.total : 0);
     return {
       ...empty,
       source: 'projected',
-      totalMbps: projectMbps(clients, perClient.down + perClient.up),
-      overheadMbps: overheadPerClientPerSec === null ? null : projectMbps(clients, overheadPerClientPerSec),
+      totalMbps,
+      overheadMbps: layers.socket.overhead,
+      layers,
       fromClients: base.clients,
       saturated: base.saturated,
     };
   });
+}
+
+const NO_MBPS = { total: null, overhead: null } as const;
+
+/**
+ * The window's Mbps at each layer (× `scale` for a projection): the payload, the socket (HTTP and
+ * WebSocket framing added) and IP (TCP/IP headers and ACK-only segments added, from a capture).
+ * Overhead is everything above the payload at that layer.
+ */
+export function layerMbps(m: Measurement, scale: number): Record<FigureLayer, LayerMbps> {
+  const w = m.window;
+  const seconds = w.durationMs / 1000;
+  const mbps = (bytes: number) => (seconds > 0 ? ((bytes * 8) / seconds / 1e6) * scale : null);
+  const payload = w.bytes.down.payloadBytes + w.bytes.up.payloadBytes;
+  const socket = w.bytes.down.totalBytes + w.bytes.up.totalBytes;
+  const ip = m.capture ? m.capture.window.down.ipBytes + m.capture.window.up.ipBytes : null;
+  return {
+    payload: { total: mbps(payload), overhead: null },
+    socket: { total: mbps(socket), overhead: mbps(socket - payload) },
+    ip: ip === null ? NO_MBPS : { total: mbps(ip), overhead: mbps(ip - payload) },
+  };
 }
 
 export function deriveFigures(doc: ResultsDocument): ReportFigures {

@@ -325,20 +325,36 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
       chart.update();
     });
 
-    const overheadButton = doc.getElementById(`${spec.id}-overhead`);
+    // The layer switch and the overhead toggle pick one view of each dataset together.
+    let layer = spec.layerSwitch?.initial ?? '';
     let overheadOnly = false;
-    overheadButton?.addEventListener('click', () => {
-      overheadOnly = !overheadOnly;
+    const overheadButton = doc.getElementById(`${spec.id}-overhead`);
+    function showView(): void {
       spec.datasets.forEach((ds, index) => {
         const target = chart.data.datasets[index];
-        if (target && ds.altData) target.data = overheadOnly ? ds.altData : ds.data;
+        if (!target) return;
+        const view = ds.views?.[overheadOnly ? `${layer}:overhead` : layer];
+        target.data = view ?? (overheadOnly && ds.altData ? ds.altData : ds.data);
       });
       const y = chart.options.scales.y;
-      if (y) y.title.text = overheadOnly && spec.overheadToggle ? spec.overheadToggle.altTitle : spec.y.title;
+      const layerTitle = spec.layerSwitch?.layers.find((l) => l.id === layer)?.title;
+      if (y) y.title.text = overheadOnly && spec.overheadToggle ? spec.overheadToggle.altTitle : (layerTitle ?? spec.y.title);
+      chart.update();
+    }
+    overheadButton?.addEventListener('click', () => {
+      overheadOnly = !overheadOnly;
       overheadButton.textContent = overheadOnly ? 'showing: overhead only (switch to all bytes)' : 'showing: all bytes (switch to overhead only)';
       overheadButton.setAttribute('aria-pressed', String(overheadOnly));
-      chart.update();
+      showView();
     });
+    for (const option of spec.layerSwitch?.layers ?? []) {
+      const button = doc.getElementById(`${spec.id}-layer-${option.id}`);
+      button?.addEventListener('click', () => {
+        layer = option.id;
+        for (const other of spec.layerSwitch?.layers ?? []) doc.getElementById(`${spec.id}-layer-${other.id}`)?.setAttribute('aria-pressed', String(other.id === layer));
+        showView();
+      });
+    }
   }
 
   specs.forEach(build);

@@ -19,7 +19,7 @@ import { transportLabel } from './format.js';
 import { writeHeadline } from './headline.js';
 import { drawCharts } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
-import { BYTES_SCOPE } from './figure-registry.js';
+import { bytesScope } from './figure-registry.js';
 import { allTables, type Table } from './tables.js';
 
 const DATA_ELEMENT_ID = 'report-data';
@@ -93,6 +93,11 @@ function renderChart(spec: ChartSpec, number: number, wide: boolean): string {
     spec.scaleToggle
       ? `<button type="button" id="${spec.id}-scale" aria-pressed="${spec.y.log ? 'true' : 'false'}">y axis: ${spec.y.log ? 'log (switch to linear)' : 'linear (switch to log)'}</button>`
       : '',
+    spec.layerSwitch
+      ? `<span class="layer-switch" role="group" aria-label="bytes counted at">${spec.layerSwitch.layers
+          .map((layer) => `<button type="button" id="${spec.id}-layer-${escapeHtml(layer.id)}" data-layer="${escapeHtml(layer.id)}" aria-pressed="${layer.id === spec.layerSwitch?.initial ? 'true' : 'false'}">${escapeHtml(layer.label)}</button>`)
+          .join('')}</span>`
+      : '',
     spec.overheadToggle ? `<button type="button" id="${spec.id}-overhead" aria-pressed="false">showing: all bytes (switch to overhead only)</button>` : '',
   ].join('');
   const notes = spec.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('');
@@ -153,7 +158,7 @@ export function renderHtml(doc: ResultsDocument): string {
 <main>
 ${statusBanner(doc)}
 <p class="headline" id="headline">${escapeHtml(headline.text)}</p>
-<p class="scope" id="scope">${escapeHtml(BYTES_SCOPE)}</p>
+<p class="scope" id="scope">${escapeHtml(bytesScope(doc))}</p>
 <div class="charts">
 ${charts}
 </div>

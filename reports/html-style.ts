@@ -25,6 +25,10 @@ h2 { font-size: 1.12rem; margin: 0 0 8px; }
 button { font: inherit; font-size: 0.85rem; padding: 4px 10px; border: 1px solid #aab7b8; border-radius: 4px; background: #fff; cursor: pointer; }
 button:hover { background: #eaf2f8; }
 button[aria-pressed="true"] { background: #d6eaf8; border-color: var(--accent); }
+.layer-switch { display: inline-flex; }
+.layer-switch button { border-radius: 0; margin-left: -1px; }
+.layer-switch button:first-child { border-radius: 4px 0 0 4px; margin-left: 0; }
+.layer-switch button:last-child { border-radius: 0 4px 4px 0; }
 .notes { margin: 8px 0 0; padding-left: 18px; color: var(--muted); font-size: 0.85rem; }
 .table-section { margin: 28px 0 0; break-inside: avoid; }
 .table-wrap { overflow-x: auto; }

@@ -7,7 +7,7 @@ import type { ResultsDocument } from '../load/results-schema.js';
 import { deriveFigures } from './figures.js';
 import { writeHeadline } from './headline.js';
 import { allTables, type Table } from './tables.js';
-import { BYTES_SCOPE } from './figure-registry.js';
+import { bytesScope } from './figure-registry.js';
 
 /** Escapes Markdown table-cell text: pipes, HTML, emphasis and code marks, line breaks. */
 export function escapeMarkdown(text: string): string {
@@ -32,5 +32,5 @@ export function renderMarkdown(doc: ResultsDocument): string {
   const figures = deriveFigures(doc);
   const headline = writeHeadline(figures);
   const status = doc.status === 'complete' ? '' : `\n> **Note:** the run was ${doc.status}; only the steps that finished are shown.\n`;
-  return `## wirebench report\n${status}\n**${escapeMarkdown(headline.text)}**\n\n_${escapeMarkdown(BYTES_SCOPE)}_\n\n${allTables(figures).map(renderTable).join('\n\n')}\n`;
+  return `## wirebench report\n${status}\n**${escapeMarkdown(headline.text)}**\n\n_${escapeMarkdown(bytesScope(doc))}_\n\n${allTables(figures).map(renderTable).join('\n\n')}\n`;
 }

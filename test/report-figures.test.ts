@@ -99,6 +99,25 @@ test('headline: a projected figure names the step it was projected from', () => 
   );
 });
 
+test('layer switch: payload / + HTTP & WebSocket framing / + TCP/IP, the last only when the run has a capture', () => {
+  const withCapture = chartSpecs(deriveFigures(buildResults())).find((c) => c.id === 'chart-throughput');
+  assert.deepEqual(withCapture?.layerSwitch?.layers.map((l) => l.label), ['payload', '+ HTTP & WebSocket framing', '+ TCP/IP']);
+  assert.equal(withCapture?.layerSwitch?.initial, 'socket');
+  const poll = withCapture?.datasets[0];
+  assert.deepEqual(poll?.views?.socket, poll?.data);
+  const figures = deriveFigures(buildResults());
+  const cell = figures.throughput.find((c) => c.transport === 'poll' && c.clients === 1000);
+  const m = figures.transports[0]?.steps.find((s) => s.clients === 1000)?.measurement;
+  assert.ok(cell && m?.capture);
+  close(cell.layers.ip.total, ((m.capture.window.down.ipBytes + m.capture.window.up.ipBytes) * 8) / (m.window.durationMs / 1000) / 1e6);
+  close(cell.layers.ip.total, m.capture.derived.mbps.total);
+  const projected = figures.throughput.find((c) => c.transport === 'poll' && c.clients === 100_000);
+  close(projected?.layers.ip.total, 100 * (cell.layers.ip.total ?? NaN), 1e-9);
+  const without = chartSpecs(deriveFigures(buildResults({ capture: false }))).find((c) => c.id === 'chart-throughput');
+  assert.deepEqual(without?.layerSwitch?.layers.map((l) => l.id), ['payload', 'socket']);
+  assert.ok(without?.notes.some((n) => n.includes('appears when the run has a packet capture')));
+});
+
 test('per-step figures: server and generator CPU per message, memory per connection within the step', () => {
   const figures = deriveFigures(buildResults());
   const ws = figures.transports.find((t) => t.transport === 'ws');

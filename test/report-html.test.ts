@@ -118,6 +118,21 @@ test('report in headless Chromium: offline, no errors, every chart painted, head
     assert.match(await page.locator('#chart-throughput-overhead').innerText(), /overhead only/);
     const afterToggle = (await canvasInk(page))[0]?.colored ?? 0;
     assert.ok(afterToggle > 300 && afterToggle !== before, 'the throughput chart did not redraw');
+    await page.click('#chart-throughput-overhead');
+
+    // The layer switch: payload / + HTTP & WebSocket framing / + TCP/IP (the fixture carries a capture).
+    const bars = () => page.evaluate(`Chart.getChart('chart-throughput').data.datasets[0].data.slice()`) as Promise<(number | null)[]>;
+    assert.equal(await page.locator('#chart-throughput-layer-socket').getAttribute('aria-pressed'), 'true');
+    const socket = await bars();
+    await page.click('#chart-throughput-layer-ip');
+    assert.equal(await page.locator('#chart-throughput-layer-ip').getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.locator('#chart-throughput-layer-socket').getAttribute('aria-pressed'), 'false');
+    const ip = await bars();
+    await page.click('#chart-throughput-layer-payload');
+    const payload = await bars();
+    for (const i of [0, 1, 2]) {
+      assert.ok((payload[i] ?? 0) < (socket[i] ?? 0) && (socket[i] ?? 0) < (ip[i] ?? 0), `layers at ${i}: ${payload[i]} < ${socket[i]} < ${ip[i]}`);
+    }
 
     assert.match(await page.locator('#table-steps').innerText(), /short polling/);
     assert.match(await page.locator('#scope').innerText(), /no TCP\/IP headers and no ACK segments/);
