@@ -96,7 +96,7 @@ export interface CompareOptions {
 }
 
 /** Configuration that changes what is measured: comparing across a change would be meaningless. */
-const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
+export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
   { key: 'transports', read: (c) => c.transports.join(',') },
   { key: 'clients (ladder)', read: (c) => c.clients.join(',') },
   { key: 'header profile', read: (c) => `${c.headers.name}, cookie ${c.headers.cookieBytes} B, ${JSON.stringify(c.headers.headers)}` },

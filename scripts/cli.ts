@@ -3,29 +3,39 @@
  * wirebench's command line: parse, hand over to a library, exit with a documented code
  * (scripts/exit-codes.ts). Each command lives in its own file and only wires options to
  * servers/, load/ or reports/.
+ *
+ * Fast start: only the command being run is imported (bench pulls in the runner, the reports
+ * Chart.js; `--version` needs none of it). The others are listed for `--help` by name and
+ * description from scripts/commands.ts.
  */
 import { Command, CommanderError } from 'commander';
 import { OutputPathError } from '../load/safe-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { registerServe } from './serve.js';
-import { registerBench } from './bench.js';
-import { registerReport } from './report.js';
-import { registerCompare } from './compare.js';
+import { COMMANDS } from './commands.js';
 import { WIREBENCH_VERSION } from './version.js';
 
-const program = new Command('wirebench')
-  .description('Measure what short polling, long-polling, SSE and WebSocket cost on the wire and in latency.')
-  .version(WIREBENCH_VERSION)
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+/** The command named on the command line (`wirebench help <command>` too), if any. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
 
-registerServe(program);
-registerBench(program);
-registerReport(program);
-registerCompare(program);
+async function main(): Promise<void> {
+  const program = new Command('wirebench')
+    .description('Measure what short polling, long-polling, SSE and WebSocket cost on the wire and in latency.')
+    .version(WIREBENCH_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const requested = requestedCommand(process.argv.slice(2));
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    if (name === requested) await entry.register(program);
+    else program.command(name).description(entry.description);
+  }
+  await program.parseAsync(process.argv);
+}
 
 try {
-  await program.parseAsync(process.argv);
+  await main();
 } catch (error) {
   process.exitCode = exitCodeFor(error);
 }

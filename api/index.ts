@@ -1,0 +1,52 @@
+/**
+ * wirebench's programmatic API (`import { … } from 'wirebench'`): run a bench, read, validate and
+ * merge results, compare two runs, render a report. Each export is the library function the CLI
+ * itself calls, so the API and `wirebench <command>` cannot disagree.
+ */
+
+// Running a bench, with typed progress events.
+export { bench, resolveRunConfig, BenchOptionsError, type BenchOptions } from './bench.js';
+export { RunError, type RunEvent, type StepPhase } from '../load/runner.js';
+
+// Results: the schema (types + JSON Schema), reading, validating, merging shards.
+export {
+  RESULTS_SCHEMA_ID,
+  RESULTS_SCHEMA_VERSION,
+  ResultsDocumentSchema,
+  ResultsSchemaError,
+  parseResults,
+  validateResults,
+  type Environment,
+  type HeaderProfile,
+  type HistogramSummary,
+  type Measurement,
+  type ResultsDocument,
+  type RunConfig,
+  type StepResult,
+  type TransportResult,
+} from '../load/results-schema.js';
+export { readResultsFile, ResultsFileError } from '../reports/read-results.js';
+export { writeResultsFile } from '../load/results-file.js';
+export { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
+export { jsonSchemas, resultsJsonSchema } from './json-schemas.js';
+
+// Comparing two runs (the CI gate's decision) and rendering the comparison.
+export {
+  compareResults,
+  CompareRefusedError,
+  DEFAULT_THRESHOLDS,
+  RESULT_METRICS,
+  type CompareOptions,
+  type CompareReport,
+  type CompareRow,
+  type ResultMetric,
+} from '../reports/compare.js';
+export type { GateScope, MetricKind, Threshold, Verdict } from '../reports/compare-thresholds.js';
+export { COMPARE_EXPORTERS, COMPARE_FORMATS, type CompareFormat } from '../reports/compare-exporters.js';
+
+// Reports of one run.
+export { EXPORTERS, REPORT_FORMATS, renderHtml, renderMarkdown, writeReport, writeReports, type ReportFormat } from '../reports/index.js';
+
+// The servers, for embedding one in a test of your own client.
+export { createWirebenchServer, type WirebenchServer, type WirebenchServerOptions } from '../servers/server.js';
+export { TRANSPORTS, type TransportName } from '../servers/contract.js';

@@ -1,0 +1,30 @@
+/**
+ * Every `wirebench` command: its name, its one-line description (what `wirebench --help` lists
+ * without loading it) and how to load and register it. Adding a command is one entry here plus
+ * its own file. test/cli-start.test.ts checks each description is the one its module registers.
+ */
+import type { Command } from 'commander';
+
+export interface CommandEntry {
+  description: string;
+  register(program: Command): Promise<void>;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  serve: {
+    description: 'run a wirebench server: the feed over short polling, long-polling, SSE and WebSocket',
+    register: async (program) => (await import('./serve.js')).registerServe(program),
+  },
+  bench: {
+    description: 'Drive each transport with rising client counts and measure bytes, latency and server cost (loopback).',
+    register: async (program) => (await import('./bench.js')).registerBench(program),
+  },
+  report: {
+    description: 'render a results file as an HTML report (beside it, report.html) or Markdown (stdout)',
+    register: async (program) => (await import('./report.js')).registerReport(program),
+  },
+  compare: {
+    description: 'Compare a run (or a microbenchmark run) against a baseline; exit 3 when a figure regressed.',
+    register: async (program) => (await import('./compare.js')).registerCompare(program),
+  },
+};
