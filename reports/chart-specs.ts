@@ -4,6 +4,7 @@
  * browser side to styling only.
  */
 import { BREAKDOWN_PARTS, type BytesBreakdown } from './bytes-model.js';
+import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';
 import { SATURATED_MARK } from './tables.js';
@@ -200,9 +201,11 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
     }`,
     ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
   ];
+  const crossOrigin = [crossOriginSetup(figures.doc.config), preflightCosts(figures)].filter((line) => line !== null);
+  notes.push(...crossOrigin);
   return {
     id: 'chart-throughput',
-    title: 'The websocket.org figure, measured: network throughput',
+    title: `The websocket.org figure, measured: network throughput${crossOrigin.length > 0 ? ' (cross-origin variant)' : ''}`,
     kind: 'bar',
     labels: counts.map((clients) => `${formatCount(clients)} clients`),
     datasets,

@@ -251,6 +251,24 @@ export const FIGURES = {
     definition: "The server's RSS after a GC once the step's clients connected, less the same before, ÷ connections.",
     read: (m) => m.server?.memory?.rssBytesPerConnection ?? null,
   },
+  preflightsPerMessage: {
+    name: 'preflights/msg (window)',
+    unit: 'count',
+    layer: null,
+    scope: 'window',
+    kind: 'info',
+    definition: 'Cross-origin runs: CORS preflights (OPTIONS requests, one extra round trip each) in the measured window ÷ messages delivered in it.',
+    read: (m) => (m.window.preflight ? per(m.window.preflight.requests, m.window.messages.delivered) : null),
+  },
+  preflightBytesPerMessage: {
+    name: 'preflight bytes/msg (window)',
+    unit: 'B',
+    layer: 'socket',
+    scope: 'window',
+    kind: 'info',
+    definition: 'Cross-origin runs: bytes of the CORS preflights, requests and answers, in the measured window ÷ messages delivered in it (part of bytes/msg).',
+    read: (m) => (m.window.preflight ? per(m.window.preflight.upBytes + m.window.preflight.downBytes, m.window.messages.delivered) : null),
+  },
 } as const satisfies Record<string, FigureDefinition>;
 
 export type FigureId = keyof typeof FIGURES;

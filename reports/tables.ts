@@ -2,6 +2,7 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
+import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from './figure-registry.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
@@ -161,13 +162,14 @@ export function throughputTable(figures: ReportFigures): Table {
     { kind: 'reference', cells: ["paper's model, our SI recomputation: polling", ...figures.paper.map((p) => formatMbps(p.pollMbps))] },
     { kind: 'reference', cells: ["paper's model, our SI recomputation: WebSocket", ...figures.paper.map((p) => formatMbps(p.wsMbps))] },
   );
+  const crossOrigin = [crossOriginSetup(figures.doc.config), preflightCosts(figures)].filter((line) => line !== null);
   return {
     id: 'throughput',
-    title: 'The websocket.org figure: network throughput, both directions',
+    title: `The websocket.org figure: network throughput, both directions${crossOrigin.length > 0 ? ' (cross-origin variant)' : ''}`,
     head: ['transport', ...counts.map((clients) => `${formatCount(clients)} clients`)],
     numeric: [false, ...counts.map(() => true)],
     rows,
-    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; failed where it tried the count and the step failed; otherwise projected linearly from the per-client byte rate of the largest measured step, and never beyond a count that failed. ${PAPER_METHOD} ("2^20" marks that unit). Our recomputation divides by 10^6 instead, at this run's poll interval and feed rate. The paper's series count header and frame overhead only; measured figures include the payload.`,
+    note: `Decimal megabits per second (10^6 bit/s), at ${formatNumber(figures.messagesPerSec)} msg/s per client and ${formatNumber(figures.pollsPerSec)} polls/s. Measured where the run reached the count; failed where it tried the count and the step failed; otherwise projected linearly from the per-client byte rate of the largest measured step, and never beyond a count that failed. ${PAPER_METHOD} ("2^20" marks that unit). Our recomputation divides by 10^6 instead, at this run's poll interval and feed rate. The paper's series count header and frame overhead only; measured figures include the payload.${crossOrigin.map((line) => ` ${line}`).join('')}`,
   };
 }
 
@@ -218,6 +220,8 @@ export function configTable(figures: ReportFigures): Table {
     ['connect rate / workers / repeats', `${formatNumber(c.connectRate)}/s / ${formatCount(c.workers)} / ${formatCount(c.repeat)}`],
     ['server', c.target ? `target ${c.target}` : 'embedded (a fresh process per transport)'],
     ['preset', c.preset ?? DASH],
+    ['cross-origin', crossOriginSetup(c) ?? 'no (same-origin)'],
+    ['Authorization header', c.authorizationBytes ? `${formatCount(c.authorizationBytes)} B on every poll, long-poll and publish` : 'none'],
   ];
   return keyValueTable('config', 'Configuration', rows);
 }
