@@ -48,6 +48,7 @@ export abstract class ClientBase implements TransportClient {
   }
 
   abstract publish(data: string): void;
+  abstract dropConnection(): void;
 
   async stop(): Promise<void> {
     this.stopped = true;

@@ -371,7 +371,7 @@ export class DeliveryTracker {
 
   /**
    * Opens the window: clients connected now are held to every message published in it. With
-   * `timelineBucketMs`, per-bucket figures are kept over `timelineMs` from the window's start.
+   * `timeline`, per-bucket figures are kept over `spanMs` from the window's start.
    */
   openWindow(window: MeasureWindow, timeline?: { bucketMs: number; spanMs: number }): void {
     this.measureWindow = window;

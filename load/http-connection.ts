@@ -98,13 +98,17 @@ export class HttpConnection {
     this.inFlight++;
   }
 
-  /** Closes the socket now (it may be mid-answer); the handler hears `kind`. Resolves when closed. */
-  drop(kind: string): Promise<void> {
+  /**
+   * Closes the socket now (it may be mid-answer); the handler hears `kind`. With `reset`, a TCP
+   * RST instead of a FIN (a connection dropped by the network). Resolves when closed.
+   */
+  drop(kind: string, reset = false): Promise<void> {
     const socket = this.socket;
     if (socket === undefined) return Promise.resolve();
     if (!socket.destroyed) this.closeKind ??= kind;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.destroy();
+    if (reset && !socket.destroyed && !socket.connecting) socket.resetAndDestroy();
+    else socket.destroy();
     return closed;
   }
 

@@ -57,6 +57,10 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     this.publisher.publish(data);
   }
 
+  dropConnection(): void {
+    void this.connection.drop('dropped', true);
+  }
+
   protected begin(): void {
     this.onStart();
     this.sendPoll();

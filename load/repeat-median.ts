@@ -244,7 +244,13 @@ export function medianMeasurement(repeats: readonly Measurement[]): Measurement 
     wire: first.wire,
   };
   const capture = foldCapture(repeats.map((m) => m.capture));
-  return capture ? { ...folded, capture } : folded;
+  // A fault's timeline does not fold into a median; the step shows the worst repeat's (slowest
+  // recovery p99), every repeat keeps its own under `repeats`.
+  const faults = repeats
+    .map((m) => m.faults)
+    .filter((f) => f !== undefined)
+    .sort((a, b) => b.recovery.p99Us - a.recovery.p99Us)[0];
+  return { ...folded, ...(capture ? { capture } : {}), ...(faults ? { faults } : {}) };
 }
 
 /**

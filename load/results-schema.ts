@@ -259,6 +259,76 @@ export const CaptureFiguresSchema = Type.Object({
 export type CaptureFigures = Static<typeof CaptureFiguresSchema>;
 
 /** Everything measured for one (transport, clients) step in one repeat. */
+/** What `bench --fault` injects (scripts/bench.ts parses `kind[@at][:duration]`). */
+export const FaultKindSchema = Type.Union([
+  /** SIGKILL of the embedded server, restarted on the same port after `durationMs`: history lost, new epoch. */
+  Type.Literal('restart-hard'),
+  /** SIGTERM (streams ended, WebSocket 1001, held polls answered), restarted after `durationMs`: new epoch. */
+  Type.Literal('restart-graceful'),
+  /** SIGSTOP of the embedded server for `durationMs`, then SIGCONT: it neither reads nor writes. */
+  Type.Literal('stall'),
+  /** Client side (allowed with --target): connections reset (TCP RST) by the generator at `dropPerSec`. */
+  Type.Literal('drop'),
+]);
+export type FaultKind = Static<typeof FaultKindSchema>;
+
+export const FaultSpecSchema = Type.Object({
+  kind: FaultKindSchema,
+  /** When, from the start of the measured window, ms. */
+  atMs: Type.Number({ minimum: 0 }),
+  /** Downtime (restart), stall length, or how long connections are dropped (drop), ms. */
+  durationMs: Type.Number({ minimum: 0 }),
+  /** drop: share of the connections reset per second while it lasts (0.5 = half of them each second). */
+  dropPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+});
+export type FaultSpec = Static<typeof FaultSpecSchema>;
+
+/** Per-bucket figures of a fault step over its window: the "when connections break" chart. */
+export const FaultTimelineSchema = Type.Object({
+  bucketMs: Type.Number({ exclusiveMinimum: 0 }),
+  /** By publish time: messages delivered live / recovered (replayed after a reconnect) / lost (expected − both). */
+  delivered: Type.Array(Type.Integer({ minimum: 0 })),
+  recovered: Type.Array(Type.Integer({ minimum: 0 })),
+  lost: Type.Array(Type.Integer({ minimum: 0 })),
+  /** By time: TCP connections opened by the clients (handshakes), socket bytes both directions. */
+  connects: Type.Array(Type.Integer({ minimum: 0 })),
+  bytes: Type.Array(Type.Integer({ minimum: 0 })),
+  /** Server CPU (user + system) per bucket, ms, from /stats sampled through the window; null where unknown (stalled, restarting, no /stats). */
+  serverCpuMs: Type.Array(Nullable(Type.Number({ minimum: 0 }))),
+});
+export type FaultTimeline = Static<typeof FaultTimelineSchema>;
+
+/** Rates over a stretch of the window (the reconnect storm, or the steady part before the first fault). */
+export const StretchRatesSchema = Type.Object({
+  fromMs: Type.Number(),
+  toMs: Type.Number(),
+  connectsPerSec: Type.Number({ minimum: 0 }),
+  bytesPerSec: Type.Number({ minimum: 0 }),
+  /** Server CPU, ms per second (1000 = one core); null when unknown. */
+  serverCpuMsPerSec: Nullable(Type.Number({ minimum: 0 })),
+});
+export type StretchRates = Static<typeof StretchRatesSchema>;
+
+/** What faults did to one step (present only when the run injected faults). */
+export const FaultFiguresSchema = Type.Object({
+  /** What was injected, when (ms from the window's start) and how it went. */
+  injected: Type.Array(Type.Object({ kind: FaultKindSchema, atMs: Type.Number(), durationMs: Type.Number(), note: Type.String() })),
+  /** Reset signals the clients received (a cursor of a lost epoch: the gap where the epoch changed). */
+  resets: Type.Integer({ minimum: 0 }),
+  /** Window messages delivered after their client reconnected that were published before it (replayed from history). */
+  recovered: Type.Integer({ minimum: 0 }),
+  /** Time to recover: from the fault to each client's first delivered message after it, µs. */
+  recovery: HistogramSummarySchema,
+  /** Clients the faults hit that had no message after it by the step's end. */
+  unrecovered: Type.Integer({ minimum: 0 }),
+  timeline: FaultTimelineSchema,
+  /** From the first fault to when 99 % of the clients it hit had recovered (at least one bucket). */
+  storm: StretchRatesSchema,
+  /** The window before the first fault (null when it starts at once). */
+  steady: Nullable(StretchRatesSchema),
+});
+export type FaultFigures = Static<typeof FaultFiguresSchema>;
+
 export const MeasurementSchema = Type.Object({
   clientsConnected: Type.Integer({ minimum: 0 }),
   /** Time to first byte of the stream / first answer, µs. */
@@ -273,6 +343,8 @@ export const MeasurementSchema = Type.Object({
   wire: WireSampleSchema,
   /** Version 2, `bench --capture`: the TCP/IP layer beneath `window` / `totals` (absent without a capture). */
   capture: Type.Optional(CaptureFiguresSchema),
+  /** `bench --fault`: lost / recovered / time to recover / reconnect storm (absent without faults). */
+  faults: Type.Optional(FaultFiguresSchema),
 });
 export type Measurement = Static<typeof MeasurementSchema>;
 
@@ -384,6 +456,8 @@ export const RunConfigSchema = Type.Object({
   authorizationBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Set when the clients model a page on another origin (absent: same-origin). */
   crossOrigin: Type.Optional(CrossOriginConfigSchema),
+  /** `--fault`: what each step injects (absent: none). */
+  faults: Type.Optional(Type.Array(FaultSpecSchema)),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 

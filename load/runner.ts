@@ -10,6 +10,8 @@ import { monotonicUs, ROUTES, type TransportName } from '../servers/contract.js'
 import { clientLimits } from './client-limits.js';
 import { DEFAULT_RECONNECT } from './client-support.js';
 import type { MeasureWindow } from './delivery-tracker.js';
+import { buildFaultFigures } from './fault-figures.js';
+import { injectFaults, sampleServerCpu } from './fault-schedule.js';
 import { authorizationValue } from './header-profiles.js';
 import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
@@ -21,6 +23,11 @@ import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStat
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** Bucket of the fault timeline (and period of the /stats CPU samples), ms. */
+const FAULT_BUCKET_MS = 500;
+/** A restarted server's start-up (a new Node process) on a busy machine, ms. */
+const FAULT_RESTART_ALLOWANCE_MS = 3000;
 
 export type StepPhase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'collecting';
 
@@ -321,7 +328,31 @@ async function runStep(
 
     const window: MeasureWindow = { startUs: monotonicUs() + config.warmupMs * 1000, endUs: 0 };
     window.endUs = window.startUs + config.durationMs * 1000;
-    for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs() });
+    // Messages published just before the window closes still need their delivery: a poll
+    // interval for short polling, a short grace for the push transports. After a fault, clients
+    // also need their way back: the longest reconnect delay the policy allows, and the last
+    // fault's own length — bounded, so a step never hangs on a fault.
+    const faultPlan = config.faults ?? [];
+    const reconnect = config.reconnect ?? DEFAULT_RECONNECT;
+    const deliveryGraceMs = transport === 'poll' ? config.intervalMs + 500 : 1000;
+    const graceMs =
+      deliveryGraceMs +
+      (faultPlan.length > 0
+        ? Math.max(reconnect.maxMs * (1 + reconnect.jitter), 2 * reconnect.sseRetryMs) + Math.max(0, ...faultPlan.map((f) => f.atMs + f.durationMs - config.durationMs)) + FAULT_RESTART_ALLOWANCE_MS
+        : 0);
+    // The timeline stops a delivery grace before the step does: messages published later may
+    // still be on their way (a poll not yet sent), which is not loss.
+    const timeline = faultPlan.length > 0 ? { bucketMs: FAULT_BUCKET_MS, spanMs: config.durationMs + graceMs - deliveryGraceMs } : undefined;
+    for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs(), timeline });
+    // Fault steps: the faults on schedule, and the server's CPU sampled through the window.
+    const faultRun =
+      faultPlan.length > 0
+        ? injectFaults(faultPlan, { windowStartUs: window.startUs, server, notify: (command) => workers.forEach((w) => w.send(command)), signal: stepSignal })
+        : undefined;
+    const cpuSamples =
+      faultPlan.length > 0
+        ? sleep((window.startUs - monotonicUs()) / 1000, stepSignal).then(() => sampleServerCpu(() => getStats(url), FAULT_BUCKET_MS, window.endUs + graceMs * 1000, stepSignal))
+        : undefined;
     // /stats is optional for a third-party server, and untrusted: a bad answer drops the step's
     // server figures with a note; the step and the run go on.
     const stats = (atUs: number, edge: string) =>
@@ -341,11 +372,10 @@ async function runStep(
     phase('warmup', connected, nowMs + config.warmupMs);
     await sleep(config.warmupMs, signal);
     phase('measuring', connected, nowMs + config.warmupMs + config.durationMs);
-    // Messages published just before the window closes still need their delivery: a poll
-    // interval for short polling, a short grace for the push transports.
-    const graceMs = transport === 'poll' ? config.intervalMs + 500 : 1000;
     const died = await watchServer(server, config.durationMs + graceMs, signal);
     if (signal.aborted) return undefined;
+    // Every fault action is bounded (fault-schedule.ts), so this wait is too.
+    const faultOutcome = await faultRun;
     phase('collecting', connected);
     for (const worker of workers) worker.send({ type: 'collect' });
     const reports = await Promise.race([
@@ -357,6 +387,10 @@ async function runStep(
     const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
     const workerError = (reports ?? []).find((r) => r.type === 'error');
     let [start, end] = [await statsStart, await statsEnd];
+    if (start?.epoch !== undefined && end?.epoch !== undefined && start.epoch !== end.epoch) {
+      notes.push('server figures over the window dropped: the server restarted in it (a new process); its CPU per bucket is in the fault timeline');
+      [start, end] = [null, null];
+    }
     try {
       serverFigures(start, end);
     } catch (error) {
@@ -373,8 +407,18 @@ async function runStep(
           crossOrigin: config.crossOrigin !== undefined,
         })
       : null;
+    if (measurement && faultOutcome) {
+      measurement.faults = buildFaultFigures({
+        reports: good,
+        clientsInWindow: good.reduce((a, r) => a + r.clientsInWindow, 0),
+        windowStartUs: window.startUs,
+        bucketMs: FAULT_BUCKET_MS,
+        injected: faultOutcome.injected,
+        cpuSamples: (await cpuSamples) ?? [],
+      });
+    }
     const withNotes = notes.length > 0 ? { notes } : {};
-    const reason = (died ? serverDied() : undefined) ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
+    const reason = (died ? serverDied() : undefined) ?? faultOutcome?.failure ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
     if (reason || !measurement) {
       return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
     }

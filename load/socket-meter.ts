@@ -22,6 +22,12 @@ function writtenBytes(socket: Socket): number {
   return established.has(socket) ? socket.bytesWritten : 0;
 }
 
+/** TCP connections opened in this process (the handshakes of a reconnect storm). */
+let opened = 0;
+export function socketsOpened(): number {
+  return opened;
+}
+
 export class SocketMeter {
   private closedReadBytes = 0;
   private closedWrittenBytes = 0;
@@ -30,6 +36,7 @@ export class SocketMeter {
 
   /** Counts this socket from now on, and after it closes (its final counts are kept). */
   track(socket: Socket): void {
+    opened++;
     this.open.push(socket);
     socket.once('connect', markEstablished);
     socket.once('close', () => this.retire(socket));

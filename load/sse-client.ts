@@ -90,6 +90,10 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     return this.connection.drop('dropped');
   }
 
+  dropConnection(): void {
+    void this.connection.drop('dropped', true);
+  }
+
   /**
    * The EventSource's URL: fixed for its life, as a browser's is. The epoch rides in it so the
    * server can tell a Last-Event-ID of another epoch; after a reset the page would open a new

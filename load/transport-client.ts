@@ -67,6 +67,11 @@ export interface TransportClient {
   publish(data: string): void;
   /** Stops issuing requests and closes its sockets; resolves when they are closed. */
   stop(): Promise<void>;
+  /**
+   * Resets the connection now (TCP RST), as a NAT or load balancer dropping it would: the client
+   * notices it as a network failure and recovers as it would from one (the `drop` fault).
+   */
+  dropConnection(): void;
   /** Current cumulative byte counters (read at window start and end by the worker). */
   wire(): WireCounters;
   /** Sizes seen on this client's wire so far, for the bytes model (fields 0 until seen). */

@@ -5,7 +5,8 @@
 import type { TransportName } from '../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
 import type { ReconnectPolicy } from './client-support.js';
-import type { MeasureWindow, RawInterval } from './delivery-tracker.js';
+import type { MeasureWindow, RawInterval, RawTimeline } from './delivery-tracker.js';
+import type { RawWireTimeline } from './fault-agent.js';
 import type { CrossOrigin } from './header-profiles.js';
 import type { WireSample } from './results-schema.js';
 
@@ -43,13 +44,28 @@ export interface WindowCommand {
   window: MeasureWindow;
   /** When publishers start (µs monotonic): the beginning of warm-up. */
   publishFromUs: number;
+  /** Fault steps: keep per-bucket figures from the window's start over `spanMs` (window and grace). */
+  timeline?: { bucketMs: number; spanMs: number };
+}
+
+/** A server-side fault (restart, stall) hit every client at `atUs`. */
+export interface FaultCommand {
+  type: 'fault';
+  atUs: number;
+}
+
+/** The drop fault: reset `perSec` × clients connections per second until `untilUs`. */
+export interface DropCommand {
+  type: 'drop';
+  untilUs: number;
+  perSec: number;
 }
 
 export interface CollectCommand {
   type: 'collect';
 }
 
-export type ControllerMessage = ConnectCommand | WindowCommand | CollectCommand;
+export type ControllerMessage = ConnectCommand | WindowCommand | FaultCommand | DropCommand | CollectCommand;
 
 export interface ProgressMessage {
   type: 'progress';
@@ -82,6 +98,12 @@ export interface WorkerReport {
   windowMs: number;
   totalsMs: number;
   connect: string;
+  /** Time to recover (encoded histogram, µs) and clients still waiting for a message after a fault. */
+  recovery?: string;
+  unrecovered?: number;
+  /** Fault steps: per-bucket figures (by publish time, and by time at the sockets). */
+  timeline?: RawTimeline;
+  wireTimeline?: RawWireTimeline;
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
   wire: WireSample;

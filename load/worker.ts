@@ -11,6 +11,7 @@ import { monotonicUs } from '../servers/contract.js';
 import { CLIENTS } from './clients.js';
 import { emptyWireSample, errorKind } from './client-support.js';
 import { DeliveryTracker } from './delivery-tracker.js';
+import { FaultAgent, type FaultTarget } from './fault-agent.js';
 import type { TransportClient } from './transport-client.js';
 import type {
   ConnectCommand,
@@ -23,6 +24,7 @@ import type {
 
 const tracker = new DeliveryTracker();
 const clients: TransportClient[] = [];
+const faultTargets: FaultTarget[] = [];
 /** Sampling period of the event-loop delay monitor; its samples include this period, so it is subtracted. */
 const LOOP_RESOLUTION_MS = 10;
 const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -37,6 +39,7 @@ let cpuInWindow: NodeJS.CpuUsage | undefined;
 let windowEndedUs = 0;
 let firstConnectUs = 0;
 let stopping = false;
+const faults = new FaultAgent(faultTargets, sumWire);
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -70,6 +73,7 @@ async function connect(command: ConnectCommand): Promise<void> {
     const dueMs = startedMs + i * gapMs;
     const waitMs = dueMs - performance.now();
     if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const clientTracker = tracker.createClient(command.since);
     const client = CLIENTS[command.transport]({
       baseUrl,
       since: command.since,
@@ -78,12 +82,13 @@ async function connect(command: ConnectCommand): Promise<void> {
       headers: command.headers,
       intervalMs: command.intervalMs,
       phase: pollPhase(command.firstClient + i),
-      tracker: tracker.createClient(command.since),
+      tracker: clientTracker,
       limits: command.limits,
       ...(command.crossOrigin !== undefined ? { crossOrigin: command.crossOrigin } : {}),
       ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
     });
     clients.push(client);
+    faultTargets.push({ client, tracker: clientTracker });
     pending.push(
       client.start().then(
         () => void connected++,
@@ -119,8 +124,10 @@ function atUs(targetUs: number, action: () => void): void {
 
 function openWindow(command: WindowCommand): void {
   const { window } = command;
+  const { timeline } = command;
+  if (timeline !== undefined) faults.startTimeline(window.startUs, timeline.bucketMs, Math.ceil(timeline.spanMs / timeline.bucketMs));
   atUs(window.startUs, () => {
-    tracker.openWindow(window);
+    tracker.openWindow(window, timeline);
     windowStart = sumWire();
     windowStartedUs = monotonicUs();
     cpuAtWindowStart = process.cpuUsage();
@@ -169,6 +176,7 @@ async function collect(): Promise<void> {
   const end = windowEnd ?? sumWire();
   const windowMs = windowStart ? ((windowEnd ? windowEndedUs : monotonicUs()) - windowStartedUs) / 1000 : 0;
   await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
+  const wireTimeline = faults.stop();
   const delivery = tracker.report();
   const sample = clients[0]?.wireSample();
   const report: WorkerReport = {
@@ -182,6 +190,10 @@ async function collect(): Promise<void> {
     windowMs,
     totalsMs: (monotonicUs() - firstConnectUs) / 1000,
     connect: delivery.connect,
+    recovery: delivery.recovery,
+    unrecovered: delivery.unrecovered,
+    ...(delivery.timeline ? { timeline: delivery.timeline } : {}),
+    ...(wireTimeline ? { wireTimeline } : {}),
     // The histogram reports ns, sampling period included; 0 when the window never opened.
     eventLoopDelayP99Us: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     eventLoopDelayMaxUs: loopDelay.count > 0 ? Math.max(0, loopDelay.max / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
@@ -202,6 +214,12 @@ process.on('message', (message: ControllerMessage) => {
       break;
     case 'window':
       openWindow(message);
+      break;
+    case 'fault':
+      faults.faultAt(message.atUs);
+      break;
+    case 'drop':
+      faults.drop(message.untilUs, message.perSec);
       break;
     case 'collect':
       collect().catch(fail);

@@ -112,9 +112,12 @@ export class WsClient extends ClientBase {
     clearTimeout(cut);
   }
 
-  /** Cuts the TCP connection as a network failure would (tests: the resume path). */
+  /** Resets the TCP connection (RST) as a network failure would. */
   dropConnection(): void {
-    this.socket?.destroy();
+    const socket = this.socket;
+    if (socket === undefined || socket.destroyed) return;
+    if (socket.connecting) socket.destroy();
+    else socket.resetAndDestroy();
   }
 
   private connect(): void {

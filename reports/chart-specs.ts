@@ -35,6 +35,8 @@ export interface DatasetSpec {
   /** A reference series (the paper's model): outlined, not filled. */
   reference?: boolean;
   dashed?: boolean;
+  /** Line charts: a dotted line (a third kind of series beside solid and dashed). */
+  dotted?: boolean;
   stack?: string;
   /** Line drawn over a bar chart, on the right-hand axis. */
   overlayLine?: boolean;

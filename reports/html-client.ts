@@ -143,8 +143,8 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
       return {
         ...base,
         backgroundColor: ds.color,
-        borderWidth: 2,
-        borderDash: ds.dashed ? [6, 4] : [],
+        borderDash: ds.dotted ? [2, 3] : ds.dashed ? [6, 4] : [],
+        borderWidth: ds.dotted ? 3 : 2,
         pointStyle: saturated.map((s) => (s ? 'triangle' : 'circle')),
         pointRadius: saturated.map((s) => (s ? 8 : 3)),
         spanGaps: true,
@@ -300,7 +300,7 @@ export function drawCharts(win: BrowserWindow, dataElementId: string): void {
                 if (!ds || item.parsed.y === null) return '';
                 const unit = ds.overlayLine ? (spec.y2?.unit ?? '') : (spec.y.unit ?? '');
                 const marks = `${ds.projected?.[item.dataIndex] ? ' (projected)' : ''}${ds.saturated?.[item.dataIndex] ? ' * generator-saturated' : ''}`;
-                const at = spec.kind === 'line' ? ` at ${format(item.parsed.x)} clients` : '';
+                const at = spec.kind === 'line' ? ` at ${format(item.parsed.x)} ${spec.x.unit ?? 'clients'}` : '';
                 return `${item.dataset.label}: ${format(item.parsed.y)} ${unit}${at}${marks}`;
               },
             },

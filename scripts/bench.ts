@@ -17,6 +17,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 import {
   parseChoice,
   parseDurationMs,
+  parseFault,
   parseFraction,
   parseIntList,
   parsePositiveInt,
@@ -61,6 +62,8 @@ interface BenchFlags {
   reconnectMax: string;
   reconnectJitter: string;
   sseRetry: string;
+  fault: string[];
+  dropRate: string;
   serverArg: string[];
   crossOrigin?: boolean;
   corsCredentials?: boolean;
@@ -97,6 +100,8 @@ export function benchFlagDefaults(): BenchFlags {
     reconnectMax: `${DEFAULT_RECONNECT.maxMs}ms`,
     reconnectJitter: String(DEFAULT_RECONNECT.jitter),
     sseRetry: `${DEFAULT_RECONNECT.sseRetryMs}ms`,
+    fault: [],
+    dropRate: '0.5',
     serverArg: [],
     corsMaxAge: String(SERVER_DEFAULTS.corsMaxAgeSeconds),
     authorization: '0',
@@ -139,6 +144,12 @@ export function registerBench(program: Command): void {
     .option('--reconnect-max <time>', 'cap of the doubling reconnect / retry delay', D.reconnectMax)
     .option('--reconnect-jitter <0..1>', 'each reconnect / retry delay is multiplied by 1 ± this, at random', D.reconnectJitter)
     .option('--sse-retry <time>', 'SSE reconnection time until the server sends retry: (EventSource, no jitter)', D.sseRetry)
+    .addOption(
+      new Option('--fault <spec>', 'inject a fault in every step: restart-hard|restart-graceful|stall|drop[@at][:duration], e.g. restart-hard@50%:1s (repeatable; --target: drop only)')
+        .default([])
+        .argParser((v: string, prev: string[]) => [...prev, v]),
+    )
+    .option('--drop-rate <share/s>', 'drop fault: share of the connections reset per second while it lasts', D.dropRate)
     .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
     .action(async (flags: BenchFlags, command: Command) => {
       const config = buildConfig(flags, command);
@@ -234,6 +245,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     repeat: parsePositiveInt('--repeat', pick('repeat'), { max: 100 }),
     target,
     preset: flags.preset ?? null,
+    faults: parseFaults(flags, pick, target !== null),
     reconnect: {
       baseMs: parseDurationMs('--reconnect-delay', pick('reconnectDelay'), { allowZero: true }),
       maxMs: parseDurationMs('--reconnect-max', pick('reconnectMax'), { allowZero: true }),
@@ -266,6 +278,13 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   );
   if (problem) throw new UsageError(`--clients ${largest} ${problem}`);
   return config;
+}
+
+function parseFaults(flags: BenchFlags, pick: (key: keyof BenchFlags & string) => string, target: boolean): RunConfig['faults'] {
+  if (flags.fault.length === 0) return undefined;
+  const windowMs = parseDurationMs('--duration', pick('duration'));
+  const dropPerSec = parsePositiveNumber('--drop-rate', pick('dropRate'));
+  return flags.fault.map((raw) => parseFault('--fault', raw, { windowMs, dropPerSec, target }));
 }
 
 /**

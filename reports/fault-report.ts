@@ -1,0 +1,99 @@
+/**
+ * The "when connections break" figure and table of a run with `--fault`: per transport (its
+ * largest step that ran), messages delivered live, recovered (replayed after a reconnect) and
+ * lost per second of publish time around the fault; and per step lost, recovered, duplicates,
+ * time to recover and the reconnect storm against the steady state. Reads only the results schema.
+ */
+import type { FaultFigures, ResultsDocument } from '../load/results-schema.js';
+import { transportColor, type ChartSpec, type DatasetSpec } from './chart-specs.js';
+import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
+import type { Table, TableRow } from './tables.js';
+
+interface FaultStep {
+  transport: string;
+  clients: number;
+  lost: number;
+  duplicated: number;
+  faults: FaultFigures;
+}
+
+function faultSteps(doc: ResultsDocument): FaultStep[] {
+  return doc.results.flatMap((r) =>
+    r.steps.flatMap((s) => {
+      const m = s.measurement;
+      return m?.faults ? [{ transport: r.transport, clients: s.clients, lost: m.window.messages.lost, duplicated: m.window.messages.duplicated, faults: m.faults }] : [];
+    }),
+  );
+}
+
+/** Per bucket → per second, on an x axis of seconds from the window's start. */
+function series(values: readonly number[], bucketMs: number): Array<{ x: number; y: number }> {
+  return values.map((v, i) => ({ x: (i * bucketMs) / 1000, y: (v * 1000) / bucketMs }));
+}
+
+export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
+  const steps = faultSteps(doc);
+  if (steps.length === 0) return undefined;
+  const largest = new Map<string, FaultStep>();
+  for (const step of steps) if ((largest.get(step.transport)?.clients ?? 0) < step.clients) largest.set(step.transport, step);
+  const datasets: DatasetSpec[] = [...largest.values()].flatMap((step, index) => {
+    const { timeline } = step.faults;
+    const label = `${transportLabel(step.transport)} (${formatCount(step.clients)})`;
+    const color = transportColor(step.transport, index);
+    return [
+      { label: `${label} delivered`, color, data: series(timeline.delivered, timeline.bucketMs) },
+      { label: `${label} recovered`, color, data: series(timeline.recovered, timeline.bucketMs), dashed: true },
+      { label: `${label} lost`, color, data: series(timeline.lost, timeline.bucketMs), dotted: true },
+    ];
+  });
+  const injected = steps[0]?.faults.injected ?? [];
+  return {
+    id: 'chart-faults',
+    title: 'When connections break: messages delivered, recovered and lost per second, by publish time',
+    kind: 'line',
+    datasets,
+    x: { title: 'seconds from the start of the measured window (publish time)', unit: 's', min: 0 },
+    y: { title: 'messages per second (all clients)', unit: 'msg/s', min: 0 },
+    scaleToggle: true,
+    notes: [
+      `Injected: ${injected.map((f) => `${f.kind} at ${formatNumber(f.atMs / 1000)} s (${f.note})`).join('; ') || 'nothing'}.`,
+      'Delivered (solid): arrived live. Recovered (dashed): published before the client’s reconnect and replayed to it afterwards. Lost (dotted): expected (the seqs any client saw × clients) and never delivered — after a restart the old epoch’s history is gone.',
+      'Each transport’s largest step is drawn; the table below has every step.',
+    ],
+  };
+}
+
+function rates(r: FaultFigures['storm'] | null): string {
+  if (r === null) return '—';
+  const cpu = r.serverCpuMsPerSec === null ? '—' : `${formatNumber(r.serverCpuMsPerSec)} ms/s`;
+  return `${formatNumber(r.connectsPerSec)} conn/s · ${formatNumber(r.bytesPerSec / 1000)} kB/s · CPU ${cpu}`;
+}
+
+export function faultTable(doc: ResultsDocument): Table | undefined {
+  const steps = faultSteps(doc);
+  if (steps.length === 0) return undefined;
+  const rows: TableRow[] = steps.map((s) => ({
+    kind: s.lost > 0 ? 'failed' : 'normal',
+    cells: [
+      transportLabel(s.transport),
+      formatCount(s.clients),
+      formatCount(s.lost),
+      formatCount(s.faults.recovered),
+      formatCount(s.duplicated),
+      formatCount(s.faults.resets),
+      s.faults.recovery.count > 0 ? formatLatencyUs(s.faults.recovery.p50Us) : '—',
+      s.faults.recovery.count > 0 ? formatLatencyUs(s.faults.recovery.p99Us) : '—',
+      formatCount(s.faults.unrecovered),
+      rates(s.faults.steady),
+      rates(s.faults.storm),
+    ],
+  }));
+  return {
+    id: 'faults',
+    title: 'When connections break: loss, recovery and the reconnect storm',
+    head: ['transport', 'clients', 'lost', 'recovered', 'duplicated', 'resets', 'recover p50', 'recover p99', 'unrecovered', 'steady (before the fault)', 'storm (fault → 99 % recovered)'],
+    numeric: [false, true, true, true, true, true, true, true, true, false, false],
+    rows,
+    note: 'Lost and duplicated: messages published in the window. Recovered: delivered after the client reconnected, published before it (replayed from history). Resets: reset signals received — a cursor from an epoch the server lost (the gap where the epoch changed). Time to recover: from the fault to each hit client’s first delivered message after it. Storm: TCP connections opened, socket bytes both ways, and server CPU per second.',
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * `bench --fault` end to end on loopback: a hard restart of the embedded server mid-window,
+ * per transport — zero loss for the transports that resume within the history, the reset
+ * counted for every client (the epoch changed), every client's time to recover measured, the
+ * step ending within its schedule plus the bounded grace; the drop fault from the generator;
+ * --target allows only client-side faults; bad specs are one line and exit 2.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseResults } from '../load/results-schema.js';
+import { parseFault } from '../scripts/options.js';
+
+const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+/** Short reconnect delays so the test is quick; the grace they imply bounds the step. */
+const FAST = ['--reconnect-delay', '100ms', '--reconnect-max', '400ms', '--sse-retry', '300ms'];
+
+test('fault specs: kind@at:duration, percent or time, defaults, and --target limits', () => {
+  assert.deepEqual(parseFault('--fault', 'restart-hard', { windowMs: 8000, dropPerSec: 0.5, target: false }), { kind: 'restart-hard', atMs: 4000, durationMs: 1000 });
+  assert.deepEqual(parseFault('--fault', 'stall@25%:2s', { windowMs: 8000, dropPerSec: 0.5, target: false }), { kind: 'stall', atMs: 2000, durationMs: 2000 });
+  assert.deepEqual(parseFault('--fault', 'drop@1s', { windowMs: 8000, dropPerSec: 0.2, target: true }), { kind: 'drop', atMs: 1000, durationMs: 1000, dropPerSec: 0.2 });
+  assert.throws(() => parseFault('--fault', 'explode', { windowMs: 8000, dropPerSec: 0.5, target: false }), /--fault "explode" is not a fault: use kind\[@at\]\[:duration\] with kind one of restart-hard, restart-graceful, stall, drop/);
+  assert.throws(() => parseFault('--fault', 'restart-hard@9s', { windowMs: 8000, dropPerSec: 0.5, target: false }), /must fall inside the measured window/);
+  assert.throws(() => parseFault('--fault', 'stall', { windowMs: 8000, dropPerSec: 0.5, target: true }), /with --target only the client-side fault drop is possible/);
+  assert.throws(() => parseFault('--fault', 'stall:soon', { windowMs: 8000, dropPerSec: 0.5, target: false }), /--fault stall: "soon" is not a valid duration/);
+});
+
+test('bench --fault with a bad spec or a server fault under --target: one line, exit 2', { timeout: 30_000 }, async () => {
+  const bad = await run(['bench', '--fault', 'restart-soft'], 20_000);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--fault "restart-soft" is not a fault/);
+  const target = await run(['bench', '--target', 'http://127.0.0.1:9', '--fault', 'restart-hard'], 20_000);
+  assert.equal(target.code, 2);
+  assert.match(target.stderr, /needs the embedded server/);
+});
+
+test('a hard restart mid-window: no loss for long-poll, SSE and WebSocket, a reset per client, recovery timed, bounded step', { timeout: 240_000 }, async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-faults-'));
+  const clients = 4;
+  const args = ['bench', '--transports', 'longpoll,sse,ws', '--clients', String(clients), '--duration', '5s', '--warmup', '500ms', '--rate', '10', '--workers', '1', '--fault', 'restart-hard@20%:300ms', ...FAST, '--out', out, '--no-report'];
+  const result = await run(args, 230_000);
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.deepEqual(document.config.faults, [{ kind: 'restart-hard', atMs: 1000, durationMs: 300 }]);
+  assert.deepEqual(document.config.reconnect, { baseMs: 100, maxMs: 400, jitter: 0.5, sseRetryMs: 300 });
+  for (const transport of document.results) {
+    const step = transport.steps[0]!;
+    assert.equal(step.status, 'ok', `${transport.transport}: ${step.status === 'failed' ? step.reason : ''}`);
+    const m = step.measurement!;
+    const faults = m.faults!;
+    const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, faults: { ...faults, timeline: undefined, recovery: faults.recovery.count } })}`;
+    assert.equal(faults.injected.length, 1, what);
+    assert.equal(faults.injected[0]!.kind, 'restart-hard');
+    assert.equal(m.window.messages.lost, 0, `resumed within the new epoch's history: nothing lost — ${what}`);
+    assert.equal(m.window.messages.duplicated, 0, what);
+    assert.equal(faults.resets, clients, `every client heard the epoch change — ${what}`);
+    assert.equal(faults.recovery.count, clients, `every client's recovery timed — ${what}`);
+    assert.equal(faults.unrecovered, 0, what);
+    assert.ok(faults.recovered > 0, `messages published during the downtime were replayed — ${what}`);
+    assert.ok(faults.recovery.p50Us >= 300_000, `not before the downtime ended — ${what}`);
+    assert.ok(faults.timeline.connects.reduce((a, b) => a + b, 0) >= clients, `the reconnects are counted — ${what}`);
+    assert.equal(m.server, null, 'CPU across two processes is not one figure');
+    assert.match(step.notes?.join(' ') ?? '', /restarted/);
+  }
+  // Schedule: per transport 0.5 s warm-up + 5 s window + the grace (1 s + max(0.4 s × 1.5, 2 × 0.3 s) + 3 s), plus start-up.
+  assert.ok(result.ms < 3 * (5.5 + 4.6 + 6) * 1000, `the run ended within its schedule plus grace (${result.ms} ms)`);
+});
+
+test('the drop fault: connections reset by the generator are recovered with resume, counted, timed', { timeout: 240_000 }, async () => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-drop-'));
+  const args = ['bench', '--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'drop@20%:1s', '--drop-rate', '1', ...FAST, '--out', out, '--no-report'];
+  const result = await run(args, 230_000);
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  for (const transport of document.results) {
+    const m = transport.steps[0]!.measurement!;
+    const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, errors: m.window.errors })}`;
+    assert.equal(m.window.messages.lost, 0, what);
+    assert.equal(m.window.messages.duplicated, 0, what);
+    assert.equal(m.faults!.resets, 0, 'the server kept its epoch');
+    assert.ok(m.faults!.recovery.count >= 1, what);
+    assert.ok(m.faults!.timeline.connects.reduce((a, b) => a + b, 0) >= 1, `reconnects after the resets — ${what}`);
+    assert.ok(m.server !== null, 'one server process: its figures stand');
+  }
+});
