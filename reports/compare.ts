@@ -121,7 +121,8 @@ const NOISE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] 
   { key: 'repeat', read: (c) => c.repeat },
   { key: 'workers', read: (c) => c.workers },
   { key: 'connect rate', read: (c) => c.connectRate },
-  { key: 'target', read: (c) => c.target ?? 'embedded' },
+  // A server started per run on port 0 (wirebench ci --server-command) is the same target on another port.
+  { key: 'target', read: (c) => (c.target ? new URL(c.target).hostname : 'embedded') },
 ];
 
 /** Throws {@link CompareRefusedError} naming every configuration difference. */

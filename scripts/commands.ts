@@ -27,4 +27,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'Compare a run (or a microbenchmark run) against a baseline; exit 3 when a figure regressed.',
     register: async (program) => (await import('./compare.js')).registerCompare(program),
   },
+  ci: {
+    description: 'CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.',
+    register: async (program) => (await import('./ci.js')).registerCi(program),
+  },
 };

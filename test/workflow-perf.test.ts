@@ -50,6 +50,21 @@ test('perf.yml: untrusted event fields never appear inside run scripts', () => {
 });
 
 test('perf.yml: every script it runs exists in this repository', () => {
-  for (const script of ['scripts/bench-ci.ts']) assert.ok(existsSync(`${ROOT}${script}`), script);
-  assert.match(workflow, /node dist\/scripts\/bench-ci\.js/);
+  for (const script of ['scripts/ci.ts', 'scripts/cli.ts']) assert.ok(existsSync(`${ROOT}${script}`), script);
+  assert.match(workflow, /node dist\/scripts\/cli\.js ci --current/);
+  assert.match(readFileSync(`${ROOT}package.json`, 'utf8'), /"bench:ci": "npm run --silent build && node dist\/scripts\/cli\.js ci"/, 'bench:ci is wirebench ci');
+});
+
+test('perf.yml: a docs-only pull request still gets the check (skipped bench job, no pending required check)', () => {
+  assert.doesNotMatch(workflow, /paths-ignore|paths:/, 'no path filter on the trigger: a filtered-out workflow never reports');
+  assert.match(workflow, /^ {2}changes:\n/m);
+  assert.match(workflow, /^ {4}outputs:\n {6}code: \$\{\{ steps\.diff\.outputs\.code \}\}$/m);
+  assert.match(workflow, /^ {2}bench-ci:\n {4}name: [^\n]+\n {4}needs: changes\n {4}if: needs\.changes\.outputs\.code == 'true'$/m);
+  // The docs-only rule itself, run on sample file lists: only docs/ and *.md count as docs.
+  const rule = /grep -qvE '([^']+)'/.exec(workflow)?.[1];
+  assert.ok(rule, 'the diff filter');
+  const codeChanged = (files: string[]) => files.some((f) => !new RegExp(rule).test(f));
+  assert.equal(codeChanged(['docs/ci.md', 'README.md']), false);
+  assert.equal(codeChanged(['docs/ci.md', 'scripts/ci.ts']), true);
+  assert.equal(codeChanged(['action.yml']), true);
 });

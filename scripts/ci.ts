@@ -1,0 +1,162 @@
+/**
+ * `wirebench ci`: the performance-regression gate as a command anyone can run on their own server.
+ * Runs `wirebench bench` with a small fixed profile (quietly: its output is shown if it fails, or
+ * with --verbose) against the embedded servers, a running server (--target) or one it starts
+ * (--server-command), then compares the run with a committed baseline. `npm run bench:ci` is this
+ * command. Exit codes are wirebench's: 0 ok, 1 the run failed, 2 usage / bad or missing baseline /
+ * different configuration, 3 regression.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFile, copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { writeFileSafely } from '../load/safe-file.js';
+import { startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/server-command.js';
+import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
+import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { parseDurationMs } from './options.js';
+
+/**
+ * The CI profile. Small enough for about a minute on two cores, large enough that bytes per
+ * message is stable under the 1 % gate: bytes are counted by arrival and messages by publish
+ * time, so a message straddling a window edge moves bytes per message by about 1 / (messages per
+ * client) — 150 messages per client (50 msg/s for 3 s) keeps that under 0.7 %. Four polls a
+ * second keep every poll answer carrying messages. Changing it invalidates the baseline (compare
+ * refuses). Each entry can be overridden with the bench flag of the same name.
+ */
+export const CI_PROFILE = {
+  transports: 'all',
+  clients: '10,50',
+  duration: '3s',
+  warmup: '1s',
+  rate: '50',
+  size: '64',
+  interval: '250ms',
+  headers: 'minimal',
+  workers: '1',
+} as const;
+
+type ProfileKey = keyof typeof CI_PROFILE;
+
+interface CiFlags extends Record<ProfileKey, string> {
+  baseline: string;
+  out: string;
+  only: string;
+  bytesTolerance: string;
+  summary?: string;
+  gab?: string;
+  current?: string;
+  updateBaseline?: boolean;
+  target?: string;
+  serverCommand?: string;
+  serverTimeout: string;
+  verbose?: boolean;
+  serverArg: string[];
+}
+
+const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
+let benchChild: ChildProcess | undefined;
+
+export function registerCi(program: Command): void {
+  const command = program
+    .command('ci')
+    .description('CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.')
+    .option('--baseline <file>', 'the committed baseline results', 'results/baseline/ci.json')
+    .option('--update-baseline', 're-measure and overwrite the baseline (then review and commit it)')
+    .option('--target <url>', 'bench an already running server that implements the wire contract (with --server-command: its URL)')
+    .option('--server-command <cmd>', 'start your server with this shell command, read its URL from its output (or --target), wait for /healthz, stop it after')
+    .option('--server-timeout <time>', 'how long --server-command may take to serve /healthz', '30s')
+    .option('--bytes-tolerance <percent>', 'bytes per message: allowed increase', COMPARE_DEFAULT_FLAGS.bytesTolerance)
+    .option('--only <scope>', 'gate on all metrics, or only deterministic ones (bytes per message, overhead per request; loss and connect errors always gate)', 'all')
+    .option('--summary <file>', 'append the Markdown comparison to this file (e.g. "$GITHUB_STEP_SUMMARY")')
+    .option('--gab <file>', 'write github-action-benchmark customSmallerIsBetter JSON (history)')
+    .option('--current <file>', 'compare an existing run of this profile instead of running one')
+    .option('--out <dir>', 'results directory of the run', 'results/ci')
+    .option('--verbose', "show the bench's progress as it runs (default: only if it fails)");
+  for (const [key, value] of Object.entries(CI_PROFILE)) {
+    command.option(`--${key} <value>`, `profile: bench --${key}`, value);
+  }
+  command
+    .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
+    .action(async (flags: CiFlags) => {
+      process.exitCode = await runCi(flags);
+    });
+}
+
+async function runCi(flags: CiFlags): Promise<number> {
+  const started = Date.now();
+  const resultsFile = flags.current ?? path.join(flags.out, 'results.json');
+  const startTimeoutMs = parseDurationMs('--server-timeout', flags.serverTimeout);
+  if (flags.current !== undefined && (flags.target !== undefined || flags.serverCommand !== undefined)) {
+    throw new UsageError('--current compares an existing run: it cannot be combined with --target or --server-command');
+  }
+  if (flags.current === undefined) {
+    let server: StartedServerCommand | undefined;
+    try {
+      if (flags.serverCommand !== undefined) {
+        process.stderr.write(`wirebench ci: starting ${JSON.stringify(flags.serverCommand)}\n`);
+        server = await startServerCommand({ command: flags.serverCommand, ...(flags.target ? { url: flags.target } : {}), startTimeoutMs }).catch((error: unknown) => {
+          throw error instanceof ServerCommandError ? new UsageError(error.message) : error;
+        });
+        process.stderr.write(`wirebench ci: server ${server.url} (pid ${server.pid})\n`);
+      }
+      const target = server?.url ?? flags.target;
+      const profile = Object.keys(CI_PROFILE).flatMap((key) => [`--${key}`, flags[key as ProfileKey]]);
+      const args = ['bench', ...profile, '--out', flags.out, ...(target ? ['--target', target] : []), ...flags.serverArg.map((arg) => `--server-arg=${arg}`)];
+      // Ctrl-C / SIGTERM: the bench keeps its finished steps and exits; the server is stopped below.
+      const forward = (signal: NodeJS.Signals) => benchChild?.kill(signal);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const bench = await runBench(args, flags.verbose === true).finally(() => {
+        process.off('SIGINT', forward);
+        process.off('SIGTERM', forward);
+      });
+      if (bench.code !== EXIT.ok) {
+        if (!flags.verbose) process.stderr.write(bench.output);
+        process.stderr.write(`\nwirebench ci: the bench run failed (exit ${bench.code})${flags.verbose ? '' : '; its output is above'}\n`);
+        if (server && bench.code !== EXIT.usage) process.stderr.write(`wirebench ci: the server's last output:\n${server.output().trim().split('\n').slice(-10).join('\n')}\n`);
+        return bench.code;
+      }
+    } finally {
+      await server?.stop();
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  if (flags.updateBaseline) {
+    await mkdir(path.dirname(flags.baseline), { recursive: true });
+    await copyFile(resultsFile, flags.baseline);
+    process.stdout.write(`wirebench ci: baseline refreshed from this run (${seconds} s): ${flags.baseline} — review and commit it\n`);
+    return EXIT.ok;
+  }
+  const { report, output } = await runCompare(flags.baseline, resultsFile, { ...COMPARE_DEFAULT_FLAGS, only: flags.only, bytesTolerance: flags.bytesTolerance }).catch((error: unknown) => {
+    if (error instanceof UsageError && error.message.startsWith(`${flags.baseline}:`) && /no such file/.test(error.message)) {
+      throw new UsageError(`${error.message}; create it with \`wirebench ci --update-baseline\` (same options) and commit it`);
+    }
+    throw error;
+  });
+  for (const warning of report.warnings) process.stderr.write(`wirebench ci: warning: ${warning}\n`);
+  process.stdout.write(output);
+  process.stdout.write(`wirebench ci: ${seconds} s; results ${resultsFile}, report ${path.join(path.dirname(resultsFile), 'report.html')}\n`);
+  if (flags.summary) await appendFile(flags.summary, COMPARE_EXPORTERS.md.render(report));
+  if (flags.gab) await writeFileSafely(flags.gab, COMPARE_EXPORTERS.gab.render(report));
+  return report.regressions > 0 ? EXIT.regression : EXIT.ok;
+}
+
+/** The bench as a child process: its output kept for a failure, or streamed with --verbose. */
+function runBench(args: readonly string[], verbose: boolean): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    benchChild = child;
+    let output = '';
+    const keep = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      if (verbose) stream.write(chunk);
+      else output += chunk.toString();
+    };
+    child.stdout.on('data', keep(process.stderr));
+    child.stderr.on('data', keep(process.stderr));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? EXIT.failed : EXIT.ok), output }));
+  });
+}

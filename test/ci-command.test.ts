@@ -1,0 +1,62 @@
+/**
+ * `wirebench ci` as a user runs it on their own server: `--server-command` starts a server (here
+ * `wirebench serve`, which prints its URL), the first run records the baseline, the second passes
+ * against it, a third against a changed server (every HTTP response head padded by 200 bytes)
+ * fails with exit 3, and each comparison lands in the job summary as Markdown.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+const work = mkdtempSync(path.join(os.tmpdir(), 'wirebench-ci-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+// A small profile: two transports, one step; poll shows header changes, ws shows they do not matter.
+// Poll's bytes per message over a step this short moves ~1 % between identical runs on a busy
+// machine (the 1 % default is for the full CI profile); padding moves it by >10 %.
+const PROFILE = ['--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--bytes-tolerance', '3%'];
+const serve = (extra = '') => `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} serve --port 0 --rate 50 --size 64${extra}`;
+
+function ci(args: string[]) {
+  return spawnSync(process.execPath, [CLI, 'ci', ...PROFILE, '--baseline', path.join(work, 'baseline.json'), ...args], { cwd: work, encoding: 'utf8', timeout: 180_000 });
+}
+
+test('wirebench ci --server-command: baseline, a pass, then exit 3 on a server that pads its headers, with the job summary', { timeout: 600_000 }, () => {
+  const baseline = ci(['--server-command', serve(), '--update-baseline', '--out', 'base']);
+  assert.equal(baseline.status, 0, baseline.stderr);
+  assert.match(baseline.stdout, /baseline refreshed from this run/);
+  assert.match(baseline.stderr, /wirebench ci: server http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
+  assert.ok(existsSync(path.join(work, 'baseline.json')));
+
+  const same = ci(['--server-command', serve(), '--only', 'deterministic', '--out', 'same', '--summary', 'same.md', '--gab', 'same-gab.json']);
+  assert.equal(same.status, 0, `${same.stdout}\n${same.stderr}`);
+  const passSummary = readFileSync(path.join(work, 'same.md'), 'utf8');
+  assert.match(passSummary, /### wirebench compare/);
+  assert.doesNotMatch(passSummary, /regressed\*\*/);
+  const gab = JSON.parse(readFileSync(path.join(work, 'same-gab.json'), 'utf8')) as Array<{ name: string; unit: string; value: number }>;
+  assert.ok(gab.some((e) => /poll/.test(e.name) && e.value > 0), 'github-action-benchmark entries for the history');
+
+  const padded = ci(['--server-command', serve(' --pad-headers 200'), '--only', 'deterministic', '--out', 'padded', '--summary', 'padded.md']);
+  assert.equal(padded.status, 3, `${padded.stdout}\n${padded.stderr}`);
+  const failSummary = readFileSync(path.join(work, 'padded.md'), 'utf8');
+  assert.match(failSummary, /❌ \*\*\d+ regressions? in \d+ figures/);
+  assert.match(failSummary, /\| poll @ 5 clients \| overhead\/request(?: \(step\))? \| [\d.]+ B \| [\d.]+ B \| \+2\d\d B [^|]*\| ≤ \+1 % \| ❌ \*\*regressed\*\* \|/);
+  assert.doesNotMatch(failSummary, /\| ws @ 5 clients \| bytes\/msg [^\n]*regressed/, 'WebSocket frames carry no HTTP heads after the handshake');
+});
+
+test('wirebench ci: a server command that dies, or never serves /healthz, is one line and exit 2; no baseline says how to make one', { timeout: 120_000 }, () => {
+  const dies = ci(['--server-command', 'echo starting; exit 7', '--out', 'dies']);
+  assert.equal(dies.status, 2, dies.stderr);
+  assert.match(dies.stderr, /--server-command "echo starting; exit 7" exited with code 7 before it served \/healthz: starting/);
+  const silent = ci(['--server-command', 'sleep 30', '--server-timeout', '1s', '--out', 'silent']);
+  assert.equal(silent.status, 2, silent.stderr);
+  assert.match(silent.stderr, /--server-command "sleep 30": no http:\/\/ URL in its output \(give --target URL if it prints none\) within 1 s/);
+  const missing = spawnSync(process.execPath, [CLI, 'ci', '--baseline', path.join(work, 'none.json'), '--current', path.join(work, 'none.json')], { cwd: work, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /create it with `wirebench ci --update-baseline`/);
+});
