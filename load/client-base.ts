@@ -60,6 +60,10 @@ export abstract class ClientBase implements TransportClient {
     return this.meter.counters();
   }
 
+  localPorts(): readonly number[] {
+    return this.meter.localPorts();
+  }
+
   wireSample(): WireSample {
     this.sample.framingBytesPerMessage = this.framing.value;
     return { ...this.sample };

@@ -17,6 +17,7 @@ import { writeResultsFile } from './results-file.js';
 import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from './results-schema.js';
 import { repeatStep } from './repeat-median.js';
+import { prepareCapture, StepCapture } from './step-capture.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { buildMeasurement, serverFigures } from './step-figures.js';
 import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStats } from './target-answers.js';
@@ -35,7 +36,9 @@ export type RunEvent =
   | { kind: 'transport'; transport: TransportName; index: number; of: number; url: string; pid: number | null }
   | { kind: 'phase'; transport: TransportName; clients: number; phase: StepPhase; connected: number; endsAtMs?: number }
   | { kind: 'step'; transport: TransportName; step: StepResult }
-  | { kind: 'written'; file: string };
+  | { kind: 'written'; file: string }
+  /** Something the user should know that does not stop the run (e.g. --capture is not possible here). */
+  | { kind: 'notice'; message: string };
 
 export interface RunOptions {
   config: RunConfig;
@@ -81,6 +84,16 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
       throw error;
     }
   }
+  // --capture: where the step captures go, or one line on why there will be none (the run goes on).
+  let captureDir: string | null = null;
+  if (config.capture) {
+    const prepared = await prepareCapture(options.outFile, config.target);
+    if ('dir' in prepared) captureDir = prepared.dir;
+    else {
+      document.environment = { ...document.environment, captureUnavailable: prepared.problem };
+      options.onEvent?.({ kind: 'notice', message: `--capture: ${prepared.problem}; the run goes on without the TCP/IP layer` });
+    }
+  }
   let failed = false;
   for (const [index, transport] of config.transports.entries()) {
     if (options.signal.aborted) break;
@@ -101,7 +114,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
       for (const clients of config.clients) {
         if (options.signal.aborted) break;
         // --repeat N: the step runs N times; it keeps every repeat and the per-metric medians.
-        const step = await repeatStep(config.repeat, () => runStep(options, transport, clients, result.server.url, server));
+        const step = await repeatStep(config.repeat, () => runStep(options, transport, clients, result.server.url, server, captureDir));
         if (!step) break; // interrupted: the unfinished step is not kept
         result.steps.push(step);
         if (step.status === 'failed') failed = true;
@@ -235,6 +248,7 @@ async function runStep(
   clients: number,
   url: string,
   server: ServerProcess | undefined,
+  captureDir: string | null,
 ): Promise<StepResult | undefined> {
   const { config, signal } = options;
   const startedAt = new Date().toISOString();
@@ -275,7 +289,15 @@ async function runStep(
       return null;
     }
   };
+  let capture: StepCapture | undefined;
   try {
+    if (captureDir !== null) {
+      try {
+        capture = await StepCapture.start(captureDir, transport, clients, url);
+      } catch (error) {
+        notes.push(`no capture of this step: ${(error as Error).message}`);
+      }
+    }
     const memoryBefore = await memorySnapshot('before the clients connected');
     // Split clients and publishers as evenly as possible across workers.
     const share = (total: number, i: number) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0);
@@ -417,6 +439,11 @@ async function runStep(
         cpuSamples: (await cpuSamples) ?? [],
       });
     }
+    if (capture && measurement) {
+      const captured = await capture.finish(good, window, measurement.window, measurement.totals);
+      measurement.capture = captured.figures;
+      notes.push(...captured.notes);
+    }
     const withNotes = notes.length > 0 ? { notes } : {};
     const reason = (died ? serverDied() : undefined) ?? faultOutcome?.failure ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
     if (reason || !measurement) {
@@ -426,6 +453,7 @@ async function runStep(
   } finally {
     stepDone.abort();
     for (const worker of workers) worker.kill();
+    await capture?.stop();
   }
 }
 

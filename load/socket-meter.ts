@@ -32,6 +32,8 @@ export class SocketMeter {
   private closedReadBytes = 0;
   private closedWrittenBytes = 0;
   private readonly open: Socket[] = [];
+  /** Local port of every socket that connected, for attributing a packet capture to this client. */
+  private readonly ports: number[] = [];
   private allClosedWaiters: Array<() => void> = [];
 
   /** Counts this socket from now on, and after it closes (its final counts are kept). */
@@ -39,6 +41,9 @@ export class SocketMeter {
     opened++;
     this.open.push(socket);
     socket.once('connect', markEstablished);
+    socket.once('connect', () => {
+      if (socket.localPort !== undefined) this.ports.push(socket.localPort);
+    });
     socket.once('close', () => this.retire(socket));
   }
 
@@ -50,6 +55,10 @@ export class SocketMeter {
       written += writtenBytes(socket);
     }
     return { readBytes, writtenBytes: written };
+  }
+
+  localPorts(): readonly number[] {
+    return this.ports;
   }
 
   get openSockets(): number {

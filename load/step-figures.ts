@@ -127,7 +127,7 @@ export function rangeLength(ranges: Readonly<Record<string, [number, number]>>):
   return Object.values(ranges).reduce((sum, [min, max]) => sum + (max - min + 1), 0);
 }
 
-const perOrNull = (numerator: number, denominator: number): number | null =>
+export const perOrNull = (numerator: number, denominator: number): number | null =>
   denominator > 0 ? numerator / denominator : null;
 
 /** One definition of every derived figure, for all transports. */

@@ -74,6 +74,8 @@ export interface TransportClient {
   dropConnection(): void;
   /** Current cumulative byte counters (read at window start and end by the worker). */
   wire(): WireCounters;
+  /** Local ports of every socket this client connected (its connections in a packet capture). */
+  localPorts(): readonly number[];
   /** Sizes seen on this client's wire so far, for the bytes model (fields 0 until seen). */
   wireSample(): WireSample;
 }

@@ -107,6 +107,8 @@ export interface WorkerReport {
   eventLoopDelayP99Us: number;
   eventLoopDelayMaxUs: number;
   wire: WireSample;
+  /** Local ports of every socket this worker's clients connected (attributes a packet capture). */
+  clientPorts: number[];
   /** This worker's CPU time over the window, µs (0 when the window never closed). */
   cpuWindow: { userUs: number; systemUs: number };
 }

@@ -198,6 +198,7 @@ async function collect(): Promise<void> {
     eventLoopDelayP99Us: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     eventLoopDelayMaxUs: loopDelay.count > 0 ? Math.max(0, loopDelay.max / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     wire: sample ?? emptyWireSample(),
+    clientPorts: clients.flatMap((client) => client.localPorts()),
     cpuWindow: { userUs: cpuInWindow?.user ?? 0, systemUs: cpuInWindow?.system ?? 0 },
   };
   // Exit once the report is handed to the IPC channel: nothing of this step may linger.

@@ -9,7 +9,7 @@
  * This is the seed of the results model of issue 13: a figure added here is one entry, and every
  * place that lists figures by id picks it up by name.
  */
-import type { Measurement, ResultsDocument, StepResult } from '../load/results-schema.js';
+import type { CapturedDirection, Measurement, ResultsDocument, StepResult } from '../load/results-schema.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
 
 /** What "bytes" means wherever wirebench shows them without a capture layer. */
@@ -269,7 +269,36 @@ export const FIGURES = {
     definition: 'Cross-origin runs: bytes of the CORS preflights, requests and answers, in the measured window ÷ messages delivered in it (part of bytes/msg).',
     read: (m) => (m.window.preflight ? per(m.window.preflight.upBytes + m.window.preflight.downBytes, m.window.messages.delivered) : null),
   },
+  ...captureDirectionFigures('down', 'Server→client'),
+  ...captureDirectionFigures('up', 'Client→server'),
 } as const satisfies Record<string, FigureDefinition>;
+
+/**
+ * The capture's per-direction figures over the window (`bench --capture`): segments, TCP/IP header
+ * bytes, ACK-only segments and the IP-layer total, each for one direction.
+ */
+function captureDirectionFigures<D extends 'down' | 'up'>(direction: D, who: string) {
+  const read = (pick: (d: CapturedDirection) => number) => (m: Measurement) => {
+    const d = m.capture?.window[direction];
+    return d ? pick(d) : null;
+  };
+  const figure = (name: string, unit: FigureUnit, definition: string, pick: (d: CapturedDirection) => number): FigureDefinition => ({
+    name: `${name} ${direction} (window)`,
+    unit,
+    layer: 'ip',
+    scope: 'window',
+    kind: 'info',
+    definition: `${who} ${definition} in the window, from the packet capture.`,
+    read: read(pick),
+  });
+  const D = direction === 'down' ? 'Down' : 'Up';
+  return {
+    [`ipSegments${D}`]: figure('segments', 'count', 'TCP segments', (d) => d.segments),
+    [`ipAckOnlySegments${D}`]: figure('ACK-only', 'count', 'segments that only acknowledge (no payload, no SYN, FIN or RST)', (d) => d.ackOnlySegments),
+    [`ipHeaderBytes${D}`]: figure('TCP/IP headers', 'B', 'IP and TCP header bytes of every segment', (d) => d.tcpIpHeaderBytes),
+    [`ipBytes${D}`]: figure('IP bytes', 'B', 'IP bytes (TCP payload + TCP/IP headers)', (d) => d.ipBytes),
+  } as Record<`${'ipSegments' | 'ipAckOnlySegments' | 'ipHeaderBytes' | 'ipBytes'}${typeof D}`, FigureDefinition>;
+}
 
 export type FigureId = keyof typeof FIGURES;
 
@@ -283,6 +312,20 @@ export const STEP_TABLE_FIGURES: readonly FigureId[] = [
   'latencyP99Us',
   'cpuPerMessageUs',
   'lost',
+];
+
+/** The end table's TCP/IP layer (printed when the run has a capture), in this order. */
+export const CAPTURE_TABLE_FIGURES: readonly FigureId[] = [
+  'ipSegmentsDown',
+  'ipSegmentsUp',
+  'ipAckOnlySegmentsDown',
+  'ipAckOnlySegmentsUp',
+  'ipHeaderBytesDown',
+  'ipHeaderBytesUp',
+  'ipBytesDown',
+  'ipBytesUp',
+  'ipBytesPerMessage',
+  'bytesPerMessageWindow',
 ];
 
 /** A p99 from fewer samples than this is flagged: it is then little more than the maximum. */

@@ -4,8 +4,8 @@
  * terminal (CI logs), one line per phase instead of a redrawn line.
  */
 import type { RunEvent } from '../load/runner.js';
-import type { ResultsDocument, RunConfig } from '../load/results-schema.js';
-import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
+import type { ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import { CAPTURE_TABLE_FIGURES, FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
 
 export class BenchProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +50,9 @@ export class BenchProgress {
         this.last = undefined;
         break;
       }
+      case 'notice':
+        this.print(`wirebench: ${event.message}`);
+        break;
       case 'written':
         break;
     }
@@ -89,18 +92,27 @@ export class BenchProgress {
 
 /** The end-of-run table: one row per step, the figures people compare, named and written as in the report and compare. */
 export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsDocument): void {
-  const header = ['transport', 'clients', 'status', ...STEP_TABLE_FIGURES.map((id) => FIGURES[id].name), 'note'];
-  const rows: string[][] = [];
-  for (const result of document.results) {
-    for (const step of result.steps) {
+  const steps = document.results.flatMap((result) => result.steps.map((step) => ({ transport: result.transport, step })));
+  const table = (figures: readonly FigureId[], note: (step: StepResult) => string): string => {
+    const header = ['transport', 'clients', 'status', ...figures.map((id) => FIGURES[id].name), 'note'];
+    const rows = steps.map(({ transport, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step) : '')), note(step)]);
+    const last = header.length - 1;
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === last ? 0 : (r[i] ?? '').length))));
+    const line = (cells: string[]) => cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    return `${line(header)}\n${rows.map(line).join('\n')}\n`;
+  };
+  out.write(
+    table(STEP_TABLE_FIGURES, (step) => {
       const saturated = step.measurement?.generator.saturated ? 'generator-saturated' : '';
-      const note = [saturated, step.status === 'failed' ? step.reason : ''].filter(Boolean).join('; ');
-      rows.push([result.transport, String(step.clients), step.status, ...STEP_TABLE_FIGURES.map((id) => (step.measurement ? figureCell(id, step) : '')), note]);
-    }
+      return [saturated, step.status === 'failed' ? step.reason : ''].filter(Boolean).join('; ');
+    }),
+  );
+  out.write(`${FIGURE_LEGEND}\n`);
+  // --capture: the TCP/IP layer beneath the socket figures, per direction.
+  if (steps.some(({ step }) => step.measurement?.capture)) {
+    out.write(`\nTCP/IP layer (packet capture, client connections only):\n`);
+    out.write(table(CAPTURE_TABLE_FIGURES, (step) => (step.measurement?.capture?.droppedPackets ? `capture dropped ${step.measurement.capture.droppedPackets} packets` : step.measurement && !step.measurement.capture ? 'not captured' : '')));
   }
-  const last = header.length - 1;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === last ? 0 : (r[i] ?? '').length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  out.write(`${line(header)}\n${rows.map(line).join('\n')}\n${FIGURE_LEGEND}\n`);
+  if (document.environment.captureUnavailable) out.write(`--capture: ${document.environment.captureUnavailable}; no TCP/IP layer\n`);
   if (document.status !== 'complete') out.write(`run ${document.status}: ${document.results.reduce((a, r) => a + r.steps.length, 0)} step(s) kept\n`);
 }

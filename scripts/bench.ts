@@ -56,6 +56,7 @@ interface BenchFlags {
   target?: string;
   out?: string;
   json?: boolean;
+  capture?: boolean;
   report: boolean;
   maxLoopDelay: string;
   reconnectDelay: string;
@@ -138,6 +139,7 @@ export function registerBench(program: Command): void {
     .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
     .option('--out <dir>', 'results directory (default results/<timestamp>)')
     .option('--json', 'print the results document as JSON on stdout (progress stays on stderr)')
+    .option('--capture', 'also measure the TCP/IP layer: capture each step on loopback with tcpdump (root or CAP_NET_RAW; without it the run goes on without that layer)', false)
     .option('--no-report', 'skip the HTML and Markdown report')
     .option('--max-loop-delay <time>', 'worker event-loop delay p99 above which a step is marked generator-saturated', D.maxLoopDelay)
     .option('--reconnect-delay <time>', 'first WebSocket reconnect / poll retry delay after a failure, doubling per failed attempt', D.reconnectDelay)
@@ -246,6 +248,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     target,
     preset: flags.preset ?? null,
     faults: parseFaults(flags, pick, target !== null),
+    ...(flags.capture === true ? { capture: true } : {}),
     reconnect: {
       baseMs: parseDurationMs('--reconnect-delay', pick('reconnectDelay'), { allowZero: true }),
       maxMs: parseDurationMs('--reconnect-max', pick('reconnectMax'), { allowZero: true }),

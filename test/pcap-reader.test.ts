@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readTcpConnections } from '../load/pcap-reader.js';
+import { captureFigures } from '../load/capture-figures.js';
+import { readTcpSegments } from '../load/pcap-reader.js';
+import type { IntervalFigures } from '../load/results-schema.js';
 
 /** One Ethernet/IPv4/TCP frame as tcpdump writes it for `lo`, with `payload` (possibly cut by snaplen). */
 function frame(srcPort: number, dstPort: number, flags: number, payload: string, payloadBytes = payload.length): Buffer {
@@ -25,8 +27,10 @@ function pcap(frames: Buffer[]): Buffer {
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(256, 16);
   header.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
-  const records = frames.map((f) => {
+  const records = frames.map((f, i) => {
     const record = Buffer.alloc(16);
+    record.writeUInt32LE(1_700_000_000, 0);
+    record.writeUInt32LE(i, 4);
     record.writeUInt32LE(f.length, 8);
     record.writeUInt32LE(f.length, 12);
     return Buffer.concat([record, f]);
@@ -36,27 +40,61 @@ function pcap(frames: Buffer[]): Buffer {
 
 const SYN = 0x02;
 const ACK = 0x10;
+const FIN = 0x01;
 
-test('sums TCP payload per connection and direction from IP lengths, even past the snap length', () => {
+test('reads every segment of the server port: direction, client port, IP and payload sizes past the snap length, timestamps', () => {
   const capture = pcap([
     frame(40000, 8080, SYN, ''),
     frame(8080, 40000, SYN | ACK, ''),
     frame(40000, 8080, ACK, 'GET /poll?since=3 HTTP/1.1\r\nHost: x\r\n\r\n'),
     frame(8080, 40000, ACK, 'HTTP/1.1 200 OK\r\n', 500), // captured 17 bytes of a 500-byte segment
-    frame(40001, 8080, SYN, ''),
-    frame(40001, 8080, ACK, 'GET /stats HTTP/1.1\r\n\r\n'),
-    frame(40000, 8080, SYN, ''), // port reused: a new connection
-    frame(40000, 8080, ACK, 'GET /ws HTTP/1.1\r\n'),
+    frame(40000, 8080, ACK, ''),
     frame(9999, 1234, ACK, 'unrelated'),
+    frame(40000, 8080, FIN | ACK, ''),
   ]);
-  const connections = readTcpConnections(capture, 8080);
-  assert.deepEqual(connections, [
-    { clientPort: 40000, upBytes: 39, downBytes: 500, firstLine: 'GET /poll?since=3 HTTP/1.1' },
-    { clientPort: 40001, upBytes: 23, downBytes: 0, firstLine: 'GET /stats HTTP/1.1' },
-    { clientPort: 40000, upBytes: 18, downBytes: 0, firstLine: 'GET /ws HTTP/1.1' },
+  const segments = readTcpSegments(capture, 8080);
+  assert.equal(segments.length, 6, 'the unrelated connection is not read');
+  assert.deepEqual(segments.map((s) => [s.up, s.clientPort, s.ipBytes, s.payloadBytes]), [
+    [true, 40000, 52, 0],
+    [false, 40000, 52, 0],
+    [true, 40000, 52 + 39, 39],
+    [false, 40000, 52 + 500, 500],
+    [true, 40000, 52, 0],
+    [true, 40000, 52, 0],
   ]);
+  assert.deepEqual(segments.map((s) => s.timeUs), [1_700_000_000_000_000, 1_700_000_000_000_001, 1_700_000_000_000_002, 1_700_000_000_000_003, 1_700_000_000_000_004, 1_700_000_000_000_006]);
+});
+
+test('attributes segments to the step\'s client ports: per direction segments, TCP/IP headers, ACK-only, window by timestamp, the rest excluded', () => {
+  const capture = pcap([
+    frame(40000, 8080, SYN, ''),
+    frame(8080, 40000, SYN | ACK, ''),
+    frame(40000, 8080, ACK, 'GET / HTTP/1.1\r\n\r\n'), // in the window (t = 2, 3, 4)
+    frame(8080, 40000, ACK, 'HTTP/1.1 200 OK\r\n\r\n'),
+    frame(40000, 8080, ACK, ''),
+    frame(40001, 8080, SYN, ''), // the controller: not a client port
+    frame(40001, 8080, ACK, 'GET /stats HTTP/1.1\r\n\r\n'),
+    frame(40000, 8080, FIN | ACK, ''),
+  ]);
+  const window = { durationMs: 1000, messages: { delivered: 2 } } as unknown as IntervalFigures;
+  const figures = captureFigures({
+    segments: readTcpSegments(capture, 8080),
+    clientPorts: new Set([40000]),
+    windowStartUs: 1_700_000_000_000_002,
+    windowEndUs: 1_700_000_000_000_005,
+    window,
+    droppedPackets: 0,
+  });
+  assert.equal(figures.connections, 1);
+  assert.deepEqual(figures.excluded, { segments: 2, ipBytes: 52 * 2 + 23 });
+  assert.deepEqual(figures.totals.up, { segments: 4, ipBytes: 52 * 4 + 18, tcpIpHeaderBytes: 52 * 4, tcpPayloadBytes: 18, ackOnlySegments: 1 });
+  assert.deepEqual(figures.totals.down, { segments: 2, ipBytes: 52 * 2 + 19, tcpIpHeaderBytes: 104, tcpPayloadBytes: 19, ackOnlySegments: 0 });
+  assert.deepEqual(figures.window.up, { segments: 2, ipBytes: 52 * 2 + 18, tcpIpHeaderBytes: 104, tcpPayloadBytes: 18, ackOnlySegments: 1 });
+  assert.equal(figures.window.down.segments, 1);
+  assert.equal(figures.derived.bytesPerMessage.up, (52 * 2 + 18) / 2);
+  assert.equal(figures.derived.mbps.total, ((52 * 3 + 18 + 19) * 8) / 1e6);
 });
 
 test('refuses what is not a classic pcap file', () => {
-  assert.throws(() => readTcpConnections(Buffer.from('0a0d0d0a00000000000000000000000000000000000000', 'hex'), 80), /not a classic pcap file/);
+  assert.throws(() => readTcpSegments(Buffer.from('0a0d0d0a00000000000000000000000000000000000000000000', 'hex'), 80), /not a classic pcap file/);
 });
