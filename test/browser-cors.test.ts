@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { Healthz, ServerStats } from '../servers/contract.js';
+import { headersForRequest, preflightHeaders, resolveHeaderProfile } from '../load/header-profiles.js';
 import { startServerProcess, type ServerProcess } from '../load/server-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -114,4 +115,52 @@ test('a page on an origin not on the list is blocked on the HTTP transports and 
   // (The simple polls were answered — without a grant, so the browser kept them from the page.)
   assert.equal(now.originRejected - before.originRejected, 4);
   assert.equal((now.corsPreflights ?? 0) - (before.corsPreflights ?? 0), 0);
+});
+
+test('the clients\' cross-origin requests and preflight carry the headers headless Chromium sends, in its order', async () => {
+  assert.ok(browser, `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  // A server that records what arrives and grants everything, on another port (another origin).
+  const seen: Array<{ method: string; names: string[] }> = [];
+  const recorder = http.createServer((request, response) => {
+    seen.push({ method: request.method ?? '', names: request.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase()).filter((name) => name !== 'host') });
+    response.setHeader('access-control-allow-origin', request.headers.origin ?? '*');
+    response.setHeader('access-control-allow-headers', 'authorization');
+    response.setHeader('access-control-max-age', '600');
+    if (request.url?.startsWith('/sse')) {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end('id: 1\ndata: {}\n\n');
+      return;
+    }
+    response.writeHead(request.method === 'OPTIONS' ? 204 : 200, { 'content-type': 'application/json' });
+    response.end(request.method === 'OPTIONS' ? undefined : '[]');
+  });
+  recorder.listen(0, '127.0.0.1');
+  await once(recorder, 'listening');
+  const base = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${pagePort}/`, { timeout: 15_000 });
+    await page.evaluate(async (url) => {
+      await fetch(`${url}/poll?since=1`, { headers: { Authorization: 'Bearer t0k3n' } });
+      await new Promise<void>((resolve) => {
+        const source = new EventSource(`${url}/sse?since=0`);
+        source.onmessage = () => {
+          source.close();
+          resolve();
+        };
+      });
+    }, base);
+  } finally {
+    await page.close();
+    recorder.close();
+  }
+  const site = { crossOrigin: { origin: 'https://app.example.com', credentials: false }, authorization: 'Bearer t0k3n' };
+  const profile = resolveHeaderProfile('browser').headers;
+  const names = (headers: ReadonlyArray<readonly [string, string]>) => headers.map(([name]) => name.toLowerCase());
+  const [preflight, poll, sse] = seen;
+  assert.equal(preflight?.method, 'OPTIONS');
+  assert.deepEqual(preflight.names, names(preflightHeaders(profile, site.crossOrigin, 'GET', 'authorization')));
+  assert.deepEqual(poll?.names, names(headersForRequest('fetch', profile, site)).filter((name) => name !== 'cookie'));
+  // EventSource: the same headers (what the bytes depend on); Chromium orders a few differently.
+  assert.deepEqual([...(sse?.names ?? [])].sort(), names(headersForRequest('sse', profile, site)).filter((name) => name !== 'cookie').sort());
 });
