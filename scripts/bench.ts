@@ -26,6 +26,7 @@ import {
 } from './options.js';
 import { WIREBENCH_VERSION } from './version.js';
 import { writeRunReports } from './report.js';
+import { addFailOnOption, addThresholdOption, checkThresholds, parseFailOn, parseThresholds } from './threshold-options.js';
 
 /** Named scenarios; explicit flags still win over a preset. */
 const PRESETS: Record<string, Partial<Record<string, string>>> = {
@@ -35,6 +36,8 @@ const PRESETS: Record<string, Partial<Record<string, string>>> = {
 };
 
 interface BenchFlags {
+  threshold: string[];
+  failOn?: string;
   transports: string;
   clients: string;
   duration: string;
@@ -104,6 +107,7 @@ export function benchFlagDefaults(): BenchFlags {
     fault: [],
     dropRate: '0.5',
     serverArg: [],
+    threshold: [],
     corsMaxAge: String(SERVER_DEFAULTS.corsMaxAgeSeconds),
     authorization: '0',
   };
@@ -111,7 +115,7 @@ export function benchFlagDefaults(): BenchFlags {
 
 export function registerBench(program: Command): void {
   const D = benchFlagDefaults();
-  program
+  const bench = program
     .command('bench')
     .description('Drive each transport with rising client counts and measure bytes, latency and server cost (loopback).')
     .option('--transports <list>', `comma-separated transports (${TRANSPORTS.join(', ')}) or all`, D.transports)
@@ -152,9 +156,13 @@ export function registerBench(program: Command): void {
         .argParser((v: string, prev: string[]) => [...prev, v]),
     )
     .option('--drop-rate <share/s>', 'drop fault: share of the connections reset per second while it lasts', D.dropRate)
-    .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
-    .action(async (flags: BenchFlags, command: Command) => {
+    .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp());
+  addThresholdOption(bench);
+  addFailOnOption(bench);
+  bench.action(async (flags: BenchFlags, command: Command) => {
       const config = buildConfig(flags, command);
+      const thresholds = parseThresholds(flags.threshold);
+      const failOn = parseFailOn(flags.failOn);
       const loopDelayThresholdUs = parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000;
       const outDir = flags.out ?? defaultResultsDir('results', new Date());
       const outFile = path.join(outDir, 'results.json');
@@ -193,8 +201,9 @@ export function registerBench(program: Command): void {
       const reports = flags.report ? await writeRunReports(document, outDir) : [];
       process.stderr.write(`results: ${outFile}\n`);
       for (const file of reports) process.stderr.write(`report:  ${file}\n`);
-      process.exitCode = document.status === 'interrupted' ? EXIT.interrupted : document.status === 'failed' ? EXIT.failed : EXIT.ok;
-    });
+      const failedChecks = checkThresholds(document, thresholds, failOn, process.stderr).filter((c) => !c.passed).length;
+      process.exitCode = document.status === 'interrupted' ? EXIT.interrupted : document.status === 'failed' ? EXIT.failed : failedChecks > 0 ? EXIT.threshold : EXIT.ok;
+  });
 }
 
 /** Flags (with the preset under them) → a validated RunConfig; throws UsageError before anything starts. */

@@ -4,7 +4,7 @@
  * with --verbose) against the embedded servers, a running server (--target) or one it starts
  * (--server-command), then compares the run with a committed baseline. `npm run bench:ci` is this
  * command. Exit codes are wirebench's: 0 ok, 1 the run failed, 2 usage / bad or missing baseline /
- * different configuration, 3 regression.
+ * different configuration, 3 regression, 4 a --threshold failed (and nothing regressed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, copyFile, mkdir } from 'node:fs/promises';
@@ -17,6 +17,9 @@ import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs } from './options.js';
+import { addThresholdOption, checkThresholds, parseThresholds } from './threshold-options.js';
+import { readResultsFile } from '../reports/read-results.js';
+import { renderThresholdMarkdown } from '../reports/thresholds.js';
 
 /**
  * The CI profile. Small enough for about a minute on two cores, large enough that bytes per
@@ -54,6 +57,7 @@ interface CiFlags extends Record<ProfileKey, string> {
   serverTimeout: string;
   verbose?: boolean;
   serverArg: string[];
+  threshold: string[];
 }
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -78,6 +82,7 @@ export function registerCi(program: Command): void {
   for (const [key, value] of Object.entries(CI_PROFILE)) {
     command.option(`--${key} <value>`, `profile: bench --${key}`, value);
   }
+  addThresholdOption(command);
   command
     .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
     .action(async (flags: CiFlags) => {
@@ -89,6 +94,7 @@ async function runCi(flags: CiFlags): Promise<number> {
   const started = Date.now();
   const resultsFile = flags.current ?? path.join(flags.out, 'results.json');
   const startTimeoutMs = parseDurationMs('--server-timeout', flags.serverTimeout);
+  const thresholds = parseThresholds(flags.threshold);
   if (flags.current !== undefined && (flags.target !== undefined || flags.serverCommand !== undefined)) {
     throw new UsageError('--current compares an existing run: it cannot be combined with --target or --server-command');
   }
@@ -139,9 +145,12 @@ async function runCi(flags: CiFlags): Promise<number> {
   for (const warning of report.warnings) process.stderr.write(`wirebench ci: warning: ${warning}\n`);
   process.stdout.write(output);
   process.stdout.write(`wirebench ci: ${seconds} s; results ${resultsFile}, report ${path.join(path.dirname(resultsFile), 'report.html')}\n`);
-  if (flags.summary) await appendFile(flags.summary, COMPARE_EXPORTERS.md.render(report));
+  const checks = thresholds.length > 0 ? checkThresholds(await readResultsFile(resultsFile), thresholds, [], process.stdout) : [];
+  const thresholdFailures = checks.filter((c) => !c.passed).length;
+  if (flags.summary) await appendFile(flags.summary, COMPARE_EXPORTERS.md.render(report) + (checks.length > 0 ? `\n${renderThresholdMarkdown(checks)}` : ''));
   if (flags.gab) await writeFileSafely(flags.gab, COMPARE_EXPORTERS.gab.render(report));
-  return report.regressions > 0 ? EXIT.regression : EXIT.ok;
+  // A regression is the gate's first question; absolute limits come second.
+  return report.regressions > 0 ? EXIT.regression : thresholdFailures > 0 ? EXIT.threshold : EXIT.ok;
 }
 
 /** The bench as a child process: its output kept for a failure, or streamed with --verbose. */

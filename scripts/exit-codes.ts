@@ -6,7 +6,8 @@
  * | 0    | success (compare: nothing regressed) |
  * | 1    | a run failed (a server would not start, a step failed, I/O error) |
  * | 2    | usage error: a bad option or a bad input file; nothing was started |
- * | 3    | compare: a regression (or a threshold) failed |
+ * | 3    | compare / ci: a regression against the baseline |
+ * | 4    | bench / ci: a --threshold (or --fail-on) check failed |
  * | 130  | interrupted (Ctrl-C / SIGTERM): finished steps were written |
  */
 export const EXIT = {
@@ -14,6 +15,7 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   regression: 3,
+  threshold: 4,
   interrupted: 130,
 } as const;
 
