@@ -9,7 +9,8 @@
  * This is the seed of the results model of issue 13: a figure added here is one entry, and every
  * place that lists figures by id picks it up by name.
  */
-import type { CapturedDirection, Measurement, ResultsDocument, StepResult } from '../load/results-schema.js';
+import type { CapturedDirection, Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import { requestHeaderBytes } from './bytes-model.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
 
 /** What "bytes" means wherever wirebench shows them without a capture layer. */
@@ -50,14 +51,19 @@ export interface FigureDefinition {
   kind: FigureKind;
   /** One sentence: what the number is. */
   definition: string;
-  /** The figure for one measurement (a step, or one repeat); null when it has none (nothing delivered, no server stats, no capture). */
-  read(m: Measurement, clients: number): number | null;
+  /** Measured, or modelled from measured figures (said wherever the figure is shown). */
+  source?: 'modelled';
+  /**
+   * The figure for one measurement (a step, or one repeat); null when it has none (nothing
+   * delivered, no server stats, no capture, or — for a figure that needs it — no configuration).
+   */
+  read(m: Measurement, clients: number, config?: RunConfig): number | null;
 }
 
 const per = (numerator: number, denominator: number): number | null => (denominator > 0 ? numerator / denominator : null);
 const serverCpuUs = (m: Measurement): number | null => (m.server ? m.server.cpuUserUs + m.server.cpuSystemUs : null);
 
-export const FIGURES = {
+const DEFINITIONS = {
   bytesPerMessageWindow: {
     name: 'bytes/msg (window)',
     unit: 'B',
@@ -106,6 +112,24 @@ export const FIGURES = {
     kind: 'info',
     definition: 'Message text (and publish bodies) down + up in the window ÷ messages delivered.',
     read: (m) => per(m.window.bytes.down.payloadBytes + m.window.bytes.up.payloadBytes, m.window.messages.delivered),
+  },
+  // The default run sends a browser's headers (the paper's scenario); the lower bound a client
+  // sending only what HTTP/1.1 requires would pay is the same traffic less the profile's header
+  // lines on every request the window saw. Exact for polling (every request is a fetch);
+  // streams send no request in the window unless they reconnected.
+  bytesPerMessageMinimalHeaders: {
+    name: 'bytes/msg, minimal headers (window, modelled)',
+    unit: 'B',
+    layer: 'socket',
+    scope: 'window',
+    kind: 'info',
+    source: 'modelled',
+    definition: "bytes/msg (window) less the header profile's own header lines (the bytes a minimal request would not send) × requests in the window ÷ messages delivered.",
+    read: (m, _clients, config) => {
+      if (!config) return null;
+      const measured = per(m.window.bytes.down.totalBytes + m.window.bytes.up.totalBytes, m.window.messages.delivered);
+      return measured === null ? null : measured - (m.window.requests * requestHeaderBytes(config)) / m.window.messages.delivered;
+    },
   },
   overheadBytesPerMessage: {
     name: 'overhead/msg (window)',
@@ -300,7 +324,10 @@ function captureDirectionFigures<D extends 'down' | 'up'>(direction: D, who: str
   } as Record<`${'ipSegments' | 'ipAckOnlySegments' | 'ipHeaderBytes' | 'ipBytes'}${typeof D}`, FigureDefinition>;
 }
 
-export type FigureId = keyof typeof FIGURES;
+export type FigureId = keyof typeof DEFINITIONS;
+
+/** Every figure, by id. */
+export const FIGURES: Readonly<Record<FigureId, FigureDefinition>> = DEFINITIONS;
 
 /** The figures of the end table and of the report's steps table, in this order. */
 export const STEP_TABLE_FIGURES: readonly FigureId[] = [
@@ -368,9 +395,9 @@ export function figureCaveat(id: FigureId, step: StepResult): string | null {
 }
 
 /** min and max of a figure over a step's repeats (null without repeats, or when a repeat has none). */
-export function figureSpread(id: FigureId, step: StepResult): { min: number; max: number } | null {
+export function figureSpread(id: FigureId, step: StepResult, config?: RunConfig): { min: number; max: number } | null {
   if (step.status !== 'ok' || !step.repeats || step.repeats.length < 2) return null;
-  const values = step.repeats.map((m) => FIGURES[id].read(m, step.clients));
+  const values = step.repeats.map((m) => FIGURES[id].read(m, step.clients, config));
   if (values.some((v) => v === null)) return null;
   const numbers = values as number[];
   return { min: Math.min(...numbers), max: Math.max(...numbers) };
@@ -383,12 +410,12 @@ export const CAVEAT_MARK = '†';
  * One step's figure as a table cell: the value (the median with --repeat), the spread of the
  * repeats as "(min–max)" beside it, and a † with the caveat when there is one.
  */
-export function figureCell(id: FigureId, step: StepResult): string {
+export function figureCell(id: FigureId, step: StepResult, config?: RunConfig): string {
   const m = step.measurement;
   if (!m) return '—';
-  const value = FIGURES[id].read(m, step.clients);
+  const value = FIGURES[id].read(m, step.clients, config);
   let text = formatFigure(id, value);
-  const spread = value === null ? null : figureSpread(id, step);
+  const spread = value === null ? null : figureSpread(id, step, config);
   if (spread) text += ` (${formatFigure(id, spread.min)}–${formatFigure(id, spread.max)})`;
   const caveat = value === null ? null : figureCaveat(id, step);
   if (caveat) text += ` ${CAVEAT_MARK} ${caveat}`;

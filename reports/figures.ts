@@ -71,6 +71,8 @@ export interface StepFigures {
   upOverheadBytesPerMessage: number | null;
   /** FIGURES.bytesPerMessageWindow: down + up per delivered message, what one message really costs the network. */
   totalBytesPerMessage: number | null;
+  /** FIGURES.bytesPerMessageMinimalHeaders: the same with minimal request headers, modelled. */
+  minimalHeadersBytesPerMessage: number | null;
   latencyP50Us: number | null;
   latencyP99Us: number | null;
   reach: number | null;
@@ -158,7 +160,7 @@ function perMessage(bytes: number, delivered: number): number | null {
 
 export function stepFigures(transport: string, step: StepResult, config: RunConfig): StepFigures {
   const m = step.measurement;
-  const read = (id: FigureId): number | null => (m ? FIGURES[id].read(m, step.clients) : null);
+  const read = (id: FigureId): number | null => (m ? FIGURES[id].read(m, step.clients, config) : null);
   const w = m?.window;
   const delivered = w ? w.messages.delivered : 0;
   const seconds = w ? w.durationMs / 1000 : 0;
@@ -183,6 +185,7 @@ export function stepFigures(transport: string, step: StepResult, config: RunConf
     upPayloadBytesPerMessage: split((w) => w.bytes.up.payloadBytes),
     upOverheadBytesPerMessage: split((w) => w.bytes.up.overheadBytes),
     totalBytesPerMessage: total,
+    minimalHeadersBytesPerMessage: read('bytesPerMessageMinimalHeaders'),
     latencyP50Us: read('latencyP50Us'),
     latencyP99Us: read('latencyP99Us'),
     reach: read('reach'),

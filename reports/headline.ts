@@ -12,6 +12,8 @@ import {
   type StepFigures,
   type ThroughputCell,
 } from './figures.js';
+import type { RunConfig } from '../load/results-schema.js';
+import { requestHeaderBytes } from './bytes-model.js';
 import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel } from './format.js';
 
 /** Which pair to compare, best story first: [costly, cheap]. */
@@ -33,14 +35,27 @@ function stepPhrase(step: StepFigures): string {
   return `the ${formatCount(step.clients)}-client ${transportLabel(step.transport)} step`;
 }
 
-function compareSentence(clients: number, costly: StepFigures, cheap: StepFigures): string | null {
+function compareSentence(clients: number, costly: StepFigures, cheap: StepFigures, config: RunConfig): string | null {
   if (costly.totalBytesPerMessage === null || cheap.totalBytesPerMessage === null || cheap.totalBytesPerMessage <= 0) return null;
   const ratio = costly.totalBytesPerMessage / cheap.totalBytesPerMessage;
-  let sentence = `At ${formatCount(clients)} clients ${transportLabel(costly.transport)} moved ${formatRatio(ratio)} the bytes of ${transportLabel(cheap.transport)} per delivered message (${formatBytes(costly.totalBytesPerMessage)} against ${formatBytes(cheap.totalBytesPerMessage)})`;
+  let sentence = `At ${formatCount(clients)} clients, with ${config.headers.name} request headers (measured), ${transportLabel(costly.transport)} moved ${formatRatio(ratio)} the bytes of ${transportLabel(cheap.transport)} per delivered message (${formatBytes(costly.totalBytesPerMessage)} against ${formatBytes(cheap.totalBytesPerMessage)})`;
   if (costly.latencyP50Us !== null && cheap.latencyP50Us !== null) {
     sentence += `, and its median latency was ${formatLatencyUs(costly.latencyP50Us)} against ${formatLatencyUs(cheap.latencyP50Us)}`;
   }
   return `${sentence}.`;
+}
+
+/**
+ * Beside a browser-header comparison, the lower bound a client sending only the headers HTTP/1.1
+ * requires would pay — modelled from the same run (FIGURES.bytesPerMessageMinimalHeaders).
+ */
+function lowerBoundSentence(costly: StepFigures, cheap: StepFigures, config: RunConfig): string | null {
+  const headerBytes = requestHeaderBytes(config);
+  if (headerBytes === 0) return null;
+  const a = costly.minimalHeadersBytesPerMessage;
+  const b = cheap.minimalHeadersBytesPerMessage;
+  if (a === null || b === null || b <= 0) return null;
+  return `With minimal request headers (modelled: the same traffic less the profile's ${formatCount(headerBytes)} header bytes on every request) the lower bound is ${formatRatio(a / b)} (${formatBytes(a)} against ${formatBytes(b)}).`;
 }
 
 /** "projected linearly from the 1,000-client step" and the like: a projected figure always names its base. */
@@ -89,9 +104,11 @@ export function writeHeadline(figures: ReportFigures): Headline {
     if (clients === null) continue;
     const a = okStepAt(figures, costly, clients);
     const b = okStepAt(figures, cheap, clients);
-    const sentence = a && b ? compareSentence(clients, a, b) : null;
+    const sentence = a && b ? compareSentence(clients, a, b, figures.doc.config) : null;
     if (!a || !b || !sentence) continue;
     sentences.push(sentence);
+    const lowerBound = lowerBoundSentence(a, b, figures.doc.config);
+    if (lowerBound) sentences.push(lowerBound);
     const projection = projectionSentence(figures, costly, cheap);
     if (projection) sentences.push(projection);
     compared = [a, b];

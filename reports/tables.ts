@@ -2,6 +2,8 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
+import type { RunConfig } from '../load/results-schema.js';
+import { requestHeaderBytes } from './bytes-model.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from './figure-registry.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
@@ -91,8 +93,8 @@ function stepTable(figures: ReportFigures, id: string, title: string, columns: S
 }
 
 /** A registry figure as a column: its name, and its cell (value, spread over repeats, caveat). */
-function figureColumn(id: FigureId): StepColumn {
-  return { head: FIGURES[id].name, numeric: true, cell: (step) => figureCell(id, step.result) };
+function figureColumn(id: FigureId, config: RunConfig): StepColumn {
+  return { head: FIGURES[id].name, numeric: true, cell: (step) => figureCell(id, step.result, config) };
 }
 
 export function stepsTable(figures: ReportFigures): Table {
@@ -100,7 +102,7 @@ export function stepsTable(figures: ReportFigures): Table {
     figures,
     'steps',
     'Every step',
-    [{ head: 'status', numeric: false, cell: statusCell }, ...STEP_TABLE_FIGURES.map(figureColumn)],
+    [{ head: 'status', numeric: false, cell: statusCell }, ...STEP_TABLE_FIGURES.map((id) => figureColumn(id, figures.doc.config))],
     `The same figures, under the same names, as the end table of the bench and compare. ${FIGURE_LEGEND} ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
   );
 }
@@ -112,6 +114,7 @@ export function costsTable(figures: ReportFigures): Table {
     'downBytesPerMessage',
     'upBytesPerMessage',
     'payloadBytesPerMessage',
+    ...(requestHeaderBytes(figures.doc.config) > 0 ? (['bytesPerMessageMinimalHeaders'] as const) : []),
     ...(capture ? (['ipBytesPerMessage', 'ipMbps'] as const) : []),
     'cpuPerMessageUs',
     'generatorCpuPerMessageUs',
@@ -119,7 +122,7 @@ export function costsTable(figures: ReportFigures): Table {
     'rssPerConnectionBytes',
   ];
   const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
-  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map(figureColumn), definitions);
+  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map((id) => figureColumn(id, figures.doc.config)), definitions);
 }
 
 export function correctnessTable(figures: ReportFigures): Table {

@@ -41,7 +41,7 @@ export class BenchProgress {
         if (s.status === 'ok') {
           const m = s.measurement;
           const sat = m.generator.saturated ? '  GENERATOR-SATURATED' : '';
-          const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s)}`;
+          const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s, this.config)}`;
           this.print(`${this.transportLabel} ${s.clients} clients: ok — ${(['bytesPerMessageWindow', 'latencyP50Us', 'lost'] as const).map(figure).join(', ')}${sat}`);
         } else {
           this.print(`${this.transportLabel} ${s.clients} clients: FAILED — ${s.reason}`);
@@ -95,7 +95,7 @@ export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsD
   const steps = document.results.flatMap((result) => result.steps.map((step) => ({ transport: result.transport, step })));
   const table = (figures: readonly FigureId[], note: (step: StepResult) => string): string => {
     const header = ['transport', 'clients', 'status', ...figures.map((id) => FIGURES[id].name), 'note'];
-    const rows = steps.map(({ transport, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step) : '')), note(step)]);
+    const rows = steps.map(({ transport, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step, document.config) : '')), note(step)]);
     const last = header.length - 1;
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === last ? 0 : (r[i] ?? '').length))));
     const line = (cells: string[]) => cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();

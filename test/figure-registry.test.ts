@@ -17,6 +17,7 @@ import { CAVEAT_MARK, FIGURES, figureCaveat, figureCell, figureSpread, formatFig
 import { escapeHtml, renderHtml } from '../reports/html-report.js';
 import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
 import { allTables, type TableRow } from '../reports/tables.js';
+import { requestHeaderBytes } from '../reports/bytes-model.js';
 import { buildResults } from './fixtures/results-builder.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
@@ -102,4 +103,34 @@ test('spread and caveat: min–max over repeats beside the median; a p99 from 10
   assert.equal(figureCell('latencyP50Us', step), '2 ms (1 ms–3 ms)');
   const ids: FigureId[] = ['heapPerConnectionBytes', 'ipMbps', 'generatorCpuPerMessageUs'];
   for (const id of ids) assert.notEqual(FIGURES[id].read(step.measurement, 1000), null, `${id} is read from a version-2 step`);
+});
+
+test('the minimal-header lower bound: a browser run less its header lines is what a minimal run sends', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wirebench-minimal-'));
+  try {
+    const runs: Record<string, ReturnType<typeof parseResults>> = {};
+    for (const headers of ['browser', 'minimal']) {
+      const out = path.join(dir, headers);
+      const run = await bench(['--transports', 'poll', '--clients', '2', '--duration', '1s', '--warmup', '200ms', '--rate', '5', '--interval', '200ms', '--workers', '1', '--headers', headers, '--out', out, '--no-report']);
+      assert.equal(run.code, 0, run.stderr);
+      runs[headers] = parseResults(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    }
+    const browser = runs.browser!;
+    const minimal = runs.minimal!;
+    assert.equal(requestHeaderBytes(minimal.config), 0);
+    const headerBytes = requestHeaderBytes(browser.config);
+    assert.ok(headerBytes > 1000, `the browser profile adds ${headerBytes} B`);
+    const request = (doc: typeof browser) => doc.results[0]!.steps[0]!.measurement!.wire.requestBytes;
+    // The same poll request but for the profile's header lines (the cursor may differ by a digit between runs).
+    assert.ok(Math.abs(request(browser) - headerBytes - request(minimal)) <= 1, `${request(browser)} − ${headerBytes} vs ${request(minimal)}`);
+    // The default profile is the browser's; the figure is labelled modelled and only exists with a configuration.
+    assert.equal(FIGURES.bytesPerMessageMinimalHeaders.source, 'modelled');
+    const m = browser.results[0]!.steps[0]!.measurement!;
+    assert.equal(FIGURES.bytesPerMessageMinimalHeaders.read(m, 2), null);
+    const modelled = FIGURES.bytesPerMessageMinimalHeaders.read(m, 2, browser.config);
+    const measured = FIGURES.bytesPerMessageWindow.read(m, 2);
+    assert.ok(modelled !== null && measured !== null && modelled < measured - 1000, `${modelled} vs ${measured}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -83,7 +83,7 @@ test('report --format md: headline and tables on stdout', async () => {
   const run = await wirebench('report', good, '--format', 'md');
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^## wirebench report/);
-  assert.match(run.stdout, /\*\*At 1,000 clients short polling moved \d+× the bytes of WebSocket per delivered message/);
+  assert.match(run.stdout, /\*\*At 1,000 clients, with browser request headers \(measured\), short polling moved \d+× the bytes of WebSocket per delivered message/);
   assert.match(run.stdout, /\| transport \| clients \| status \| bytes\/msg \(window\) \|/);
   assert.match(run.stdout, /\| --- \| ---: \|/);
 });

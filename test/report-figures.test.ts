@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { validateResults, type ResultsDocument } from '../load/results-schema.js';
 import { chartSpecs, reachAxisMin } from '../reports/chart-specs.js';
 import { deriveFigures, PAPER_MODEL, PAPER_PUBLISHED, paperMethodMbps, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
-import { formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';
+import { formatBytes, formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';
 import { writeHeadline } from '../reports/headline.js';
 import { allTables } from '../reports/tables.js';
 import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js';
@@ -83,12 +83,12 @@ test('websocket.org figure: a count the run tried and failed shows as failed, an
   assert.match(table?.rows[0]?.cells[2] ?? '', /^✗ failed/);
   const chart = chartSpecs(figures).find((c) => c.id === 'chart-throughput');
   assert.deepEqual(chart?.datasets[0]?.failed, [false, true, false]);
-  assert.equal(writeHeadline(figures).sentences[1], 'Short polling failed at 10,000 clients (reason in the table), so nothing is projected to 100,000.');
+  assert.equal(writeHeadline(figures).sentences[2], 'Short polling failed at 10,000 clients (reason in the table), so nothing is projected to 100,000.');
 });
 
 test('headline: a projected figure names the step it was projected from', () => {
   const figures = deriveFigures(buildResults({ clients: [100, 1000], saturated: [] }));
-  assert.match(writeHeadline(figures).sentences[1] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
+  assert.match(writeHeadline(figures).sentences[2] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
   const mixed = buildResults({ clients: [100, 1000], saturated: [] });
   const ws = mixed.results.find((r) => r.transport === 'ws');
   assert.ok(ws);
@@ -156,9 +156,19 @@ test('headline: the largest client count both transports measured, from the numb
   const headline = writeHeadline(deriveFigures(headlineDoc()));
   assert.equal(
     headline.sentences[0],
-    'At 1,000 clients short polling moved 41× the bytes of WebSocket per delivered message (4,100 B against 100 B), and its median latency was 502 ms against 0.4 ms.',
+    'At 1,000 clients, with browser request headers (measured), short polling moved 41× the bytes of WebSocket per delivered message (4,100 B against 100 B), and its median latency was 502 ms against 0.4 ms.',
   );
-  assert.match(headline.sentences[1] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
+  // The minimal-header lower bound beside it, modelled: the profile's header lines off every request.
+  const doc = headlineDoc();
+  const headerBytes = doc.config.headers.headers.reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+  const poll = doc.results.find((r) => r.transport === 'poll')?.steps.find((step) => step.clients === 1000)?.measurement;
+  assert.ok(poll && headerBytes > 400);
+  const minimalPoll = 4100 - (poll.window.requests * headerBytes) / poll.window.messages.delivered;
+  assert.equal(
+    headline.sentences[1],
+    `With minimal request headers (modelled: the same traffic less the profile's ${headerBytes} header bytes on every request) the lower bound is ${formatRatio(minimalPoll / 100)} (${formatBytes(minimalPoll)} against 100 B).`,
+  );
+  assert.match(headline.sentences[2] ?? '', /^Projected linearly from the 1,000-client step to 100,000 clients at 1 msg\/s, short polling would need [\d,.]+ Mbps against [\d,.]+ Mbps for WebSocket\.$/);
 });
 
 test('headline: missing transports, a shorter ladder, saturation and failures', () => {
@@ -166,10 +176,10 @@ test('headline: missing transports, a shorter ladder, saturation and failures', 
   const poll = ladders.results.find((r) => r.transport === 'poll');
   assert.ok(poll);
   poll.steps = poll.steps.filter((s) => s.clients !== 1000);
-  assert.match(writeHeadline(deriveFigures(ladders)).text, /^At 100 clients short polling moved .* of WebSocket/);
+  assert.match(writeHeadline(deriveFigures(ladders)).text, /^At 100 clients, with browser request headers \(measured\), short polling moved .* of WebSocket/);
 
   const streams = writeHeadline(deriveFigures(buildResults({ transports: ['sse', 'ws'] }))).text;
-  assert.match(streams, /^At 1,000 clients SSE moved 1\.3× the bytes of WebSocket/);
+  assert.match(streams, /^At 1,000 clients, with browser request headers \(measured\), SSE moved 1\.3× the bytes of WebSocket/);
 
   const single = writeHeadline(deriveFigures(buildResults({ transports: ['longpoll'], saturated: [] }))).text;
   assert.match(single, /^At 1,000 clients long-polling moved [\d.,]+ B per delivered message \([\d.,]+ B of it overhead\), with a median latency of [\d.]+ ms\.$/);
@@ -244,7 +254,7 @@ test('the scope of "bytes" is stated on the page, in the Markdown and in the REA
 
 test('Markdown: the headline and the tables', () => {
   const md = renderMarkdown(buildResults());
-  assert.match(md, /\*\*At 1,000 clients short polling moved \d+× the bytes of WebSocket/);
+  assert.match(md, /\*\*At 1,000 clients, with browser request headers \(measured\), short polling moved \d+× the bytes of WebSocket/);
   assert.match(md, /\| transport \| 1,000 clients \| 10,000 clients \| 100,000 clients \|/);
   assert.match(md, /\| short polling \| 1,000 \\\* \| ok \\\* \|/);
   assert.match(md, /model total \| measured bytes\/msg \(window\) \| residual/);

@@ -93,7 +93,7 @@ test('report in headless Chromium: offline, no errors, every chart painted, head
   const { page, url, requests, problems } = await open(buildResults({ workload: 'chat' }), 'report');
   try {
     const headline = await page.locator('#headline').innerText();
-    assert.match(headline, /^At 1,000 clients short polling moved [\d.]+× the bytes of WebSocket per delivered message/);
+    assert.match(headline, /^At 1,000 clients, with browser request headers \(measured\), short polling moved [\d.]+× the bytes of WebSocket per delivered message/);
 
     const canvases = await canvasInk(page);
     assert.deepEqual(
