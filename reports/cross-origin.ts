@@ -30,8 +30,8 @@ export function preflightCosts(figures: ReportFigures): string | null {
     const step = okSteps(transport).at(-1);
     const m = step?.measurement;
     if (step === undefined || m === null || m === undefined) return [];
-    const count = FIGURES.preflightsPerMessage.read(m) ?? 0;
-    const bytes = FIGURES.preflightBytesPerMessage.read(m) ?? 0;
+    const count = FIGURES.preflightsPerMessage.read(m, step.clients) ?? 0;
+    const bytes = FIGURES.preflightBytesPerMessage.read(m, step.clients) ?? 0;
     return [`${transportLabel(transport.transport)} ${formatNumber(count)} preflights (${formatNumber(bytes)} B) per message at ${formatCount(step.clients)} clients`];
   });
   return parts.length === 0 ? null : `Preflights, inside the bars: ${parts.join('; ')}.`;
