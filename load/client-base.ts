@@ -5,7 +5,7 @@
  * wireSample() from what the client filled in from real traffic.
  */
 import { monotonicUs, type FeedMessage, type GapSignal, type ResetSignal, type TransportName } from '../servers/contract.js';
-import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
+import { DEFAULT_CLIENT_LIMITS, LIMIT_ERROR, type ClientLimits } from './client-limits.js';
 import { DEFAULT_RECONNECT, RunningMean, codedError, emptyWireSample, type ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { WireSample } from './results-schema.js';
@@ -22,6 +22,8 @@ export abstract class ClientBase implements TransportClient {
   protected readonly framing = new RunningMean();
   /** Resume point: the highest seq seen, or the end of a gap. */
   protected cursor: number;
+  /** Where this client's tracked seq range starts: its first cursor, 0 after a reset. */
+  private seqBase: number;
   /** The epoch the cursor belongs to (contract.ts `EPOCH_HEADER`); undefined until known. */
   protected epoch: string | undefined;
   protected readonly reconnect: ReconnectPolicy;
@@ -35,6 +37,7 @@ export abstract class ClientBase implements TransportClient {
     this.tracker = options.tracker;
     this.limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
     this.cursor = options.since;
+    this.seqBase = options.since;
     this.epoch = options.epoch;
     this.reconnect = options.reconnect ?? DEFAULT_RECONNECT;
   }
@@ -132,6 +135,11 @@ export abstract class ClientBase implements TransportClient {
       value = null;
     }
     if (value !== null && typeof value === 'object' && value.gap !== undefined) {
+      const { from, to } = value.gap as { from: unknown; to: unknown };
+      if (!this.trackableSeq(from) || !this.trackableSeq(to) || from > to) {
+        this.tracker.onError(LIMIT_ERROR.badMessage);
+        return -1;
+      }
       this.gapReceived(value.gap, receivedUs);
       return 0;
     }
@@ -141,6 +149,11 @@ export abstract class ClientBase implements TransportClient {
     }
     if (value === null || typeof value.seq !== 'number' || typeof value.ts !== 'number') {
       this.tracker.onError('parse_error');
+      return -1;
+    }
+    const sent = (value as { sent?: unknown }).sent;
+    if (!this.trackableSeq(value.seq) || !Number.isFinite(value.ts) || (sent !== undefined && !Number.isFinite(sent))) {
+      this.tracker.onError(LIMIT_ERROR.badMessage);
       return -1;
     }
     const message = value as FeedMessage;
@@ -157,6 +170,12 @@ export abstract class ClientBase implements TransportClient {
     this.tracker.onReset(reset, receivedUs);
     this.epoch = typeof reset.epoch === 'string' ? reset.epoch : undefined;
     this.cursor = 0;
+    this.seqBase = 0;
+  }
+
+  /** A seq the contract allows (a non-negative integer) within the range this client tracks. */
+  private trackableSeq(seq: unknown): seq is number {
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 && seq - this.seqBase <= this.limits.seqSpan;
   }
 
   /** Messages gap.from..gap.to are gone (counted lost); resume after them. */

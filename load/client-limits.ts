@@ -15,6 +15,8 @@ export const LIMIT_ERROR = {
   sseLine: 'sse_line_too_long',
   sseEvent: 'sse_event_too_large',
   wsFrame: 'ws_frame_too_large',
+  /** A message or signal outside the contract: seq not an integer or far beyond any this run can reach, ts not a number. */
+  badMessage: 'bad_message',
 } as const;
 
 export interface ClientLimits {
@@ -24,6 +26,11 @@ export interface ClientLimits {
   bodyBytes: number;
   /** One SSE line (field name and value), characters. */
   sseLineChars: number;
+  /**
+   * Largest seq − starting cursor a client tracks: it keeps one byte per seq of its range, so a
+   * target announcing seq 10^15 must not make it allocate that much.
+   */
+  seqSpan: number;
 }
 
 /** What the caps are derived from (RunConfig's fields of the same names). */
@@ -34,6 +41,8 @@ export interface LimitInputs {
   messagesPerSec: number;
   /** Short-poll interval, ms (the longest a poll answer accumulates messages for). */
   intervalMs: number;
+  /** How long a step's clients live: ramp-up, warm-up, window and teardown, ms. Default 10 min. */
+  stepMs?: number;
 }
 
 /**
@@ -58,6 +67,8 @@ export function clientLimits(inputs: LimitInputs): ClientLimits {
     bodyBytes: 2 + batch * (messageBytes + 1),
     // `data: ` / `id: ` / `event: ` plus the value.
     sseLineChars: messageBytes + 64,
+    // Twice what the step can publish, plus room for gaps of a few histories.
+    seqSpan: Math.ceil(2 * inputs.messagesPerSec * ((inputs.stepMs ?? 600_000) / 1000)) + 4 * MAX_BATCH_MESSAGES,
   };
 }
 

@@ -321,6 +321,8 @@ async function runStep(
           size: config.size,
           messagesPerSec: config.rate + (config.workload === 'chat' ? config.publishers * config.publishRate : 0),
           intervalMs: config.intervalMs,
+          // Ramp-up, warm-up, window, and the connect and collect timeouts.
+          stepMs: (clients / config.connectRate) * 1000 + config.warmupMs + config.durationMs + 120_000,
         }),
         ...clientSite(config),
       };

@@ -141,3 +141,12 @@ test('an SSE line that never ends, data lines without a blank line, a 99 MB WebS
     assert.ok((step.measurement?.totals.errors[kind] ?? 0) >= 2, `${kind}: ${JSON.stringify(step.measurement?.totals.errors)}`);
   }
 });
+
+test('a seq 10^12 ahead, a fractional or negative seq, a backwards gap: counted as bad_message, nothing allocated for them', async () => {
+  for (const mode of ['seq-jump', 'bad-fields'] as const) {
+    const { run, doc } = await benchAgainst({ poll: mode }, 'poll');
+    assert.ok(run.code === 0 || run.code === 1, run.stderr);
+    const { step } = steps(doc!)[0]!;
+    assert.ok((step.measurement?.totals.errors.bad_message ?? 0) >= 2, `${mode}: ${JSON.stringify(step)}`.slice(0, 2000));
+  }
+});

@@ -13,7 +13,7 @@ import { monotonicUs } from '../../servers/contract.js';
 
 export type HealthzMode = 'ok' | 'seq-missing' | 'seq-string' | 'seq-negative' | 'endless' | 'not-json';
 export type StatsMode = 'ok' | 'empty' | 'no-histogram' | 'bad-histogram' | 'cpu-null' | 'strings' | 'endless' | 'missing';
-export type PollMode = 'ok' | 'endless-chunked' | 'huge-string';
+export type PollMode = 'ok' | 'endless-chunked' | 'huge-string' | 'seq-jump' | 'bad-fields';
 export type SseMode = 'ok' | 'endless-line' | 'no-blank-line';
 export type WsMode = 'ok' | 'huge-frame';
 
@@ -134,6 +134,16 @@ export async function startHostileTarget(options: HostileOptions): Promise<Hosti
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': 200 * 1024 * 1024 });
           res.write('["');
           return pour(res, CHUNK, count);
+        }
+        if (mode === 'seq-jump' || mode === 'bad-fields') {
+          // A seq 10^12 ahead (a tracker keeping a byte per seq would allocate a terabyte), or
+          // fields of the wrong kind: a fractional seq, a negative one, a gap running backwards.
+          const bad = mode === 'seq-jump'
+            ? [{ seq: since + 1e12, ts: monotonicUs(), data: 'x' }]
+            : [{ seq: since + 0.5, ts: monotonicUs(), data: 'x' }, { seq: -3, ts: 1, data: 'x' }, { gap: { from: 9, to: 2 } }];
+          const body = JSON.stringify([...bad, ...messagesAfter(since).map((text) => JSON.parse(text) as unknown)]);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+          return;
         }
         const answer = (): void => {
           const body = `[${messagesAfter(since).join(',')}]`;
