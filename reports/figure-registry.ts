@@ -57,7 +57,7 @@ export interface FigureDefinition {
    * The figure for one measurement (a step, or one repeat); null when it has none (nothing
    * delivered, no server stats, no capture, or — for a figure that needs it — no configuration).
    */
-  read(m: Measurement, clients: number, config?: RunConfig): number | null;
+  read(m: Measurement, clients?: number, config?: RunConfig): number | null;
 }
 
 const per = (numerator: number, denominator: number): number | null => (denominator > 0 ? numerator / denominator : null);
@@ -255,7 +255,7 @@ const DEFINITIONS = {
     scope: 'step',
     kind: 'zero',
     definition: 'Clients of the step that never connected.',
-    read: (m, clients) => Math.max(0, clients - m.clientsConnected),
+    read: (m, clients) => (clients === undefined ? null : Math.max(0, clients - m.clientsConnected)),
   },
   heapPerConnectionBytes: {
     name: 'server heap/conn',
