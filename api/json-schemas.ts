@@ -2,12 +2,13 @@
  * The JSON Schemas other tools read: the same TypeBox objects the code validates with, as plain
  * JSON. Declared draft-07: TypeBox writes tuples as `items: [...]` + `additionalItems`, which is
  * draft-07 syntax (2020-12 spells it `prefixItems`). `npm run build` writes
- * them to dist/schema/, and the package exports them as `wirebench/results.schema.json` and
- * `wirebench/config.schema.json`.
+ * them to dist/schema/, and the package exports them as `wirebench/results.schema.json`,
+ * `wirebench/micro.schema.json` and `wirebench/config.schema.json`.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { MicroDocumentSchema } from '../load/micro/micro-schema.js';
 import { ResultsDocumentSchema } from '../load/results-schema.js';
+import { ConfigFileSchema } from '../scripts/config-file.js';
 
 function asJsonSchema(schema: TSchema, title: string): Record<string, unknown> {
   // JSON round trip: drops TypeBox's symbol keys and any undefined, leaving what a JSON reader sees.
@@ -20,6 +21,7 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
   return {
     'results.schema.json': asJsonSchema(ResultsDocumentSchema, 'wirebench results document (wirebench bench)'),
     'micro.schema.json': asJsonSchema(MicroDocumentSchema, 'wirebench microbenchmark document (bench:micro)'),
+    'config.schema.json': asJsonSchema(ConfigFileSchema, 'wirebench.config.json'),
   };
 }
 

@@ -33,10 +33,22 @@ const PRESETS: Record<string, Partial<Record<string, string>>> = {
   // The websocket.org comparison: one message a second, 1 Hz polling, a ~20-byte payload, and
   // the request headers a real browser sends (the paper counted 871 bytes of them).
   'websocket.org': { rate: '1', interval: '1s', size: '20', headers: 'browser' },
+  // A first look in under a minute: two small steps, short windows (--quick).
+  quick: { clients: '10,50', duration: '2s', warmup: '500ms' },
 };
+const BUILT_IN_PRESETS = Object.keys(PRESETS);
+
+/** Presets from wirebench.config.json, beside the built-in ones (which they may not replace). */
+export function addPresets(extra: Record<string, Record<string, string>>): void {
+  for (const [name, values] of Object.entries(extra)) {
+    if (BUILT_IN_PRESETS.includes(name)) throw new UsageError(`preset ${JSON.stringify(name)} is built in: give yours another name`);
+    PRESETS[name] = values;
+  }
+}
 
 interface BenchFlags {
   threshold: string[];
+  quick?: boolean;
   failOn?: string;
   transports: string;
   clients: string;
@@ -141,6 +153,7 @@ export function registerBench(program: Command): void {
     .option('--cors-credentials', 'cross-origin: requests with credentials (Cookie sent; servers send Access-Control-Allow-Credentials)')
     .option('--cors-max-age <seconds>', 'cross-origin: Access-Control-Max-Age of the embedded servers; 0 = every preflight goes out', D.corsMaxAge)
     .option('--authorization <bytes>', 'an Authorization: Bearer header of this many bytes on every poll, long-poll and publish (non-simple cross-origin: preflights); 0 = none', D.authorization)
+    .option('--quick', 'a first look in under a minute: --preset quick (clients 10,50, 2 s windows, 500 ms warm-up)')
     .option('--preset <name>', `a named scenario: ${Object.keys(PRESETS).join(', ')}`)
     .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
     .option('--out <dir>', 'results directory (default results/<timestamp>)')
@@ -210,6 +223,8 @@ export function registerBench(program: Command): void {
 
 /** Flags (with the preset under them) → a validated RunConfig; throws UsageError before anything starts. */
 export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
+  if (flags.quick && flags.preset !== undefined && flags.preset !== 'quick') throw new UsageError(`--quick is --preset quick: it cannot be combined with --preset ${JSON.stringify(flags.preset)}`);
+  if (flags.quick) flags = { ...flags, preset: 'quick' };
   const preset = flags.preset === undefined ? {} : PRESETS[flags.preset];
   if (!preset) throw new UsageError(`--preset ${JSON.stringify(flags.preset)} is not a preset: use one of ${Object.keys(PRESETS).join(', ')}`);
   // A preset fills in what the user did not set on the command line.

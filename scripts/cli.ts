@@ -20,6 +20,9 @@ function requestedCommand(argv: readonly string[]): string | undefined {
   return words[0] === 'help' ? words[1] : words[0];
 }
 
+/** Names the config file and key when a bad value came from there (set once the config is read). */
+let blame = (message: string) => message;
+
 async function main(): Promise<void> {
   const program = new Command('wirebench')
     .description('Measure what short polling, long-polling, SSE and WebSocket cost on the wire and in latency.')
@@ -28,8 +31,22 @@ async function main(): Promise<void> {
     .exitOverride();
   const requested = requestedCommand(process.argv.slice(2));
   for (const [name, entry] of Object.entries(COMMANDS)) {
-    if (name === requested) await entry.register(program);
-    else program.command(name).description(entry.description);
+    if (name !== requested) {
+      program.command(name).description(entry.description);
+      continue;
+    }
+    await entry.register(program);
+    const { configurable } = entry;
+    if (!configurable) continue;
+    const command = program.commands.find((c) => c.name() === name)!;
+    command.option('--config <file>', 'options from a config file; flags override it (default: ./wirebench.config.json if present)');
+    command.hook('preAction', async () => {
+      const config = await import('./config-file.js');
+      blame = config.blameConfig;
+      const presets: Record<string, Record<string, string>>[] = [];
+      config.applyConfigFile(command, { addPresets: (p) => presets.push(p) });
+      for (const p of presets) await configurable.addPresets?.(p);
+    });
   }
   await program.parseAsync(process.argv);
 }
@@ -51,7 +68,7 @@ function exitCodeFor(error: unknown): number {
     return error.kind === 'refused' ? EXIT.usage : EXIT.failed;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`wirebench: ${error.message}\n`);
+    process.stderr.write(`wirebench: ${blame(error.message)}\n`);
     return EXIT.usage;
   }
   process.stderr.write(`wirebench: ${error instanceof Error ? error.message : String(error)}\n`);

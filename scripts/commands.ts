@@ -8,6 +8,10 @@ import type { Command } from 'commander';
 export interface CommandEntry {
   description: string;
   register(program: Command): Promise<void>;
+  /** Reads wirebench.config.json (scripts/config-file.ts): its section of the same name, thresholds, ladders, presets. */
+  configurable?: {
+    addPresets?(presets: Record<string, Record<string, string>>): Promise<void>;
+  };
 }
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
@@ -18,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   bench: {
     description: 'Drive each transport with rising client counts and measure bytes, latency and server cost (loopback).',
     register: async (program) => (await import('./bench.js')).registerBench(program),
+    configurable: { addPresets: async (presets) => (await import('./bench.js')).addPresets(presets) },
   },
   report: {
     description: 'render a results file as an HTML report (beside it, report.html) or Markdown (stdout)',
@@ -30,5 +35,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   ci: {
     description: 'CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.',
     register: async (program) => (await import('./ci.js')).registerCi(program),
+    configurable: {},
   },
 };
