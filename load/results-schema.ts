@@ -164,6 +164,10 @@ export const ServerFiguresSchema = Type.Object({
   fanout: HistogramSummarySchema,
   elu: Type.Number(),
   slowConsumersDropped: Type.Integer({ minimum: 0 }),
+  /** WebSocket clients cut for missing a heartbeat pong, over the window (servers that report it). */
+  heartbeatTimeouts: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** SSE streams cut for a socket that took no byte for two heartbeats while data waited. */
+  stalledDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   connectionsAtEnd: Type.Integer({ minimum: 0 }),
   /** Version 2: memory per connection within the step (absent when the server cannot GC on request). */
   memory: Type.Optional(ConnectionMemorySchema),

@@ -447,7 +447,10 @@ async function runStep(
       notes.push(...captured.notes);
     }
     const withNotes = notes.length > 0 ? { notes } : {};
-    const reason = (died ? serverDied() : undefined) ?? faultOutcome?.failure ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
+    // A --target that died mid-step leaves clients failing to reconnect and nothing to tell it
+    // from a quiet feed: the step is failed with its reason rather than "ok" with nothing delivered.
+    const targetGone = config.target ? await getHealthz(url).then(() => undefined, (error: Error) => `the target stopped answering during the step (GET ${url}${ROUTES.healthz}: ${error.message})`) : undefined;
+    const reason = (died ? serverDied() : undefined) ?? targetGone ?? faultOutcome?.failure ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
     if (reason || !measurement) {
       return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
     }

@@ -175,7 +175,14 @@ export function serverFigures(start: CheckedStats | null, end: CheckedStats | nu
     elu: end.elu,
     slowConsumersDropped: Math.max(0, end.slowConsumersDropped - start.slowConsumersDropped),
     connectionsAtEnd: Object.values(end.connections).reduce((a, b) => a + b, 0),
+    ...counterDelta('heartbeatTimeouts', start.heartbeatTimeouts, end.heartbeatTimeouts),
+    ...counterDelta('stalledDropped', start.stalledDropped, end.stalledDropped),
   };
+}
+
+/** An optional /stats counter over the window: present only when the server reports it at both edges. */
+function counterDelta<K extends string>(key: K, start: number | undefined, end: number | undefined): Partial<Record<K, number>> {
+  return start === undefined || end === undefined ? {} : ({ [key]: Math.max(0, end - start) } as Record<K, number>);
 }
 
 /** The memory fields of a /stats answer (the checked shape, or the contract's). */

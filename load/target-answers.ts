@@ -53,6 +53,8 @@ export const StatsSchema = Type.Object({
   rssBytes: NonNegative,
   elu: Type.Number({ minimum: 0, maximum: 1 }),
   slowConsumersDropped: Count,
+  heartbeatTimeouts: Type.Optional(Count),
+  stalledDropped: Type.Optional(Count),
   /** Optional memory fields (memory per connection is read from them when `gc` is true). */
   heapUsedBytes: Type.Optional(NonNegative),
   externalBytes: Type.Optional(NonNegative),

@@ -169,6 +169,11 @@ export class WsClient extends ClientBase {
     ws.on('error', (error: Error) => {
       const code = (error as { code?: unknown }).code;
       this.failure ??= code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? LIMIT_ERROR.wsFrame : error.name === 'TimeoutError' || /timed out/.test(error.message) ? 'timeout' : errorKind(error, 'ws_error');
+      // A protocol error from the server (a masked frame, a bad opcode, …): ws sends its close
+      // frame and would wait up to 30 s in CLOSING for the peer's. A server that broke the
+      // protocol is not owed that wait: cut now, so the error counts at once and the client
+      // reconnects as after any failure.
+      if (typeof code === 'string' && code.startsWith('WS_ERR_') && ws.readyState !== WebSocket.CLOSED) ws.terminate();
     });
     ws.on('close', (code: number) => {
       if (ws === this.ws) this.onClose(code);

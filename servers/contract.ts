@@ -178,6 +178,13 @@ export interface ServerStats {
   /** Event-loop utilization since the server started, 0..1. */
   elu: number;
   slowConsumersDropped: number;
+  /** WebSocket clients cut for not answering the previous heartbeat ping (a frozen or vanished peer). */
+  heartbeatTimeouts?: number;
+  /**
+   * SSE streams cut because their socket took no byte for two heartbeat intervals while data
+   * waited (a frozen peer whose TCP buffers are full). Optional for third-party servers.
+   */
+  stalledDropped?: number;
   badRequests: number;
   /** Requests / upgrades refused by the Origin allow-list. */
   originRejected: number;

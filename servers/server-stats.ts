@@ -33,6 +33,8 @@ export interface AfterGc {
 
 export class ServerStatsCollector {
   slowConsumersDropped = 0;
+  heartbeatTimeouts = 0;
+  stalledDropped = 0;
   badRequests = 0;
   originRejected = 0;
   corsPreflights = 0;
@@ -108,6 +110,8 @@ export class ServerStatsCollector {
       gc: afterGc !== undefined,
       elu: performance.eventLoopUtilization(this.eluAtStart).utilization,
       slowConsumersDropped: this.slowConsumersDropped,
+      heartbeatTimeouts: this.heartbeatTimeouts,
+      stalledDropped: this.stalledDropped,
       badRequests: this.badRequests,
       originRejected: this.originRejected,
       corsPreflights: this.corsPreflights,

@@ -80,10 +80,38 @@ export const sseTransport: TransportDefinition = {
       }
     });
 
+    /**
+     * A frozen peer (SIGSTOPped, a dead laptop behind a live NAT) keeps ACKing from its kernel
+     * until its buffers are full, and SSE has no upstream to ask it anything. What shows is a
+     * socket that takes no byte while data waits: `stalledSince` keeps, per stream with data
+     * waiting, the bytes the kernel had taken at the previous heartbeat; no progress over two
+     * heartbeats drops the stream. (Detection starts once the TCP buffers are full, which at a
+     * low rate can take long; the per-connection buffer cap catches a fast feed first.)
+     */
+    const stalledSince = new WeakMap<ServerResponse, { bytes: number; strikes: number }>();
+    const checkStalled = (res: ServerResponse): boolean => {
+      const socket = res.socket;
+      if (socket === null || res.writableLength + socket.writableLength === 0) {
+        stalledSince.delete(res);
+        return false;
+      }
+      // bytesWritten counts what is still queued too; minus the queue, it is what the kernel took.
+      const taken = socket.bytesWritten - socket.writableLength;
+      const seen = stalledSince.get(res);
+      if (seen === undefined || seen.bytes !== taken) {
+        stalledSince.set(res, { bytes: taken, strikes: 0 });
+        return false;
+      }
+      if (++seen.strikes < 2) return false;
+      streams.delete(res);
+      context.stats.stalledDropped++;
+      res.destroy();
+      return true;
+    };
     const heartbeat =
       heartbeatMs > 0
         ? setInterval(() => {
-            for (const res of streams.keys()) write(res, HEARTBEAT);
+            for (const res of streams.keys()) if (!checkStalled(res)) write(res, HEARTBEAT);
           }, heartbeatMs)
         : undefined;
 

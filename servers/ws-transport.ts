@@ -141,6 +141,7 @@ export const wsTransport: TransportDefinition = {
             for (const [ws, state] of clients) {
               if (!state.alive) {
                 clients.delete(ws);
+                context.stats.heartbeatTimeouts++;
                 ws.terminate();
                 continue;
               }

@@ -6,7 +6,9 @@
  * --target allows only client-side faults; bad specs are one line and exit 2.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,4 +97,23 @@ test('the drop fault: connections reset by the generator are recovered with resu
     assert.ok(m.faults!.timeline.connects.reduce((a, b) => a + b, 0) >= 1, `reconnects after the resets — ${what}`);
     assert.ok(m.server !== null, 'one server process: its figures stand');
   }
+});
+
+test('a --target killed mid-step: the step fails with its reason, the results file is written and valid, exit 1', { timeout: 120_000 }, async (t) => {
+  const serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--rate', '5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => serve.kill('SIGKILL'));
+  const [line] = (await once(createInterface({ input: serve.stdout! }), 'line')) as [string];
+  const { url } = JSON.parse(line) as { url: string };
+  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-target-killed-'));
+  const bench = run(['bench', '--target', url, '--transports', 'ws', '--clients', '3', '--duration', '3s', '--warmup', '500ms', ...FAST, '--out', out, '--no-report'], 100_000);
+  // Mid-window: after the start-up checks and the connect, before the window ends.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  serve.kill('SIGKILL');
+  const result = await bench;
+  assert.equal(result.code, 1, `exit ${result.code}\n${result.stderr}`);
+  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(document.status, 'failed');
+  const step = document.results[0]!.steps[0]!;
+  assert.equal(step.status, 'failed');
+  assert.match(step.status === 'failed' ? step.reason : '', /target stopped answering during the step|failed to connect|before the step began/);
 });

@@ -7,6 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { TRANSPORTS } from '../servers/contract.js';
 import { createWirebenchServer } from '../servers/server.js';
 import { CLIENTS } from '../load/clients.js';
@@ -70,5 +72,44 @@ for (const transport of TRANSPORTS) {
     const totals = tracker.delivery.report().totals;
     assert.equal(totals.duplicated, 0);
     assert.equal(totals.expected, totals.delivered, 'nothing lost: the old epoch ended at seq 1, the new one is complete');
+  });
+}
+
+/**
+ * A raw TCP server that completes the WebSocket handshake (RFC 6455 §4.2.2) and then sends
+ * `frame`: what a broken target does, written by hand because no library would.
+ */
+async function brokenWsServer(t: import('node:test').TestContext, frame: Buffer): Promise<string> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', (chunk: Buffer) => {
+      const key = /sec-websocket-key: (\S+)/i.exec(chunk.toString('latin1'))?.[1] ?? '';
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      socket.write(frame);
+      // Never answers the client's close frame: a client that waits for it waits forever.
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+for (const [what, frame, code] of [
+  // A masked text frame from the server (RFC 6455 §5.1: a client MUST close on one).
+  ['a masked server frame', Buffer.from([0x81, 0x82, 1, 2, 3, 4, 0x5a ^ 1, 0x5b ^ 2]), 'WS_ERR_UNEXPECTED_MASK'],
+  // Opcode 0x3 is reserved (§5.2).
+  ['a reserved opcode', Buffer.from([0x83, 0x00]), 'WS_ERR_INVALID_OPCODE'],
+] as const) {
+  test(`faults: a WebSocket target that sends ${what} is recorded at once (${code}), not after 30 s in CLOSING`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    const url = await brokenWsServer(t, frame);
+    const tracker = new RecordingTracker(0);
+    const client = stopAfter(t, CLIENTS.ws(clientOptions(url, tracker, [], 50, { reconnect: { baseMs: 60_000, maxMs: 60_000, jitter: 0, sseRetryMs: 3000 } })));
+    const started = Date.now();
+    await client.start();
+    await waitUntil(() => tracker.errors.length > 0, 'the protocol error', 3_000);
+    assert.deepEqual(tracker.errors, [code]);
+    assert.ok(Date.now() - started < 3_000, `recorded after ${Date.now() - started} ms`);
   });
 }

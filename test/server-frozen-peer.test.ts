@@ -1,0 +1,60 @@
+/**
+ * Frozen peers: a client process stopped with SIGSTOP keeps its sockets open (its kernel still
+ * ACKs) but reads nothing. WebSocket: the missed heartbeat pong cuts it within two heartbeats,
+ * counted as heartbeatTimeouts. SSE: once its TCP buffers are full, the stream takes no byte for
+ * two heartbeats while data waits and is cut, counted as stalledDropped — with the buffer cap
+ * set high so the slow-consumer cap is not what catches it. Real processes, loopback, bounded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startServer, waitUntil } from './helpers/server-harness.js';
+
+const WS_MODULE = fileURLToPath(new URL('../../node_modules/ws/wrapper.mjs', import.meta.url));
+const TIMEOUT_MS = 60_000;
+
+/** A child process holding one connection to `url` (ws or sse); resolves once it is open. */
+async function frozenPeer(t: import('node:test').TestContext, kind: 'ws' | 'sse', url: string): Promise<ChildProcess> {
+  const script =
+    kind === 'ws'
+      ? `const { WebSocket } = await import(${JSON.stringify(WS_MODULE)});
+const ws = new WebSocket(${JSON.stringify(url.replace('http', 'ws') + '/ws')});
+ws.on('open', () => console.log('open')); ws.on('error', () => {});`
+      : `const http = await import('node:http');
+http.get(${JSON.stringify(url + '/sse')}, (res) => { console.log('open'); res.on('data', () => {}); }).on('error', () => {});`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  });
+  await once(createInterface({ input: child.stdout! }), 'line');
+  return child;
+}
+
+test('frozen peer: WebSocket cut after a missed heartbeat pong, counted', { timeout: TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t, { heartbeatMs: 200 });
+  const peer = await frozenPeer(t, 'ws', server.url);
+  await waitUntil(() => server.stats().connections.ws === 1, 'the peer connected');
+  peer.kill('SIGSTOP');
+  await waitUntil(() => server.stats().connections.ws === 0, 'the frozen peer cut', 5_000);
+  assert.equal(server.stats().heartbeatTimeouts, 1);
+});
+
+test('frozen peer: SSE cut once its socket takes nothing for two heartbeats while data waits, counted', { timeout: TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t, { heartbeatMs: 200, maxBufferedBytes: 256 * 1024 * 1024 });
+  const peer = await frozenPeer(t, 'sse', server.url);
+  await waitUntil(() => server.stats().connections.sse === 1, 'the peer connected');
+  peer.kill('SIGSTOP');
+  // Enough to fill both sides' TCP buffers on loopback (a few MB each), so bytes wait in the server.
+  const chunk = 'x'.repeat(64 * 1024);
+  for (let i = 0; i < 400 && server.stats().connections.sse === 1; i++) {
+    server.publish(chunk);
+    if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await waitUntil(() => server.stats().connections.sse === 0, 'the stalled stream cut', 10_000);
+  assert.equal(server.stats().stalledDropped, 1);
+  assert.equal(server.stats().slowConsumersDropped, 0, 'caught as stalled, not by the buffer cap');
+});
