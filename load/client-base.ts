@@ -4,7 +4,7 @@
  * stop() closing every socket and resolving when they are closed; wire() from the socket meter;
  * wireSample() from what the client filled in from real traffic.
  */
-import { monotonicUs, type FeedMessage, type GapSignal, type ResetSignal, type TransportName } from '../servers/contract.js';
+import { monotonicUs, parseEpoch, type FeedMessage, type GapSignal, type ResetSignal, type TransportName } from '../servers/contract.js';
 import { DEFAULT_CLIENT_LIMITS, LIMIT_ERROR, type ClientLimits } from './client-limits.js';
 import { DEFAULT_RECONNECT, RunningMean, codedError, emptyWireSample, type ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
@@ -119,7 +119,9 @@ export abstract class ClientBase implements TransportClient {
 
   /** The server stated its epoch (response header): adopted if the client had none. */
   protected epochStated(epoch: string | undefined): void {
-    if (this.epoch === undefined && epoch !== undefined && epoch !== '') this.epoch = epoch;
+    // It will be written into request lines: only a well-formed epoch id is adopted.
+    const parsed = parseEpoch(epoch);
+    if (this.epoch === undefined && typeof parsed === 'string') this.epoch = parsed;
   }
 
   /**
@@ -143,10 +145,7 @@ export abstract class ClientBase implements TransportClient {
       this.gapReceived(value.gap, receivedUs);
       return 0;
     }
-    if (value !== null && typeof value === 'object' && value.reset !== undefined) {
-      this.resetReceived(value.reset, receivedUs);
-      return 0;
-    }
+    if (value !== null && typeof value === 'object' && value.reset !== undefined) return this.resetSignal(value.reset, receivedUs) ? 0 : -1;
     if (value === null || typeof value.seq !== 'number' || typeof value.ts !== 'number') {
       this.tracker.onError('parse_error');
       return -1;
@@ -163,12 +162,27 @@ export abstract class ClientBase implements TransportClient {
   }
 
   /**
+   * A reset signal as it came (untrusted): its epoch goes into the next request line, so
+   * anything but an epoch id is counted as a bad message. Returns whether it was taken.
+   */
+  protected resetSignal(reset: unknown, receivedUs: number): boolean {
+    const epoch = parseEpoch((reset as { epoch?: unknown } | null)?.epoch);
+    const head = (reset as { head?: unknown } | null)?.head;
+    if (typeof epoch !== 'string' || typeof head !== 'number') {
+      this.tracker.onError(LIMIT_ERROR.badMessage);
+      return false;
+    }
+    this.resetReceived({ epoch, head }, receivedUs);
+    return true;
+  }
+
+  /**
    * The cursor belonged to another epoch (or lay ahead of the head): the server starts this
    * client over at the beginning of its epoch. The tracker closes the old epoch's books.
    */
   protected resetReceived(reset: ResetSignal, receivedUs: number): void {
     this.tracker.onReset(reset, receivedUs);
-    this.epoch = typeof reset.epoch === 'string' ? reset.epoch : undefined;
+    this.epoch = reset.epoch;
     this.cursor = 0;
     this.seqBase = 0;
   }

@@ -174,11 +174,14 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   private onEvent(event: SseEvent): void {
     if (event.event === 'reset') {
       this.pieceOther++;
+      let reset: unknown;
       try {
-        this.resetReceived(JSON.parse(event.data) as ResetSignal, this.receivedUs);
+        reset = JSON.parse(event.data);
       } catch {
         this.tracker.onError('parse_error');
+        return;
       }
+      this.resetSignal(reset, this.receivedUs);
       return;
     }
     if (event.event === 'gap') {

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { TRANSPORTS } from '../servers/contract.js';
 import { createWirebenchServer } from '../servers/server.js';
@@ -113,3 +114,22 @@ for (const [what, frame, code] of [
     assert.ok(Date.now() - started < 3_000, `recorded after ${Date.now() - started} ms`);
   });
 }
+
+test('faults: a reset signal whose epoch is not an epoch id is a bad message, never written into a request line', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const requests: string[] = [];
+  const server = http.createServer((request, response) => {
+    requests.push(request.url ?? '');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify([{ reset: { epoch: 'x\r\nEvil: 1', head: 0 } }]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  server.unref();
+  const tracker = new RecordingTracker(0);
+  const client = stopAfter(t, CLIENTS.poll(clientOptions(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, tracker, [], 50, { epoch: 'good1234', reconnect: FAST })));
+  await client.start().catch(() => undefined);
+  await waitUntil(() => requests.length >= 2, 'a second poll');
+  assert.ok(tracker.errors.includes('bad_message'), tracker.errors.join(','));
+  assert.deepEqual(tracker.resets, []);
+  assert.ok(requests.every((url) => !/Evil/.test(url)), requests.join(' '));
+});
