@@ -14,7 +14,7 @@ import {
 } from './figures.js';
 import type { RunConfig } from '../load/results-schema.js';
 import { requestHeaderBytes } from './bytes-model.js';
-import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel } from './format.js';
+import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel, clipText } from './format.js';
 
 /** Which pair to compare, best story first: [costly, cheap]. */
 const PAIRS: readonly (readonly [string, string])[] = [
@@ -121,7 +121,7 @@ export function writeHeadline(figures: ReportFigures): Headline {
       compared = [single];
     } else {
       const failed = figures.transports.flatMap((t) => t.steps).find((step) => step.reason !== null);
-      sentences.push(failed ? `No step was measured: ${failed.reason}` : 'No step was measured.');
+      sentences.push(failed ? `No step was measured: ${clipText(failed.reason, 400)}` : 'No step was measured.');
     }
   }
   const saturatedCompared = compared.filter((step) => step.saturated);

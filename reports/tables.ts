@@ -16,6 +16,7 @@ import {
   formatNumber,
   formatSignedPercent,
   transportLabel,
+  clipText,
 } from './format.js';
 
 export type RowKind = 'normal' | 'failed' | 'saturated' | 'reference';
@@ -250,7 +251,8 @@ function keyValueTable(id: string, title: string, rows: [string, string][]): Tab
     title,
     head: ['', ''],
     numeric: [false, false],
-    rows: rows.map((cells) => ({ kind: 'normal', cells })),
+    // Free text from the results file (a CPU model, a target URL): clipped, the file is untrusted.
+    rows: rows.map(([key, value]) => ({ kind: 'normal', cells: [key, clipText(value, 400)] })),
   };
 }
 
