@@ -46,6 +46,14 @@ export class BenchProgress {
         } else {
           this.print(`${this.transportLabel} ${s.clients} clients: FAILED — ${s.reason}`);
         }
+        const faults = s.measurement?.faults;
+        if (faults) {
+          const ms = (us: number) => `${Math.round(us / 1000)} ms`;
+          const recover = faults.recovery.count > 0 ? `recover p50 ${ms(faults.recovery.p50Us)} p99 ${ms(faults.recovery.p99Us)}` : 'nobody recovered';
+          this.print(
+            `${this.transportLabel} ${s.clients} clients: faults — ${faults.injected.map((f) => f.kind).join(', ')}: lost ${s.measurement?.window.messages.lost ?? 0}, recovered ${faults.recovered}, duplicated ${s.measurement?.window.messages.duplicated ?? 0}, resets ${faults.resets}, ${recover}, unrecovered ${faults.unrecovered}`,
+          );
+        }
         for (const note of s.notes ?? []) this.print(`${this.transportLabel} ${s.clients} clients: note — ${note}`);
         this.last = undefined;
         break;
