@@ -18,7 +18,8 @@ export function crossOriginSetup(config: RunConfig): string | null {
     `Cross-origin variant: the page on ${cross.pageOrigin} reads the feed from another origin — Origin on every request, CORS headers on every answer, ` +
     `credentials ${cross.credentials ? 'on' : 'off'}, ` +
     (auth > 0 ? `an Authorization header of ${formatCount(auth)} B on every poll and long-poll (non-simple: preflighted), ` : 'simple polls (no preflight), ') +
-    `the JSON publish preflighted; preflights cached as ${cache.browser} caches them (per full URL, Access-Control-Max-Age capped at ${formatCount(cache.maxAgeCapSeconds)} s), ` +
+    (config.workload === 'chat' ? 'the JSON publish preflighted; ' : '') +
+    `preflights cached as ${cache.browser} caches them (per full URL, Access-Control-Max-Age capped at ${formatCount(cache.maxAgeCapSeconds)} s), ` +
     `server max-age ${cross.serverMaxAgeSeconds === null ? 'as the target sends it' : `${formatCount(cross.serverMaxAgeSeconds)} s`}.`
   );
 }
