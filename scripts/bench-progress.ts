@@ -3,6 +3,7 @@
  * step, clients connected, time left) and a table at the end on stdout. When stderr is not a
  * terminal (CI logs), one line per phase instead of a redrawn line.
  */
+import { formatEta, stylerFor } from './terminal-style.js';
 import type { RunEvent } from '../load/runner.js';
 import type { ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
 import { CAPTURE_TABLE_FIGURES, FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
@@ -13,12 +14,18 @@ export class BenchProgress {
   private last: Extract<RunEvent, { kind: 'phase' }> | undefined;
   private transportLabel = '';
   private readonly tty: boolean;
+  private readonly style: ReturnType<typeof stylerFor>;
+  /** Whole-run ETA: steps finished so far and when the run started. */
+  private readonly startedAtMs = Date.now();
+  private stepsDone = 0;
+  private lastStepEndMs = Date.now();
 
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly config: RunConfig,
   ) {
     this.tty = out.isTTY === true;
+    this.style = stylerFor(out);
     // unref: the display must never be what keeps the process alive.
     if (this.tty) this.timer = setInterval(() => this.redraw(), 250).unref();
   }
@@ -40,11 +47,11 @@ export class BenchProgress {
         const s = event.step;
         if (s.status === 'ok') {
           const m = s.measurement;
-          const sat = m.generator.saturated ? '  GENERATOR-SATURATED' : '';
+          const sat = m.generator.saturated ? `  ${this.style('yellow', 'GENERATOR-SATURATED')}` : '';
           const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s, this.config)}`;
-          this.print(`${this.transportLabel} ${s.clients} clients: ok — ${(['bytesPerMessageWindow', 'latencyP50Us', 'lost'] as const).map(figure).join(', ')}${sat}`);
+          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('green', 'ok')} — ${(['bytesPerMessageWindow', 'latencyP50Us', 'lost'] as const).map(figure).join(', ')}${sat}`);
         } else {
-          this.print(`${this.transportLabel} ${s.clients} clients: FAILED — ${s.reason}`);
+          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('red', 'FAILED')} — ${s.reason}`);
         }
         const faults = s.measurement?.faults;
         if (faults) {
@@ -56,6 +63,8 @@ export class BenchProgress {
         }
         for (const note of s.notes ?? []) this.print(`${this.transportLabel} ${s.clients} clients: note — ${note}`);
         this.last = undefined;
+        this.stepsDone++;
+        this.lastStepEndMs = Date.now();
         break;
       }
       case 'notice':
@@ -75,7 +84,27 @@ export class BenchProgress {
     const left = e.endsAtMs === undefined ? '' : `, ${Math.max(0, Math.ceil((e.endsAtMs - Date.now()) / 1000))} s left`;
     const steps = this.config.clients.length;
     const stepIndex = this.config.clients.indexOf(e.clients) + 1;
-    return `${this.transportLabel} step ${stepIndex}/${steps} (${e.clients} clients): ${e.phase}, ${e.connected}/${e.clients} connected${left}`;
+    const eta = this.tty ? this.style('dim', `; run ~${formatEta(this.runLeftMs())} left`) : '';
+    return `${this.transportLabel} step ${stepIndex}/${steps} (${e.clients} clients): ${e.phase}, ${e.connected}/${e.clients} connected${left}${eta}`;
+  }
+
+  /**
+   * Whole-run time left: the steps still to run × the average step so far — or, before the first
+   * step ends, the configuration's own estimate, less what the current step has used — (connect at the connect rate, warm-up, window,
+   * repeats, and ~1.5 s to start and gather).
+   */
+  private runLeftMs(): number {
+    const c = this.config;
+    const totalSteps = c.transports.length * c.clients.length;
+    const elapsed = Date.now() - this.startedAtMs;
+    const estimate = (clients: number) => ((clients / c.connectRate) * 1000 + c.warmupMs + c.durationMs) * c.repeat + 1500;
+    if (this.stepsDone === 0) {
+      const perTransport = c.clients.reduce((sum, clients) => sum + estimate(clients), 0);
+      return Math.max(0, perTransport * c.transports.length - elapsed);
+    }
+    const average = (this.lastStepEndMs - this.startedAtMs) / this.stepsDone;
+    // The step under way has already used some of its share.
+    return Math.max(0, average * (totalSteps - this.stepsDone) - (Date.now() - this.lastStepEndMs));
   }
 
   private redraw(): void {

@@ -26,6 +26,9 @@ import {
 } from './options.js';
 import { WIREBENCH_VERSION } from './version.js';
 import { writeRunReports } from './report.js';
+import { finishRunOutputs } from './run-outputs.js';
+import { renderThresholdText } from '../reports/thresholds.js';
+import { PassThrough } from 'node:stream';
 import { addFailOnOption, addThresholdOption, checkThresholds, parseFailOn, parseThresholds } from './threshold-options.js';
 
 /** Named scenarios; explicit flags still win over a preset. */
@@ -37,6 +40,8 @@ const PRESETS: Record<string, Partial<Record<string, string>>> = {
   quick: { clients: '10,50', duration: '2s', warmup: '500ms' },
 };
 const BUILT_IN_PRESETS = Object.keys(PRESETS);
+/** Where runs go without --out: results/<timestamp>/, and results/latest points at the last one. */
+const RESULTS_ROOT = 'results';
 
 /** Presets from wirebench.config.json, beside the built-in ones (which they may not replace). */
 export function addPresets(extra: Record<string, Record<string, string>>): void {
@@ -48,6 +53,8 @@ export function addPresets(extra: Record<string, Record<string, string>>): void 
 
 interface BenchFlags {
   threshold: string[];
+  quiet?: boolean;
+  open?: boolean;
   quick?: boolean;
   failOn?: string;
   transports: string;
@@ -160,6 +167,8 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the results document as JSON on stdout (progress stays on stderr)')
     .option('--capture', 'also measure the TCP/IP layer: capture each step on loopback with tcpdump (root or CAP_NET_RAW; without it the run goes on without that layer)', false)
     .option('--no-report', 'skip the HTML and Markdown report')
+    .option('--quiet', 'no progress, no table, no file list: only errors and failed thresholds (results are still written)')
+    .option('--open', 'open the HTML report in a browser when the run ends')
     .option('--max-loop-delay <time>', 'worker event-loop delay p99 above which a step is marked generator-saturated', D.maxLoopDelay)
     .option('--reconnect-delay <time>', 'first WebSocket reconnect / poll retry delay after a failure, doubling per failed attempt', D.reconnectDelay)
     .option('--reconnect-max <time>', 'cap of the doubling reconnect / retry delay', D.reconnectMax)
@@ -179,7 +188,7 @@ export function registerBench(program: Command): void {
       const thresholds = parseThresholds(flags.threshold);
       const failOn = parseFailOn(flags.failOn);
       const loopDelayThresholdUs = parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000;
-      const outDir = flags.out ?? defaultResultsDir('results', new Date());
+      const outDir = flags.out ?? defaultResultsDir(RESULTS_ROOT, new Date());
       const outFile = path.join(outDir, 'results.json');
       // Before anything runs: a run whose results cannot be written is not started.
       try {
@@ -198,7 +207,7 @@ export function registerBench(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      const progress = new BenchProgress(process.stderr, config);
+      const progress = flags.quiet ? { onEvent: () => undefined, stop: () => undefined } : new BenchProgress(process.stderr, config);
       const document = await runBench({
         config,
         environment: describeEnvironment(WIREBENCH_VERSION),
@@ -212,11 +221,12 @@ export function registerBench(program: Command): void {
       process.off('SIGTERM', onSignal);
 
       if (flags.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-      else printSummaryTable(process.stdout, document);
+      else if (!flags.quiet) printSummaryTable(process.stdout, document);
       const reports = flags.report ? await writeRunReports(document, outDir) : [];
-      process.stderr.write(`results: ${outFile}\n`);
-      for (const file of reports) process.stderr.write(`report:  ${file}\n`);
-      const failedChecks = checkThresholds(document, thresholds, failOn, process.stderr).filter((c) => !c.passed).length;
+      await finishRunOutputs(document, { outDir, outFile, reports, latestRoot: flags.out === undefined ? RESULTS_ROOT : null, quiet: flags.quiet === true, open: flags.open === true });
+      const checks = checkThresholds(document, thresholds, failOn, flags.quiet ? new PassThrough() : process.stderr);
+      const failedChecks = checks.filter((c) => !c.passed).length;
+      if (flags.quiet && failedChecks > 0) process.stderr.write(renderThresholdText(checks));
       process.exitCode = document.status === 'interrupted' ? EXIT.interrupted : document.status === 'failed' ? EXIT.failed : failedChecks > 0 ? EXIT.threshold : EXIT.ok;
   });
 }
