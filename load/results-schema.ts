@@ -168,6 +168,8 @@ export const ServerFiguresSchema = Type.Object({
   heartbeatTimeouts: Type.Optional(Type.Integer({ minimum: 0 })),
   /** SSE streams cut for a socket that took no byte for two heartbeats while data waited. */
   stalledDropped: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** WebSocket clients cut for a ping flood (more than 50 pings a second). */
+  pingFloodDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   connectionsAtEnd: Type.Integer({ minimum: 0 }),
   /** Version 2: memory per connection within the step (absent when the server cannot GC on request). */
   memory: Type.Optional(ConnectionMemorySchema),

@@ -180,6 +180,8 @@ export interface ServerStats {
   slowConsumersDropped: number;
   /** WebSocket clients cut for not answering the previous heartbeat ping (a frozen or vanished peer). */
   heartbeatTimeouts?: number;
+  /** WebSocket clients cut (1008) for sending more than 50 pings a second, each of which the server must answer. */
+  pingFloodDropped?: number;
   /**
    * SSE streams cut because their socket took no byte for two heartbeat intervals while data
    * waited (a frozen peer whose TCP buffers are full). Optional for third-party servers.

@@ -34,6 +34,7 @@ export interface AfterGc {
 export class ServerStatsCollector {
   slowConsumersDropped = 0;
   heartbeatTimeouts = 0;
+  pingFloodDropped = 0;
   stalledDropped = 0;
   badRequests = 0;
   originRejected = 0;
@@ -111,6 +112,7 @@ export class ServerStatsCollector {
       elu: performance.eventLoopUtilization(this.eluAtStart).utilization,
       slowConsumersDropped: this.slowConsumersDropped,
       heartbeatTimeouts: this.heartbeatTimeouts,
+      pingFloodDropped: this.pingFloodDropped,
       stalledDropped: this.stalledDropped,
       badRequests: this.badRequests,
       originRejected: this.originRejected,

@@ -23,7 +23,16 @@ interface ClientState {
   since: number;
   /** Answered the last ping (RFC 6455 §5.5.3: a pong must answer a ping). */
   alive: boolean;
+  /** Pings received in the current second, and when that second began (ms). */
+  pings: number;
+  pingSecondMs: number;
 }
+
+/**
+ * ws answers every ping with a pong (RFC 6455 §5.5.2 says it must), so a client can make the
+ * server write as fast as it sends. Past this many pings in one second it is cut (1008), counted.
+ */
+export const MAX_PINGS_PER_SECOND = 50;
 
 export const wsTransport: TransportDefinition = {
   name: 'ws',
@@ -70,6 +79,20 @@ export const wsTransport: TransportDefinition = {
     function onClose(this: WebSocket): void {
       clients.delete(this);
       dropped.delete(this);
+    }
+    function onPing(this: WebSocket): void {
+      const state = clients.get(this);
+      if (state === undefined) return;
+      const nowMs = performance.now();
+      if (nowMs - state.pingSecondMs >= 1000) {
+        state.pingSecondMs = nowMs;
+        state.pings = 0;
+      }
+      if (++state.pings <= MAX_PINGS_PER_SECOND) return;
+      clients.delete(this);
+      context.stats.pingFloodDropped++;
+      this.close(WS_CLOSE.policyViolation, `ping flood: more than ${MAX_PINGS_PER_SECOND} pings a second`);
+      setTimeout(() => this.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
     }
     function onPong(this: WebSocket): void {
       const state = clients.get(this);
@@ -121,9 +144,10 @@ export const wsTransport: TransportDefinition = {
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.on('close', onClose);
         ws.on('pong', onPong);
+        ws.on('ping', onPing);
         ws.on('error', onError);
         ws.on('message', onMessage);
-        clients.set(ws, { since, alive: true });
+        clients.set(ws, { since, alive: true, pings: 0, pingSecondMs: 0 });
         if (resume.reset) send(ws, Buffer.from(serializeReset(resume.reset)));
         const { gap, messages } = context.feed.history.after(since);
         if (gap !== undefined) send(ws, Buffer.from(serializeGap(gap)));

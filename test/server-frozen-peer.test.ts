@@ -1,9 +1,10 @@
 /**
- * Frozen peers: a client process stopped with SIGSTOP keeps its sockets open (its kernel still
+ * Misbehaving peers. Frozen: a client process stopped with SIGSTOP keeps its sockets open (its kernel still
  * ACKs) but reads nothing. WebSocket: the missed heartbeat pong cuts it within two heartbeats,
  * counted as heartbeatTimeouts. SSE: once its TCP buffers are full, the stream takes no byte for
  * two heartbeats while data waits and is cut, counted as stalledDropped — with the buffer cap
- * set high so the slow-consumer cap is not what catches it. Real processes, loopback, bounded.
+ * set high so the slow-consumer cap is not what catches it. A ping flood is cut with 1008. Real
+ * processes, loopback, bounded.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,4 +58,21 @@ test('frozen peer: SSE cut once its socket takes nothing for two heartbeats whil
   await waitUntil(() => server.stats().connections.sse === 0, 'the stalled stream cut', 10_000);
   assert.equal(server.stats().stalledDropped, 1);
   assert.equal(server.stats().slowConsumersDropped, 0, 'caught as stalled, not by the buffer cap');
+});
+
+test('ping flood: a WebSocket client sending more than 50 pings a second is cut with 1008, counted', { timeout: TIMEOUT_MS }, async (t) => {
+  const server = await startServer(t, { heartbeatMs: 0 });
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+  t.after(() => ws.terminate());
+  await once(ws, 'open');
+  // A well-behaved client's occasional ping is answered and nothing happens.
+  ws.ping();
+  await once(ws, 'pong');
+  assert.equal(server.stats().pingFloodDropped, 0);
+  const closed = once(ws, 'close');
+  for (let i = 0; i < 200; i++) ws.ping();
+  const [code] = (await closed) as [number];
+  assert.equal(code, 1008);
+  assert.equal(server.stats().pingFloodDropped, 1);
 });
