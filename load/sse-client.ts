@@ -23,6 +23,9 @@ import type { ClientOptions } from './transport-client.js';
 /** No bytes for this long (heartbeats included) means the stream is dead (`timeout`). */
 export const SSE_IDLE_TIMEOUT_MS = 120_000;
 
+/** Longest reconnection time a server's `retry:` can set (an hour: longer than any step). */
+export const MAX_SSE_RETRY_MS = 3_600_000;
+
 export class SseClient extends ClientBase implements HttpResponseHandler {
   readonly transport = 'sse' as const;
   private readonly connection: HttpConnection;
@@ -59,7 +62,9 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
       onEvent: (event) => this.onEvent(event),
       onComment: () => this.pieceComments++,
       onRetry: (retryMs) => {
-        this.retryMs = retryMs;
+        // A target's `retry:` is untrusted: Node fires a timer longer than 2^31 ms at once (with
+        // a warning on stderr), so a huge value would mean reconnecting in a tight loop.
+        this.retryMs = Math.min(retryMs, MAX_SSE_RETRY_MS);
         this.pieceOther++;
       },
       limits: { lineChars: this.limits.sseLineChars, dataChars: this.limits.messageBytes },

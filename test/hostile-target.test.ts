@@ -150,3 +150,12 @@ test('a seq 10^12 ahead, a fractional or negative seq, a backwards gap: counted 
     assert.ok((step.measurement?.totals.errors.bad_message ?? 0) >= 2, `${mode}: ${JSON.stringify(step)}`.slice(0, 2000));
   }
 });
+
+test('an SSE retry: past the timer range does not turn into a reconnect storm or a warning', async () => {
+  const { run, doc } = await benchAgainst({ sse: 'huge-retry' }, 'sse');
+  assert.doesNotMatch(run.stderr, /TimeoutOverflowWarning/);
+  const { step } = steps(doc!)[0]!;
+  // Each client's stream ends once and waits (an hour) before reconnecting: a handful of requests, not thousands.
+  const requests = step.measurement?.totals.requests ?? 0;
+  assert.ok(requests <= 6, `${requests} requests`);
+});

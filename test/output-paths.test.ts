@@ -133,6 +133,14 @@ test('a full disk leaves no temp file and no empty output; the previous version 
     if (output === md) assert.equal(readFileSync(md, 'utf8'), first, 'the previous report is intact');
     else assert.throws(() => statSync(output), /ENOENT/, 'no empty output file');
   }
+
+  // A bench whose results cannot be written: one line naming the file, exit 1, nothing half-written.
+  const out = join(mnt, 'run');
+  const bench = cli([...BENCH_FAST, '--out', out], 60_000);
+  assert.equal(bench.status, 1, bench.stderr);
+  const last = bench.stderr.trim().split('\n').at(-1)!;
+  assert.match(last, /^wirebench: \S+run\/results\.json: not written: no space left on the device$/);
+  assert.deepEqual(readdirSync(out), [], 'no temp file, no empty results.json');
 });
 
 test('input files: a huge file, a FIFO, a directory are refused in one line; echoed strings are clipped (item 6)', (t) => {

@@ -14,7 +14,7 @@ import { monotonicUs } from '../../servers/contract.js';
 export type HealthzMode = 'ok' | 'seq-missing' | 'seq-string' | 'seq-negative' | 'endless' | 'not-json';
 export type StatsMode = 'ok' | 'empty' | 'no-histogram' | 'bad-histogram' | 'cpu-null' | 'strings' | 'endless' | 'missing';
 export type PollMode = 'ok' | 'endless-chunked' | 'huge-string' | 'seq-jump' | 'bad-fields';
-export type SseMode = 'ok' | 'endless-line' | 'no-blank-line';
+export type SseMode = 'ok' | 'endless-line' | 'no-blank-line' | 'huge-retry';
 export type WsMode = 'ok' | 'huge-frame';
 
 export interface HostileOptions {
@@ -161,6 +161,11 @@ export async function startHostileTarget(options: HostileOptions): Promise<Hosti
           return pour(res, CHUNK, count);
         }
         if (mode === 'no-blank-line') return pour(res, Buffer.from(`data: ${'y'.repeat(100)}\n`.repeat(100)), count);
+        if (mode === 'huge-retry') {
+          // A reconnection time past Node's timer range, then the stream ends.
+          res.end('retry: 99999999999\n\n');
+          return;
+        }
         let last = since;
         const timer = setInterval(() => {
           for (const text of messagesAfter(last)) {
