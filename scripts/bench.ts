@@ -260,6 +260,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   for (const [flag, key] of [['--cors-credentials', 'corsCredentials'], ['--cors-max-age', 'corsMaxAge']] as const) {
     if (!crossOrigin && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to cross-origin runs only: add --cross-origin`);
   }
+  if (flags.target !== undefined && command.getOptionValueSource('corsMaxAge') === 'cli') {
+    throw new UsageError('--cors-max-age sets the embedded servers\' Access-Control-Max-Age: with --target the target sends its own');
+  }
   const corsMaxAgeSeconds = parsePositiveInt('--cors-max-age', pick('corsMaxAge'), { min: 0, max: 365 * 86_400 });
   const authorizationBytes = parsePositiveInt('--authorization', pick('authorization'), { min: 0, max: 64 * 1024 });
   if (authorizationBytes > 0 && authorizationBytes < 8) throw new UsageError(`--authorization ${JSON.stringify(pick('authorization'))} is not valid: use 0 (none) or at least 8 bytes ("Bearer " and a token)`);

@@ -37,6 +37,7 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--cors-credentials'], /--cors-credentials applies to cross-origin runs only: add --cross-origin/],
     [['--cors-max-age', '60'], /--cors-max-age applies to cross-origin runs only/],
     [['--cross-origin', '--cors-max-age', 'forever'], /--cors-max-age "forever" is not valid: use an integer from 0 to/],
+    [['--cross-origin', '--target', 'http://127.0.0.1:9', '--cors-max-age', '60'], /--cors-max-age sets the embedded servers' Access-Control-Max-Age: with --target the target sends its own/],
     [['--authorization', '4'], /--authorization "4" is not valid: use 0 \(none\) or at least 8 bytes/],
     // Durations are bounded alike however they are written (item 10 of issue 14).
     [['--duration', '99999999999'], /--duration "99999999999" is not a valid duration: .* up to 24h/],
