@@ -159,3 +159,14 @@ test('an SSE retry: past the timer range does not turn into a reconnect storm or
   const requests = step.measurement?.totals.requests ?? 0;
   assert.ok(requests <= 6, `${requests} requests`);
 });
+
+test('a /healthz that turns bad after the first answer fails each step with the reason; the run goes on to the next transport (item 9)', async () => {
+  const { run, doc } = await benchAgainst({ healthz: 'bad-after-first' }, 'poll,sse');
+  assert.equal(run.code, 1, run.stderr);
+  const all = steps(doc!);
+  assert.deepEqual(all.map((s) => s.transport), ['poll', 'sse'], 'every transport ran');
+  for (const { step } of all) {
+    assert.equal(step.status, 'failed');
+    assert.match(step.status === 'failed' ? step.reason : '', /GET \S+\/healthz before the step began: answered JSON that is not what the wire contract documents \(\/seq: /);
+  }
+});

@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { createHistogram, encodeHistogram, recordUs } from '../../load/histogram.js';
 import { monotonicUs } from '../../servers/contract.js';
 
-export type HealthzMode = 'ok' | 'seq-missing' | 'seq-string' | 'seq-negative' | 'endless' | 'not-json';
+export type HealthzMode = 'ok' | 'seq-missing' | 'seq-string' | 'seq-negative' | 'endless' | 'not-json' | 'bad-after-first';
 export type StatsMode = 'ok' | 'empty' | 'no-histogram' | 'bad-histogram' | 'cpu-null' | 'strings' | 'endless' | 'missing';
 export type PollMode = 'ok' | 'endless-chunked' | 'huge-string' | 'seq-jump' | 'bad-fields';
 export type SseMode = 'ok' | 'endless-line' | 'no-blank-line' | 'huge-retry';
@@ -72,6 +72,7 @@ function validStats(seq: number, histogram: string): Record<string, unknown> {
 
 export async function startHostileTarget(options: HostileOptions): Promise<HostileTarget> {
   let hostileBytes = 0;
+  let healthzCalls = 0;
   const count = (n: number): void => void (hostileBytes += n);
   const startedUs = monotonicUs();
   // A feed of 10 messages a second (publish times on the shared monotonic clock), so a healthy
@@ -96,9 +97,11 @@ export async function startHostileTarget(options: HostileOptions): Promise<Hosti
     const since = Number(url.searchParams.get('since') ?? '0');
     switch (url.pathname) {
       case '/healthz': {
+        healthzCalls++;
         const mode = options.healthz ?? 'ok';
         const base = { ok: true, name: 'wirebench', transports: ['poll', 'longpoll', 'sse', 'ws'] };
-        if (mode === 'ok') return json(res, { ...base, seq: seq() });
+        if (mode === 'ok' || (mode === 'bad-after-first' && healthzCalls === 1)) return json(res, { ...base, seq: seq() });
+        if (mode === 'bad-after-first') return json(res, { ...base, seq: 1e300 });
         if (mode === 'seq-missing') return json(res, base);
         if (mode === 'seq-string') return json(res, { ...base, seq: '12 HTTP/1.1\r\nX-Injected: 1' });
         if (mode === 'seq-negative') return json(res, { ...base, seq: -5 });
