@@ -43,7 +43,7 @@ function tcpdumpCount(file: string, filter: string): Promise<{ ipBytes: number; 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-test-'));
 const cannotCapture = await probeCapture(path.join(tmp, 'probe.pcap'));
 
-test('bench --capture: per-step TCP/IP figures, TCP payload equal to the socket meter, IP bytes within 1 % of an independent tcpdump', { skip: cannotCapture ?? false, timeout: 110_000 }, async () => {
+test('bench --capture: per-step TCP/IP figures, TCP payload equal to the socket meter, IP bytes within 1 % of an independent tcpdump', { skip: cannotCapture ?? false, timeout: 110_000 }, async (t) => {
   for (const transport of ['poll', 'ws'] as const) {
     const server = await startServerProcess({ transport, rate: 5, size: 64, holdMs: 30_000, heartbeatMs: 0 });
     const port = new URL(server.url).port;
@@ -91,6 +91,7 @@ test('bench --capture: per-step TCP/IP figures, TCP payload equal to the socket 
       ours += c.totals.down.ipBytes + c.totals.up.ipBytes + c.excluded.ipBytes;
     }
     const theirs = await tcpdumpCount(independentFile, `tcp port ${port}`);
+    t.diagnostic(`${transport}: IP bytes, ours ${ours} (clients + excluded), independent tcpdump ${theirs.ipBytes} in ${theirs.segments} packets: ${(((ours - theirs.ipBytes) / theirs.ipBytes) * 100).toFixed(3)} %`);
     // Ours covers each step from before its clients connect to after they close; the independent
     // capture the whole run, between steps too (where only the controller talks, if at all).
     assert.ok(Math.abs(ours - theirs.ipBytes) <= 0.01 * theirs.ipBytes, `${transport}: ours ${ours} B, tcpdump ${theirs.ipBytes} B`);
