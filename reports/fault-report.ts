@@ -26,9 +26,19 @@ function faultSteps(doc: ResultsDocument): FaultStep[] {
   );
 }
 
-/** Per bucket → per second, on an x axis of seconds from the window's start. */
-function series(values: readonly number[], bucketMs: number): Array<{ x: number; y: number }> {
-  return values.map((v, i) => ({ x: (i * bucketMs) / 1000, y: (v * 1000) / bucketMs }));
+/**
+ * Per bucket → per second, on an x axis of seconds from the window's start. Buckets are merged
+ * `k` at a time so that each holds at least one feed interval (at 1 msg/s a 500 ms bucket holds a
+ * message every other time, and the line would zig-zag between 0 and twice the rate).
+ */
+function series(values: readonly number[], bucketMs: number, k: number): Array<{ x: number; y: number }> {
+  const points: Array<{ x: number; y: number }> = [];
+  // A trailing partial group is left out: half a feed interval would read as half (or twice) the rate.
+  for (let i = 0; i + k <= values.length; i += k) {
+    const sum = values.slice(i, i + k).reduce((a, b) => a + b, 0);
+    points.push({ x: (i * bucketMs) / 1000, y: (sum * 1000) / (k * bucketMs) });
+  }
+  return points;
 }
 
 export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
@@ -38,15 +48,17 @@ export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
   for (const step of steps) if ((largest.get(step.transport)?.clients ?? 0) < step.clients) largest.set(step.transport, step);
   const datasets: DatasetSpec[] = [...largest.values()].flatMap((step, index) => {
     const { timeline } = step.faults;
+    const k = doc.config.rate > 0 ? Math.max(1, Math.ceil(1000 / (doc.config.rate * timeline.bucketMs))) : 1;
     const label = `${transportLabel(step.transport)} (${formatCount(step.clients)})`;
     const color = transportColor(step.transport, index);
     return [
-      { label: `${label} delivered`, color, data: series(timeline.delivered, timeline.bucketMs) },
-      { label: `${label} recovered`, color, data: series(timeline.recovered, timeline.bucketMs), dashed: true },
-      { label: `${label} lost`, color, data: series(timeline.lost, timeline.bucketMs), dotted: true },
+      { label: `${label} delivered`, color, data: series(timeline.delivered, timeline.bucketMs, k) },
+      { label: `${label} recovered`, color, data: series(timeline.recovered, timeline.bucketMs, k), dashed: true },
+      { label: `${label} lost`, color, data: series(timeline.lost, timeline.bucketMs, k), dotted: true },
     ];
   });
-  const injected = steps[0]?.faults.injected ?? [];
+  const first = [...largest.values()][0];
+  const injected = first?.faults.injected ?? [];
   return {
     id: 'chart-faults',
     title: 'When connections break: messages delivered, recovered and lost per second, by publish time',
@@ -56,7 +68,7 @@ export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
     y: { title: 'messages per second (all clients)', unit: 'msg/s', min: 0 },
     scaleToggle: true,
     notes: [
-      `Injected: ${injected.map((f) => `${f.kind} at ${formatNumber(f.atMs / 1000)} s (${f.note})`).join('; ') || 'nothing'}.`,
+      `Injected (${first ? `${transportLabel(first.transport)}, ${formatCount(first.clients)} clients` : ''}; every step has its own in the table): ${injected.map((f) => `${f.kind} at ${formatNumber(f.atMs / 1000)} s (${f.note})`).join('; ') || 'nothing'}.`,
       'Delivered (solid): arrived live. Recovered (dashed): published before the client’s reconnect and replayed to it afterwards. Lost (dotted): expected (the seqs any client saw × clients) and never delivered — after a restart the old epoch’s history is gone.',
       'Each transport’s largest step is drawn; the table below has every step.',
     ],
@@ -77,6 +89,7 @@ export function faultTable(doc: ResultsDocument): Table | undefined {
     cells: [
       transportLabel(s.transport),
       formatCount(s.clients),
+      s.faults.injected.map((f) => `${f.kind} ${formatNumber(f.durationMs / 1000)} s`).join(', ') || '—',
       formatCount(s.lost),
       formatCount(s.faults.recovered),
       formatCount(s.duplicated),
@@ -91,9 +104,9 @@ export function faultTable(doc: ResultsDocument): Table | undefined {
   return {
     id: 'faults',
     title: 'When connections break: loss, recovery and the reconnect storm',
-    head: ['transport', 'clients', 'lost', 'recovered', 'duplicated', 'resets', 'recover p50', 'recover p99', 'unrecovered', 'steady (before the fault)', 'storm (fault → 99 % recovered)'],
-    numeric: [false, true, true, true, true, true, true, true, true, false, false],
+    head: ['transport', 'clients', 'fault (how long it lasted)', 'lost', 'recovered', 'duplicated', 'resets', 'recover p50', 'recover p99', 'unrecovered', 'steady (before the fault)', 'storm (fault → 99 % recovered)'],
+    numeric: [false, true, false, true, true, true, true, true, true, true, false, false],
     rows,
-    note: 'Lost and duplicated: messages published in the window. Recovered: delivered after the client reconnected, published before it (replayed from history). Resets: reset signals received — a cursor from an epoch the server lost (the gap where the epoch changed). Time to recover: from the fault to each hit client’s first delivered message after it. Storm: TCP connections opened, socket bytes both ways, and server CPU per second.',
+    note: 'How long: a restart from the signal until the new server listened (downtime plus its start-up), a stall until SIGCONT, a drop its period. Lost and duplicated: messages published in the window. Recovered: delivered after the client reconnected, published before it (replayed from history). Resets: reset signals received — a cursor from an epoch the server lost (the gap where the epoch changed). Time to recover: from the fault to each hit client’s first delivered message after it. Storm: TCP connections opened, socket bytes both ways, and server CPU per second.',
   };
 }
