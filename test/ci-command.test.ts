@@ -60,3 +60,18 @@ test('wirebench ci: a server command that dies, or never serves /healthz, is one
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /create it with `wirebench ci --update-baseline`/);
 });
+
+test('wirebench ci --server-command with --target: a server that prints no URL is found at the URL given, and stopped after', { timeout: 300_000 }, async () => {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  const run = ci(['--server-command', `${serve().replace('--port 0', `--port ${port}`)} > /dev/null`, '--target', `http://127.0.0.1:${port}`, '--update-baseline', '--baseline', path.join(work, 'quiet-baseline.json'), '--out', 'quiet']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, new RegExp(`wirebench ci: server http://127\\.0\\.0\\.1:${port} \\(pid \\d+\\)`));
+  // Stopped: the port is free again.
+  const again = createServer();
+  await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve) => again.close(resolve));
+});
