@@ -21,6 +21,8 @@ export interface TcpSegment {
   payloadBytes: number;
   /** The TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10). */
   flags: number;
+  /** The TCP sequence number (tells retransmissions from new data). */
+  seq: number;
 }
 
 export const TCP_FLAGS = { fin: 0x01, syn: 0x02, rst: 0x04, ack: 0x10 } as const;
@@ -84,6 +86,7 @@ export function readTcpSegments(capture: Buffer, serverPort: number): TcpSegment
       ipBytes,
       payloadBytes: Math.max(0, ipBytes - ipHeaderBytes - tcpHeaderBytes),
       flags: frame[tcp + 13]!,
+      seq: frame.readUInt32BE(tcp + 4),
     });
   }
   return segments;

@@ -169,7 +169,7 @@ function foldCapture(all: readonly (CaptureFigures | undefined)[]): CaptureFigur
   const direction = (f: (c: CaptureFigures) => CapturedDirection): CapturedDirection => {
     const ipBytes = int((c) => f(c).ipBytes);
     const tcpPayloadBytes = Math.min(ipBytes, int((c) => f(c).tcpPayloadBytes));
-    return { segments: int((c) => f(c).segments), ipBytes, tcpIpHeaderBytes: ipBytes - tcpPayloadBytes, tcpPayloadBytes, ackOnlySegments: int((c) => f(c).ackOnlySegments) };
+    return { segments: int((c) => f(c).segments), ipBytes, tcpIpHeaderBytes: ipBytes - tcpPayloadBytes, tcpPayloadBytes, ackOnlySegments: int((c) => f(c).ackOnlySegments), retransmittedBytes: int((c) => f(c).retransmittedBytes ?? 0), afterCloseBytes: int((c) => f(c).afterCloseBytes ?? 0) };
   };
   const interval = (f: (c: CaptureFigures) => CapturedInterval): CapturedInterval => ({ down: direction((c) => f(c).down), up: direction((c) => f(c).up) });
   const num = (f: (c: CaptureFigures) => number) => median(captures.map(f));

@@ -233,6 +233,16 @@ export const CapturedDirectionSchema = Type.Object({
   tcpPayloadBytes: Type.Integer({ minimum: 0 }),
   /** Segments that only acknowledge: no payload, no SYN, FIN or RST. */
   ackOnlySegments: Type.Integer({ minimum: 0 }),
+  /**
+   * Payload bytes sent again (TCP retransmissions, e.g. when the server's accept queue overflowed
+   * during a fast ramp): on the wire, so in ipBytes and tcpPayloadBytes, but read once by the socket.
+   */
+  retransmittedBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Payload bytes that reached a client after it had closed its side (sent FIN or RST): a message
+   * the server wrote while the client was tearing down. On the wire, never read by the socket.
+   */
+  afterCloseBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type CapturedDirection = Static<typeof CapturedDirectionSchema>;
 
@@ -249,7 +259,7 @@ export const CaptureFiguresSchema = Type.Object({
   /** The measured window (packets by timestamp) and the whole step (first connect to last close). */
   window: CapturedIntervalSchema,
   totals: CapturedIntervalSchema,
-  /** Client TCP connections seen (SYNs from the step's client ports). */
+  /** Client TCP connections seen (distinct SYNs from the step's client ports; a retransmitted SYN is not a new one). */
   connections: Type.Integer({ minimum: 0 }),
   /** Traffic on the server's port from no client of the step (the controller), left out above. */
   excluded: Type.Object({ segments: Type.Integer({ minimum: 0 }), ipBytes: Type.Integer({ minimum: 0 }) }),

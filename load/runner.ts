@@ -255,14 +255,24 @@ async function runStep(
   const phase = (p: StepPhase, connected: number, endsAtMs?: number) =>
     options.onEvent?.({ kind: 'phase', transport, clients, phase: p, connected, endsAtMs });
   phase('starting', 0);
+  const notes: string[] = [];
+  // --capture: from before the step's first request to after its clients have closed.
+  let capture: StepCapture | undefined;
+  if (captureDir !== null) {
+    try {
+      capture = await StepCapture.start(captureDir, transport, clients, url);
+    } catch (error) {
+      notes.push(`no capture of this step: ${(error as Error).message}`);
+    }
+  }
   let health;
   try {
     health = await getHealthz(url);
   } catch (error) {
+    await capture?.stop();
     if (!(error instanceof TargetAnswerError)) throw error;
     return { clients, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
   }
-  const notes: string[] = [];
 
   const workerCount = Math.max(1, Math.min(config.workers, clients));
   const progress = new Array<number>(workerCount).fill(0);
@@ -289,15 +299,7 @@ async function runStep(
       return null;
     }
   };
-  let capture: StepCapture | undefined;
   try {
-    if (captureDir !== null) {
-      try {
-        capture = await StepCapture.start(captureDir, transport, clients, url);
-      } catch (error) {
-        notes.push(`no capture of this step: ${(error as Error).message}`);
-      }
-    }
     const memoryBefore = await memorySnapshot('before the clients connected');
     // Split clients and publishers as evenly as possible across workers.
     const share = (total: number, i: number) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0);

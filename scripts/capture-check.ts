@@ -14,6 +14,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readPayloadBytes } from '../load/step-capture.js';
 import { scriptedBench } from './bench.js';
 import { EXIT, runScript } from './exit-codes.js';
 import { parsePositiveNumber } from './options.js';
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   let worst = 0;
   let dropped = 0;
   let complete = document.status === 'complete';
-  const rows: string[] = ['transport  clients  direction  meter bytes  capture payload  difference  segments  ACK-only  TCP/IP headers  IP bytes'];
+  const rows: string[] = ['transport  clients  direction  meter bytes  capture payload  difference  segments  ACK-only  TCP/IP headers  IP bytes  (capture payload: less retransmissions and bytes after the client closed)'];
   for (const result of document.results) {
     for (const step of result.steps) {
       const m = step.measurement;
@@ -54,7 +55,8 @@ async function main(): Promise<number> {
       for (const direction of ['down', 'up'] as const) {
         const meter = m.totals.bytes[direction].totalBytes;
         const wire = m.capture.totals[direction];
-        const diff = wire.tcpPayloadBytes === 0 ? (meter === 0 ? 0 : 100) : (Math.abs(meter - wire.tcpPayloadBytes) / wire.tcpPayloadBytes) * 100;
+        const payload = readPayloadBytes(wire);
+        const diff = payload === 0 ? (meter === 0 ? 0 : 100) : (Math.abs(meter - payload) / payload) * 100;
         worst = Math.max(worst, diff);
         rows.push(
           [
@@ -62,7 +64,7 @@ async function main(): Promise<number> {
             String(step.clients).padStart(7),
             direction.padEnd(9),
             String(meter).padStart(11),
-            String(wire.tcpPayloadBytes).padStart(15),
+            String(payload).padStart(15),
             `${diff.toFixed(3).padStart(8)} %`,
             String(wire.segments).padStart(8),
             String(wire.ackOnlySegments).padStart(8),

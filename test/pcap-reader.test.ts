@@ -38,6 +38,12 @@ function pcap(frames: Buffer[]): Buffer {
   return Buffer.concat([header, ...records]);
 }
 
+/** Sets a frame's TCP sequence number. */
+function withSeq(f: Buffer, seq: number): Buffer {
+  f.writeUInt32BE(seq, 14 + 20 + 4);
+  return f;
+}
+
 const SYN = 0x02;
 const ACK = 0x10;
 const FIN = 0x01;
@@ -67,14 +73,14 @@ test('reads every segment of the server port: direction, client port, IP and pay
 
 test('attributes segments to the step\'s client ports: per direction segments, TCP/IP headers, ACK-only, window by timestamp, the rest excluded', () => {
   const capture = pcap([
-    frame(40000, 8080, SYN, ''),
-    frame(8080, 40000, SYN | ACK, ''),
-    frame(40000, 8080, ACK, 'GET / HTTP/1.1\r\n\r\n'), // in the window (t = 2, 3, 4)
-    frame(8080, 40000, ACK, 'HTTP/1.1 200 OK\r\n\r\n'),
-    frame(40000, 8080, ACK, ''),
+    withSeq(frame(40000, 8080, SYN, ''), 100),
+    withSeq(frame(8080, 40000, SYN | ACK, ''), 700),
+    withSeq(frame(40000, 8080, ACK, 'GET / HTTP/1.1\r\n\r\n'), 101), // in the window (t = 2, 3, 4)
+    withSeq(frame(8080, 40000, ACK, 'HTTP/1.1 200 OK\r\n\r\n'), 701),
+    withSeq(frame(40000, 8080, ACK, ''), 119),
     frame(40001, 8080, SYN, ''), // the controller: not a client port
     frame(40001, 8080, ACK, 'GET /stats HTTP/1.1\r\n\r\n'),
-    frame(40000, 8080, FIN | ACK, ''),
+    withSeq(frame(40000, 8080, FIN | ACK, ''), 119),
   ]);
   const window = { durationMs: 1000, messages: { delivered: 2 } } as unknown as IntervalFigures;
   const figures = captureFigures({
@@ -87,12 +93,34 @@ test('attributes segments to the step\'s client ports: per direction segments, T
   });
   assert.equal(figures.connections, 1);
   assert.deepEqual(figures.excluded, { segments: 2, ipBytes: 52 * 2 + 23 });
-  assert.deepEqual(figures.totals.up, { segments: 4, ipBytes: 52 * 4 + 18, tcpIpHeaderBytes: 52 * 4, tcpPayloadBytes: 18, ackOnlySegments: 1 });
-  assert.deepEqual(figures.totals.down, { segments: 2, ipBytes: 52 * 2 + 19, tcpIpHeaderBytes: 104, tcpPayloadBytes: 19, ackOnlySegments: 0 });
-  assert.deepEqual(figures.window.up, { segments: 2, ipBytes: 52 * 2 + 18, tcpIpHeaderBytes: 104, tcpPayloadBytes: 18, ackOnlySegments: 1 });
+  assert.deepEqual(figures.totals.up, { segments: 4, ipBytes: 52 * 4 + 18, tcpIpHeaderBytes: 52 * 4, tcpPayloadBytes: 18, ackOnlySegments: 1, retransmittedBytes: 0, afterCloseBytes: 0 });
+  assert.deepEqual(figures.totals.down, { segments: 2, ipBytes: 52 * 2 + 19, tcpIpHeaderBytes: 104, tcpPayloadBytes: 19, ackOnlySegments: 0, retransmittedBytes: 0, afterCloseBytes: 0 });
+  assert.deepEqual(figures.window.up, { segments: 2, ipBytes: 52 * 2 + 18, tcpIpHeaderBytes: 104, tcpPayloadBytes: 18, ackOnlySegments: 1, retransmittedBytes: 0, afterCloseBytes: 0 });
   assert.equal(figures.window.down.segments, 1);
   assert.equal(figures.derived.bytesPerMessage.up, (52 * 2 + 18) / 2);
   assert.equal(figures.derived.mbps.total, ((52 * 3 + 18 + 19) * 8) / 1e6);
+});
+
+test('a retransmitted SYN is not a new connection; payload sent again is counted as retransmitted', () => {
+  const capture = pcap([
+    withSeq(frame(40000, 8080, SYN, ''), 1000),
+    withSeq(frame(40000, 8080, SYN, ''), 1000), // the SYN again, after a drop
+    withSeq(frame(8080, 40000, SYN | ACK, ''), 5000),
+    withSeq(frame(40000, 8080, ACK, 'GET / HTTP/1.1\r\n\r\n'), 1001),
+    withSeq(frame(40000, 8080, ACK, 'GET / HTTP/1.1\r\n\r\n'), 1001), // the request again
+    withSeq(frame(40000, 8080, ACK, 'more'), 1019),
+  ]);
+  const figures = captureFigures({
+    segments: readTcpSegments(capture, 8080),
+    clientPorts: new Set([40000]),
+    windowStartUs: 0,
+    windowEndUs: 0,
+    window: { durationMs: 1000, messages: { delivered: 0 } } as unknown as IntervalFigures,
+    droppedPackets: 0,
+  });
+  assert.equal(figures.connections, 1);
+  assert.equal(figures.totals.up.tcpPayloadBytes, 18 + 18 + 4);
+  assert.equal(figures.totals.up.retransmittedBytes, 18);
 });
 
 test('refuses what is not a classic pcap file', () => {
