@@ -74,6 +74,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   let exited: ServerProcess['exited'];
   /** A restart is under way: the old process's exit is not a crash. */
   let restarting = false;
+  let stopped = false;
   const launch = async (port: number): Promise<{ child: ChildProcess; url: string }> => {
     // 'ipc' ties the child's life to ours (scripts/serve.ts exits when the channel closes).
     const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -103,7 +104,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       return exited;
     },
     stderrTail: () => stderr.trim().split('\n').slice(-3).join(' | '),
-    stop: () => (current ? stopChild(current) : Promise.resolve()),
+    stop: () => {
+      stopped = true;
+      return current ? stopChild(current) : Promise.resolve();
+    },
     async restart(signal, downtimeMs) {
       const old = current;
       if (old === undefined || exited) throw new Error('the embedded server is not running');
@@ -118,6 +122,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           clearTimeout(cut);
         }
         await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+        // Stopped during the downtime (Ctrl-C): no new server to outlive the run.
+        if (stopped) return;
         for (let attempt = 1; ; attempt++) {
           try {
             await launch(port);
