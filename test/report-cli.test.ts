@@ -101,9 +101,9 @@ test('report: HTML beside the results by default, or where -o says', async () =>
   assert.match(await readFile(md, 'utf8'), /^## wirebench report/);
 });
 
-test('report: a version-1 results document (the committed CI baseline) still renders', async () => {
-  const baseline = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', 'baseline', 'ci.json');
-  assert.equal((JSON.parse(await readFile(baseline, 'utf8')) as { version: number }).version, 1, 'the baseline is a version-1 document');
+test('report: a version-1 results document (the CI baseline as committed before version 2) still renders', async () => {
+  const baseline = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'results-v1.json');
+  assert.equal((JSON.parse(await readFile(baseline, 'utf8')) as { version: number }).version, 1, 'the fixture is a version-1 document');
   const out = join(dir, 'v1.md');
   const run = await wirebench('report', baseline, '--format', 'md', '--output', out);
   assert.equal(run.code, 0, run.stderr);
