@@ -101,7 +101,7 @@ export function renderCompareMarkdown(report: CompareReport): string {
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`));
   out.push(
     '',
-    'Bytes per message and overhead per request are deterministic (tight tolerance, no floor; long-poll bytes per message follows timing and gets 10 %); latency and CPU are noisy (a change must exceed both the relative tolerance and the absolute floor); lost messages and connect errors must stay 0.',
+    'Bytes per message and overhead per request are deterministic (tight tolerance, no floor; the bytes per message of poll and long-poll follows timing and is noisy: 5 % for polling, 10 % for long-polling, while its overhead per request stays deterministic); latency and CPU are noisy (a change must exceed both the relative tolerance and the absolute floor); lost messages and connect errors must stay 0.',
   );
   return `${out.join('\n')}\n`;
 }

@@ -48,12 +48,17 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<ResultMetric, Threshold>> = {
 };
 
 /**
- * Where a transport's figure is not deterministic. A long-poll answer carries every message
- * published while the next request was on its way, so how many messages share one request and
- * response head — bytes per message — follows timing (5 % between two runs of the same code on a
- * busy machine). Its overhead per request stays deterministic and is gated instead.
+ * Where a transport's figure is not deterministic. A polling answer carries every message
+ * published since the last one, so how many messages share one request and response head —
+ * bytes per message — follows timing: a long-poll's next request is on its way while messages
+ * arrive (5 % between two runs of the same code on a busy machine); a short poll's schedule skips
+ * the ticks a blocked event loop missed, and the step's first and last polls cover partial
+ * intervals (messages per poll 12.3 on a quiet run, 13.2 on a loaded one: bytes per message 1.9 %
+ * apart on the same code). Their overhead per request stays deterministic and is gated instead:
+ * it is what a header change moves.
  */
 export const TRANSPORT_THRESHOLDS: Readonly<Partial<Record<string, Partial<Record<ResultMetric, Threshold>>>>> = {
+  poll: { bytesPerMessage: { kind: 'noisy', tolerance: 0.05, floor: 0 } },
   longpoll: { bytesPerMessage: { kind: 'noisy', tolerance: 0.1, floor: 0 } },
 };
 
