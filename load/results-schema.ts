@@ -166,8 +166,10 @@ export const ServerFiguresSchema = Type.Object({
   slowConsumersDropped: Type.Integer({ minimum: 0 }),
   /** WebSocket clients cut for missing a heartbeat pong, over the window (servers that report it). */
   heartbeatTimeouts: Type.Optional(Type.Integer({ minimum: 0 })),
-  /** SSE streams cut for a socket that took no byte for two heartbeats while data waited. */
+  /** SSE streams cut for a socket that took no byte for the write-stall timeout while data waited. */
   stalledDropped: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Long-poll connections closed for sending no next request within the idle timeout after an answer. */
+  idleDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   /** WebSocket clients cut for a ping flood (more than 50 pings a second). */
   pingFloodDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   connectionsAtEnd: Type.Integer({ minimum: 0 }),

@@ -177,6 +177,7 @@ export function serverFigures(start: CheckedStats | null, end: CheckedStats | nu
     connectionsAtEnd: Object.values(end.connections).reduce((a, b) => a + b, 0),
     ...counterDelta('heartbeatTimeouts', start.heartbeatTimeouts, end.heartbeatTimeouts),
     ...counterDelta('stalledDropped', start.stalledDropped, end.stalledDropped),
+    ...counterDelta('idleDropped', start.idleDropped, end.idleDropped),
     ...counterDelta('pingFloodDropped', start.pingFloodDropped, end.pingFloodDropped),
   };
 }

@@ -25,6 +25,8 @@ interface ServeFlags {
   origin?: string[];
   allowHost?: string[];
   requestTimeout: string;
+  writeStallTimeout: string;
+  idleTimeout: string;
   corsCredentials?: boolean;
   corsMaxAge: string;
   padHeaders: string;
@@ -52,6 +54,8 @@ export function registerServe(program: Command): void {
     .option('--delay <duration>', 'for regression tests: deliver every message this much later', '0')
     .option('--allow-host <name>', 'serve requests under this Host name too (repeatable; * = any); by default only localhost, IP addresses and --host (DNS rebinding protection)', collect)
     .option('--request-timeout <duration>', "a request's head and body must arrive within this (408 otherwise); held answers are not cut", `${SERVER_DEFAULTS.requestTimeoutMs / 1000}s`)
+    .option('--write-stall-timeout <duration>', 'cut an SSE stream whose socket took no byte for this long while data waited (a frozen peer; counted as stalledDropped); 0 = never', `${SERVER_DEFAULTS.writeStallTimeoutMs / 1000}s`)
+    .option('--idle-timeout <duration>', 'close a long-poll connection that sent no next request this long after its answer (a frozen peer; counted as idleDropped); 0 = never', `${SERVER_DEFAULTS.idleTimeoutMs / 1000}s`)
     .action(async (flags: ServeFlags) => {
       const server = await startServer(flags);
       process.stdout.write(
@@ -88,6 +92,8 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
     deliveryDelayMs: parseDurationMs('--delay', flags.delay, { allowZero: true }),
     allowedHosts: (flags.allowHost ?? []).map((raw) => asUsage('--allow-host', raw, () => normalizeAllowedHost(raw))),
     requestTimeoutMs: parseDurationMs('--request-timeout', flags.requestTimeout),
+    writeStallTimeoutMs: parseDurationMs('--write-stall-timeout', flags.writeStallTimeout, { allowZero: true }),
+    idleTimeoutMs: parseDurationMs('--idle-timeout', flags.idleTimeout, { allowZero: true }),
   };
   try {
     return await createWirebenchServer(options);
@@ -114,6 +120,8 @@ const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof Se
   deliveryDelayMs: { name: '--delay', property: 'delay' },
   corsMaxAgeSeconds: { name: '--cors-max-age', property: 'corsMaxAge' },
   requestTimeoutMs: { name: '--request-timeout', property: 'requestTimeout' },
+  writeStallTimeoutMs: { name: '--write-stall-timeout', property: 'writeStallTimeout' },
+  idleTimeoutMs: { name: '--idle-timeout', property: 'idleTimeout' },
 };
 
 function usageError(flag: { name: string }, raw: string, error: ServerOptionsError): UsageError {

@@ -183,10 +183,15 @@ export interface ServerStats {
   /** WebSocket clients cut (1008) for sending more than 50 pings a second, each of which the server must answer. */
   pingFloodDropped?: number;
   /**
-   * SSE streams cut because their socket took no byte for two heartbeat intervals while data
+   * SSE streams cut because their socket took no byte for the write-stall timeout while data
    * waited (a frozen peer whose TCP buffers are full). Optional for third-party servers.
    */
   stalledDropped?: number;
+  /**
+   * Long-poll connections closed because, once answered, they sent no next request within the
+   * idle timeout (a frozen or vanished client). Optional for third-party servers.
+   */
+  idleDropped?: number;
   badRequests: number;
   /** Requests / upgrades refused by the Origin allow-list. */
   originRejected: number;

@@ -7,7 +7,8 @@
  * Answers are written on the raw response: a wake-up may answer every client at once, and
  * each distinct cursor's body is built once (see JsonArrayBodies).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { EPOCH_HEADER, ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
@@ -21,9 +22,41 @@ export const longpollTransport: TransportDefinition = {
     let closing = false;
     const toldEpoch = new WeakSet<object>();
 
+    /**
+     * A frozen long-poll client (SIGSTOPped: its kernel still ACKs the answer) shows as a
+     * connection that was answered and sends no next request, which a live client sends at once.
+     * Such a connection is closed `idleTimeoutMs` after its answer and counted (idleDropped),
+     * instead of lingering for the 72 s keep-alive timeout unseen. Any request on it — the next
+     * poll or another route — takes it off the queue.
+     */
+    const idle =
+      context.options.idleTimeoutMs > 0
+        ? new DeadlineQueue<Socket, true>(context.options.idleTimeoutMs, (socket) => {
+            context.stats.idleDropped++;
+            socket.destroy();
+          })
+        : undefined;
+    function onIdleClose(this: Socket): void {
+      idle?.delete(this);
+    }
+    const watchedSockets = new WeakSet<Socket>();
+    const watchIdle = (socket: Socket | null): void => {
+      if (idle === undefined || socket === null || socket.destroyed) return;
+      if (!watchedSockets.has(socket)) {
+        watchedSockets.add(socket);
+        socket.once('close', onIdleClose);
+      }
+      // Re-added at the back: the queue keeps insertion order as deadline order.
+      idle.delete(socket);
+      idle.add(socket, true);
+    };
+    // The raw server's event: it comes before fastify's hooks, which a refusal may cut short.
+    if (idle !== undefined) context.app.server.on('request', (request: IncomingMessage) => idle.delete(request.socket));
+
     const answer = (res: ServerResponse, body: Buffer): void => {
       const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': body.length };
       if (closing) headers.connection = 'close';
+      else watchIdle(res.socket);
       res.writeHead(200, headers);
       res.end(body);
     };
@@ -64,6 +97,7 @@ export const longpollTransport: TransportDefinition = {
       connections: () => held.size,
       async close(graceMs) {
         closing = true;
+        idle?.clear();
         const pending: Promise<unknown>[] = [];
         for (const [res] of held.values()) {
           pending.push(new Promise((resolve) => res.once('close', resolve)));

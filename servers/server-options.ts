@@ -45,6 +45,17 @@ export interface WirebenchServerOptions {
   padHeaderBytes?: number;
   /** For regression tests: every message becomes visible (delivered, pollable) this many ms after publish. Default 0. */
   deliveryDelayMs?: number;
+  /**
+   * An SSE stream whose socket took no byte for this long while data waited for it is cut, counted
+   * as `stalledDropped` (a frozen peer, once the TCP buffers between us are full); 0 = never. Default 10 000.
+   */
+  writeStallTimeoutMs?: number;
+  /**
+   * A long-poll connection that was answered and sent no next request within this is closed,
+   * counted as `idleDropped` (a frozen or vanished client; a live one re-polls at once); 0 = never
+   * (the 72 s keep-alive timeout then closes it, uncounted). Default 10 000.
+   */
+  idleTimeoutMs?: number;
   /** On close, how long streams get to end cleanly before their sockets are destroyed, ms. Default 500. */
   closeGraceMs?: number;
 }
@@ -68,6 +79,8 @@ export const SERVER_DEFAULTS = {
   padHeaderBytes: 0,
   deliveryDelayMs: 0,
   closeGraceMs: 500,
+  writeStallTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   corsCredentials: false,
   // The longest Chromium honours (it caps Access-Control-Max-Age at 2 h; Firefox at 24 h).
@@ -124,6 +137,8 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     corsMaxAgeSeconds: integer('corsMaxAgeSeconds', options.corsMaxAgeSeconds ?? SERVER_DEFAULTS.corsMaxAgeSeconds, 0, LIMITS.corsMaxAgeSeconds),
     padHeaderBytes: integer('padHeaderBytes', options.padHeaderBytes ?? SERVER_DEFAULTS.padHeaderBytes, 0, LIMITS.padHeaderBytes),
     deliveryDelayMs: number('deliveryDelayMs', options.deliveryDelayMs ?? SERVER_DEFAULTS.deliveryDelayMs, LIMITS.durationMs),
+    writeStallTimeoutMs: number('writeStallTimeoutMs', options.writeStallTimeoutMs ?? SERVER_DEFAULTS.writeStallTimeoutMs, LIMITS.durationMs),
+    idleTimeoutMs: number('idleTimeoutMs', options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, LIMITS.durationMs),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
   };
 }

@@ -36,6 +36,7 @@ export class ServerStatsCollector {
   heartbeatTimeouts = 0;
   pingFloodDropped = 0;
   stalledDropped = 0;
+  idleDropped = 0;
   badRequests = 0;
   originRejected = 0;
   corsPreflights = 0;
@@ -114,6 +115,7 @@ export class ServerStatsCollector {
       heartbeatTimeouts: this.heartbeatTimeouts,
       pingFloodDropped: this.pingFloodDropped,
       stalledDropped: this.stalledDropped,
+      idleDropped: this.idleDropped,
       badRequests: this.badRequests,
       originRejected: this.originRejected,
       corsPreflights: this.corsPreflights,

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { EPOCH_HEADER, ROUTES, parseCursor } from './contract.js';
 import { cursorFromQuery, epochFromQuery } from './http-replies.js';
 import type { PreparedMessage } from './history.js';
+import { WriteStallWatch } from './write-stall-watch.js';
 import { hijackKeepingHeaders, originOrRefuse, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 /** A comment line (§9.2.6: lines starting with ':' are ignored) keeps proxies and NATs from idling the stream out. */
@@ -23,12 +24,22 @@ export function sseEvent(message: PreparedMessage): Buffer {
 export const sseTransport: TransportDefinition = {
   name: 'sse',
   create(context) {
-    const { maxBufferedBytes, heartbeatMs } = context.options;
+    const { maxBufferedBytes, heartbeatMs, writeStallTimeoutMs } = context.options;
     /** Open streams → the cursor they resumed from (a future cursor skips messages up to it). */
     const streams = new Map<ServerResponse, number>();
     function onStreamClose(this: ServerResponse): void {
       streams.delete(this);
     }
+    /**
+     * A frozen peer (see WriteStallWatch) is cut once its socket took nothing for
+     * `writeStallTimeoutMs` while data waited: detection starts when the TCP buffers between us are
+     * full, which a fast feed reaches in moments and a slow one may take hours to.
+     */
+    const stalls = new WriteStallWatch<ServerResponse>(writeStallTimeoutMs, () => streams.keys(), (res) => {
+      streams.delete(res);
+      context.stats.stalledDropped++;
+      res.destroy();
+    });
 
     /**
      * `writableLength` is what Node holds for this response beyond what the kernel took; past
@@ -80,38 +91,10 @@ export const sseTransport: TransportDefinition = {
       }
     });
 
-    /**
-     * A frozen peer (SIGSTOPped, a dead laptop behind a live NAT) keeps ACKing from its kernel
-     * until its buffers are full, and SSE has no upstream to ask it anything. What shows is a
-     * socket that takes no byte while data waits: `stalledSince` keeps, per stream with data
-     * waiting, the bytes the kernel had taken at the previous heartbeat; no progress over two
-     * heartbeats drops the stream. (Detection starts once the TCP buffers are full, which at a
-     * low rate can take long; the per-connection buffer cap catches a fast feed first.)
-     */
-    const stalledSince = new WeakMap<ServerResponse, { bytes: number; strikes: number }>();
-    const checkStalled = (res: ServerResponse): boolean => {
-      const socket = res.socket;
-      if (socket === null || res.writableLength + socket.writableLength === 0) {
-        stalledSince.delete(res);
-        return false;
-      }
-      // bytesWritten counts what is still queued too; minus the queue, it is what the kernel took.
-      const taken = socket.bytesWritten - socket.writableLength;
-      const seen = stalledSince.get(res);
-      if (seen === undefined || seen.bytes !== taken) {
-        stalledSince.set(res, { bytes: taken, strikes: 0 });
-        return false;
-      }
-      if (++seen.strikes < 2) return false;
-      streams.delete(res);
-      context.stats.stalledDropped++;
-      res.destroy();
-      return true;
-    };
     const heartbeat =
       heartbeatMs > 0
         ? setInterval(() => {
-            for (const res of streams.keys()) if (!checkStalled(res)) write(res, HEARTBEAT);
+            for (const res of streams.keys()) write(res, HEARTBEAT);
           }, heartbeatMs)
         : undefined;
 
@@ -126,6 +109,7 @@ export const sseTransport: TransportDefinition = {
       connections: () => streams.size,
       async close(graceMs) {
         clearInterval(heartbeat);
+        stalls.stop();
         const pending: Promise<unknown>[] = [];
         for (const res of streams.keys()) {
           pending.push(new Promise((resolve) => res.once('close', resolve)));

@@ -102,6 +102,8 @@ test('bad serve options exit 2 with one line naming the value and what is accept
     [['--history', '0'], /--history "0" is not valid/],
     [['--origin', 'evil'], /--origin "evil" is not valid: use a bare http\(s\) origin/],
     [['--max-buffered-bytes', '10'], /--max-buffered-bytes "10" is not valid: use an integer from 1024/],
+    [['--write-stall-timeout', 'never'], /--write-stall-timeout "never" is not a valid duration/],
+    [['--idle-timeout', '-1s'], /--idle-timeout "-1s" is not a valid duration/],
   ];
   for (const [args, expected] of cases) {
     const result = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
