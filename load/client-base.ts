@@ -69,6 +69,11 @@ export abstract class ClientBase implements TransportClient {
 
   wireSample(): WireSample {
     this.sample.framingBytesPerMessage = this.framing.value;
+    const handshake = this.meter.tlsHandshake();
+    if (handshake !== undefined) {
+      this.sample.tlsHandshakeUpBytes = handshake.upBytes;
+      this.sample.tlsHandshakeDownBytes = handshake.downBytes;
+    }
     return { ...this.sample };
   }
 

@@ -12,11 +12,12 @@
  * across responses, request bytes pre-built per client (only the cursor changes), socket
  * listeners created per socket (not per message), one request in flight at a time.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import { monotonicUs } from '../servers/contract.js';
 import { errorKind } from './client-support.js';
 import type { SocketMeter } from './socket-meter.js';
+import { connectClient, type ClientTls } from './tcp-connect.js';
 
 /** What a connection's owner hears; implemented by the clients (no closures per response). */
 export interface HttpResponseHandler {
@@ -49,7 +50,10 @@ interface HeadInfo {
 }
 
 export class HttpConnection {
+  /** Where requests go and answers come from: the TLS socket over TLS, else the TCP socket. */
   private socket: net.Socket | undefined;
+  /** The TCP socket under it (the same one in cleartext): a reset goes there. */
+  private tcp: net.Socket | undefined;
   private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
   /** Absolute byte positions on the current socket (bytes fed to the parser so far). */
   private fedBytes = 0;
@@ -69,6 +73,8 @@ export class HttpConnection {
     private readonly handler: HttpResponseHandler,
     /** Socket idle timeout (no bytes either way), ms; 0 = none. */
     private readonly idleTimeoutMs: number,
+    /** HTTPS: how to speak TLS; undefined = cleartext. */
+    private readonly secure: ClientTls | undefined = undefined,
   ) {
     this.bindParser();
   }
@@ -104,19 +110,19 @@ export class HttpConnection {
    */
   drop(kind: string, reset = false): Promise<void> {
     const socket = this.socket;
-    if (socket === undefined) return Promise.resolve();
+    const tcp = this.tcp;
+    if (socket === undefined || tcp === undefined) return Promise.resolve();
     if (!socket.destroyed) this.closeKind ??= kind;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    if (reset && !socket.destroyed && !socket.connecting) socket.resetAndDestroy();
+    if (reset && !tcp.destroyed && !tcp.connecting) tcp.resetAndDestroy();
     else socket.destroy();
     return closed;
   }
 
   private open(): net.Socket {
-    const socket = net.connect({ host: this.host, port: this.port });
+    const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.secure, ['http/1.1']);
     this.socket = socket;
-    this.meter.track(socket);
-    socket.setNoDelay(true);
+    this.tcp = tcp;
     if (this.idleTimeoutMs > 0) socket.setTimeout(this.idleTimeoutMs);
     this.fedBytes = 0;
     this.chunkStart = 0;

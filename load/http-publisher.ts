@@ -14,6 +14,7 @@ import { ROUTES, monotonicUs, type PublishRequest } from '../servers/contract.js
 import { CorsPreflighter, corsGranted } from './cors-preflight.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import { headersForRequest, preflightHeaders, type HeaderList, type RequestSite } from './header-profiles.js';
+import type { ClientTls } from './tcp-connect.js';
 import { HttpConnection, endpoint, headerLines, routePath, type HttpResponseHandler } from './http-connection.js';
 import type { WireSample } from './results-schema.js';
 import type { SocketMeter } from './socket-meter.js';
@@ -49,10 +50,10 @@ export class HttpPublisher implements HttpResponseHandler {
     meter: SocketMeter,
     private readonly tracker: ClientTracker,
     private readonly sample: WireSample,
-    private readonly site: RequestSite = {},
+    private readonly site: RequestSite & { tls?: ClientTls } = {},
   ) {
     const { host, port } = endpoint(baseUrl);
-    this.connection = new HttpConnection(host, port, meter, this, PUBLISH_TIMEOUT_MS);
+    this.connection = new HttpConnection(host, port, meter, this, PUBLISH_TIMEOUT_MS, site.tls);
     const path = routePath(baseUrl, ROUTES.publish);
     const lines = headerLines(baseUrl.host, [...headersForRequest('publish', headers, site), ['Content-Type', 'application/json']]);
     this.head = `POST ${path} HTTP/1.1\r\n${lines}Content-Length: `;

@@ -220,6 +220,12 @@ export const WireSampleSchema = Type.Object({
   /** Cross-origin: one CORS preflight (the OPTIONS request) and its answer, as seen on the wire. */
   preflightRequestBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   preflightResponseBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Over TLS: one connection's TLS handshake at the TCP socket, up and down (ClientHello … the
+   * client's Finished; TLS 1.3 session tickets arrive later, with the first answer).
+   */
+  tlsHandshakeUpBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  tlsHandshakeDownBytes: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type WireSample = Static<typeof WireSampleSchema>;
 
@@ -437,6 +443,31 @@ export const CrossOriginConfigSchema = Type.Object({
 });
 export type CrossOriginConfig = Static<typeof CrossOriginConfigSchema>;
 
+/**
+ * How the clients reach the server: HTTP/1.1 cleartext (the default), HTTP/1.1 over TLS, HTTP/2
+ * over TLS (ALPN h2, HTTP/1.1 fallback) or HTTP/2 cleartext (h2c, prior knowledge). WebSocket is
+ * HTTP/1.1 under every one of them (over TLS when the protocol is), since RFC 8441 is not in ws.
+ */
+export const PROTOCOLS = ['http1', 'http1-tls', 'h2', 'h2c'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+export const ProtocolSchema = Type.Union(PROTOCOLS.map((name) => Type.Literal(name)));
+
+/** Whether a protocol runs over TLS. */
+export function protocolUsesTls(protocol: Protocol): boolean {
+  return protocol === 'http1-tls' || protocol === 'h2';
+}
+
+export const TlsConfigSchema = Type.Object({
+  /**
+   * How the clients checked the server's certificate: the embedded server's own (self-signed,
+   * trusted exactly), a --ca file, the system's store, or not at all (--insecure, loopback only).
+   */
+  verify: Type.Union([Type.Literal('embedded-certificate'), Type.Literal('ca-file'), Type.Literal('system'), Type.Literal('skipped')]),
+  /** The --ca file, as given. */
+  caFile: Type.Optional(Type.String()),
+});
+export type TlsConfig = Static<typeof TlsConfigSchema>;
+
 export const RunConfigSchema = Type.Object({
   transports: Type.Array(TransportNameSchema),
   clients: Type.Array(Type.Integer({ minimum: 1 })),
@@ -476,6 +507,10 @@ export const RunConfigSchema = Type.Object({
   crossOrigin: Type.Optional(CrossOriginConfigSchema),
   /** `--fault`: what each step injects (absent: none). */
   faults: Type.Optional(Type.Array(FaultSpecSchema)),
+  /** `--protocol` (absent: http1, HTTP/1.1 cleartext). */
+  protocol: Type.Optional(ProtocolSchema),
+  /** Over TLS: how the server's certificate was checked (absent in cleartext). */
+  tls: Type.Optional(TlsConfigSchema),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 

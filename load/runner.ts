@@ -14,7 +14,7 @@ import { buildFaultFigures } from './fault-figures.js';
 import { injectFaults, sampleServerCpu } from './fault-schedule.js';
 import { authorizationValue } from './header-profiles.js';
 import { writeResultsFile } from './results-file.js';
-import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TransportResult } from './results-schema.js';
+import type { Environment, Measurement, ResultsDocument, RunConfig, StepResult, TlsConfig, TransportResult } from './results-schema.js';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from './results-schema.js';
 import { repeatStep } from './repeat-median.js';
 import { prepareCapture, StepCapture } from './step-capture.js';
@@ -22,6 +22,9 @@ import { startServerProcess, type ServerProcess } from './server-process.js';
 import { buildMeasurement, serverFigures } from './step-figures.js';
 import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStats } from './target-answers.js';
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
+import { readFile } from 'node:fs/promises';
+import type { ClientTls } from './tcp-connect.js';
+import { tlsFor, trustOrigin } from './tls-trust.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -75,6 +78,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   validateResults(document);
   if (config.target) {
     try {
+      if (config.tls !== undefined) trustOrigin(config.target, await targetTls(config.tls));
       await checkTarget(config.target);
     } catch (error) {
       // Nothing ran, but the results file says what happened (a CI job looks for it).
@@ -106,8 +110,11 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     try {
       if (!config.target) {
         const extraArgs = [...corsServerArgs(config), ...(options.serverArgs ?? [])];
-        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs });
+        const tls = config.tls !== undefined;
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs, tls });
         result.server.url = server.url;
+        // The clients trust exactly the certificate this server presents (unless told to verify nothing).
+        if (server.certificate !== undefined) trustOrigin(server.url, { ca: server.certificate, verify: config.tls?.verify !== 'skipped' });
       }
       document.results.push(result);
       options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url, pid: server?.pid ?? null });
@@ -139,6 +146,17 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   await writeResultsFile(options.outFile, document);
   options.onEvent?.({ kind: 'written', file: options.outFile });
   return document;
+}
+
+/** How the clients trust a --target over TLS: its --ca file, the system store, or nothing (--insecure). */
+async function targetTls(tls: TlsConfig): Promise<ClientTls> {
+  if (tls.verify === 'skipped') return { verify: false };
+  if (tls.caFile === undefined) return { verify: true };
+  try {
+    return { ca: await readFile(tls.caFile, 'utf8'), verify: true };
+  } catch (error) {
+    throw new RunError(`--ca ${tls.caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** A cross-origin run's embedded servers allow the page's origin, with the run's credentials and max-age. */
@@ -302,6 +320,7 @@ async function runStep(
   try {
     const memoryBefore = await memorySnapshot('before the clients connected');
     // Split clients and publishers as evenly as possible across workers.
+    const secure = tlsFor(url);
     const share = (total: number, i: number) => Math.floor(total / workerCount) + (i < total % workerCount ? 1 : 0);
     workers.forEach((worker, i) => {
       const command: ConnectCommand = {
@@ -327,6 +346,7 @@ async function runStep(
           stepMs: (clients / config.connectRate) * 1000 + config.warmupMs + config.durationMs + 120_000,
         }),
         ...clientSite(config),
+        ...(secure === undefined ? {} : { tls: secure }),
       };
       worker.send(command);
     });

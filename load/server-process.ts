@@ -12,6 +12,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '../servers/contract.js';
+import { selfSignedIdentity } from '../servers/tls-identity.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 /** The compiled CLI (dist/scripts/cli.js), run with plain node: no TypeScript loader in what is measured. */
 const CLI_PATH = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
@@ -27,10 +31,17 @@ export interface ServerProcessOptions {
   extraArgs?: string[];
   /** How long to wait for the listening line. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * Serve HTTPS / WSS with a self-signed certificate made here, once: a restarted process
+   * presents the same one, so the clients' trust (ServerProcess.certificate) holds across it.
+   */
+  tls?: boolean;
 }
 
 export interface ServerProcess {
   readonly url: string;
+  /** Over TLS: the PEM certificate every process of this server presents (the clients' CA). */
+  readonly certificate: string | undefined;
   /** The current process (a restart changes it). */
   readonly pid: number;
   /** Set when the process exited on its own (a crash mid-step; not a restart asked for). */
@@ -53,6 +64,7 @@ const REBIND_ATTEMPTS = 20;
 const REBIND_WAIT_MS = 100;
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const identity = options.tls === true ? await writeIdentity() : undefined;
   const args = (port: number) => [
     // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
     '--expose-gc',
@@ -68,6 +80,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     '--size', String(options.size),
     '--hold', `${options.holdMs}ms`,
     '--heartbeat', `${options.heartbeatMs}ms`,
+    ...(identity === undefined ? [] : ['--tls-cert', identity.certFile, '--tls-key', identity.keyFile]),
     ...(options.extraArgs ?? []),
   ];
   let stderr = '';
@@ -92,11 +105,18 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     return { child, url };
   };
   let current: ChildProcess | undefined;
-  const first = await launch(0);
+  let first: { child: ChildProcess; url: string };
+  try {
+    first = await launch(0);
+  } catch (error) {
+    await identity?.remove();
+    throw error;
+  }
   const port = Number(new URL(first.url).port);
 
   return {
     url: first.url,
+    certificate: identity?.cert,
     get pid() {
       return current?.pid ?? -1;
     },
@@ -104,9 +124,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       return exited;
     },
     stderrTail: () => stderr.trim().split('\n').slice(-3).join(' | '),
-    stop: () => {
+    stop: async () => {
       stopped = true;
-      return current ? stopChild(current) : Promise.resolve();
+      if (current) await stopChild(current);
+      await identity?.remove();
     },
     async restart(signal, downtimeMs) {
       const old = current;
@@ -141,6 +162,18 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       if (current && current.exitCode === null && current.signalCode === null) current.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
     },
   };
+}
+
+/** A self-signed identity in a private temporary directory (0700), for `serve --tls-cert/--tls-key`. */
+async function writeIdentity(): Promise<{ cert: string; certFile: string; keyFile: string; remove(): Promise<void> }> {
+  // Made by the same code as `serve --tls` (servers/tls-identity.ts), for loopback names.
+  const { cert, key } = await selfSignedIdentity('127.0.0.1');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  await writeFile(certFile, cert, { mode: 0o600 });
+  await writeFile(keyFile, key, { mode: 0o600 });
+  return { cert, certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<string> {

@@ -6,6 +6,7 @@
  * "What is measured").
  */
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { WireCounters } from './transport-client.js';
 
 /** Sockets that completed the TCP handshake (module-wide; a WeakSet holds no socket alive). */
@@ -35,6 +36,8 @@ export class SocketMeter {
   /** Local port of every socket that connected, for attributing a packet capture to this client. */
   private readonly ports: number[] = [];
   private allClosedWaiters: Array<() => void> = [];
+  /** The last TLS handshake's bytes at the TCP socket, each way (undefined in cleartext). */
+  private handshake: { upBytes: number; downBytes: number } | undefined;
 
   /** Counts this socket from now on, and after it closes (its final counts are kept). */
   track(socket: Socket): void {
@@ -45,6 +48,22 @@ export class SocketMeter {
       if (socket.localPort !== undefined) this.ports.push(socket.localPort);
     });
     socket.once('close', () => this.retire(socket));
+  }
+
+  /**
+   * Over TLS: the handshake's bytes at `tcp`, from the first byte to the moment the client holds
+   * the session (ClientHello … its Finished). TLS 1.3 session tickets the server sends after that
+   * arrive with the first answer and count there.
+   */
+  trackTlsHandshake(tcp: Socket, secure: TLSSocket): void {
+    secure.once('secureConnect', () => {
+      this.handshake = { upBytes: writtenBytes(tcp), downBytes: tcp.bytesRead };
+    });
+  }
+
+  /** The last TLS handshake's size at the TCP socket; undefined before one (or in cleartext). */
+  tlsHandshake(): { upBytes: number; downBytes: number } | undefined {
+    return this.handshake;
   }
 
   counters(): WireCounters {

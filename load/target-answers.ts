@@ -9,10 +9,12 @@
  * that closes every connection left bench with an unsettled promise and exit code 13.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ROUTES } from '../servers/contract.js';
 import { HEALTHZ_MAX_BYTES, STATS_MAX_BYTES } from './client-limits.js';
+import { tlsFor } from './tls-trust.js';
 
 /** Longest a /healthz or /stats answer may take, ms. */
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -77,7 +79,10 @@ export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIME
       request.destroy();
       reject(new TargetAnswerError(kind, why));
     };
-    const request = http.get(url, { agent: false, headers: { accept: 'application/json' } }, (response) => {
+    const secure = tlsFor(url);
+    const get = secure === undefined ? http.get : https.get;
+    const tlsOptions = secure === undefined ? {} : { rejectUnauthorized: secure.verify, ...(secure.ca === undefined ? {} : { ca: secure.ca }) };
+    const request = get(url, { agent: false, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => {
       const declared = Number(response.headers['content-length']);
       if (declared > maxBytes) return fail('too_large', `answered ${declared} bytes, over the ${maxBytes}-byte cap`);
       const pieces: Buffer[] = [];

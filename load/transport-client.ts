@@ -8,6 +8,7 @@ import type { ClientLimits } from './client-limits.js';
 import type { ReconnectPolicy } from './client-support.js';
 import type { ClientTracker } from './delivery-tracker.js';
 import type { CrossOrigin } from './header-profiles.js';
+import type { ClientTls } from './tcp-connect.js';
 import type { WireSample } from './results-schema.js';
 
 export interface ClientOptions {
@@ -45,6 +46,8 @@ export interface ClientOptions {
   crossOrigin?: CrossOrigin;
   /** An Authorization value on every fetch (poll, long-poll, publish), which makes it non-simple. Absent: none. */
   authorization?: string;
+  /** HTTPS / WSS (the base URL is https:): how to speak TLS. Absent: cleartext. */
+  tls?: ClientTls;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

@@ -9,6 +9,7 @@ import type { MeasureWindow, RawInterval, RawTimeline } from './delivery-tracker
 import type { RawWireTimeline } from './fault-agent.js';
 import type { CrossOrigin } from './header-profiles.js';
 import type { WireSample } from './results-schema.js';
+import type { ClientTls } from './tcp-connect.js';
 
 export interface ConnectCommand {
   type: 'connect';
@@ -37,6 +38,8 @@ export interface ConnectCommand {
   crossOrigin?: CrossOrigin;
   /** Authorization value on every fetch (ClientOptions.authorization); absent: none. */
   authorization?: string;
+  /** HTTPS / WSS: how the clients speak TLS (ClientOptions.tls); absent: cleartext. */
+  tls?: ClientTls;
 }
 
 export interface WindowCommand {

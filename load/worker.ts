@@ -86,6 +86,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       limits: command.limits,
       ...(command.crossOrigin !== undefined ? { crossOrigin: command.crossOrigin } : {}),
       ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
+      ...(command.tls !== undefined ? { tls: command.tls } : {}),
     });
     clients.push(client);
     faultTargets.push({ client, tracker: clientTracker });

@@ -11,7 +11,7 @@
  * After a drop the client reconnects with `since=<highest seq seen>&epoch=<epoch>` after a
  * jittered, doubling backoff (ClientOptions.reconnect).
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { ClientRequest } from 'node:http';
@@ -22,6 +22,7 @@ import { backoffMs, errorKind } from './client-support.js';
 import { headersForRequest } from './header-profiles.js';
 import { endpoint, routePath } from './http-connection.js';
 import { publishBody } from './http-publisher.js';
+import { connectClient } from './tcp-connect.js';
 import type { ClientOptions } from './transport-client.js';
 
 /** A handshake slower than this fails (`timeout`). */
@@ -134,9 +135,9 @@ export class WsClient extends ClientBase {
       headers: this.headers,
       handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,
       createConnection: (() => {
-        const socket = net.connect({ host: this.host, port: this.port });
-        this.socket = socket;
-        this.meter.track(socket);
+        // WebSocket stays HTTP/1.1 (RFC 8441 is not in ws): a browser offers only http/1.1 for it.
+        const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.options.tls, ['http/1.1']);
+        this.socket = tcp;
         socket.on('data', (chunk: Buffer) => {
           this.chunkUs = monotonicUs();
           if (!head.done && head.feed(chunk)) this.sample.responseHeadBytes = head.bytes;

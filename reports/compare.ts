@@ -112,6 +112,7 @@ export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => 
   { key: 'heartbeat', read: (c) => c.heartbeatMs },
   { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
   { key: 'compression', read: (c) => c.compression },
+  { key: 'protocol', read: (c) => c.protocol ?? 'http1' },
   { key: 'authorization', read: (c) => `${c.authorizationBytes ?? 0} B` },
   {
     key: 'cross-origin',

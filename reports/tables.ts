@@ -221,6 +221,7 @@ export function configTable(figures: ReportFigures): Table {
     ['header profile', `${c.headers.name} (cookies ${formatCount(c.headers.cookieBytes)} B; ${c.headers.source})`],
     ['workload', c.workload === 'chat' ? `chat: ${formatCount(c.publishers)} publishers × ${formatNumber(c.publishRate)} msg/s` : 'feed'],
     ['compression', c.compression ? 'on (every transport that supports it)' : 'off'],
+    ['protocol', protocolSetup(c)],
     ['connect rate / workers / repeats', `${formatNumber(c.connectRate)}/s / ${formatCount(c.workers)} / ${formatCount(c.repeat)}`],
     ['server', c.target ? `target ${c.target}` : 'embedded (a fresh process per transport)'],
     ['preset', c.preset ?? DASH],
@@ -228,6 +229,25 @@ export function configTable(figures: ReportFigures): Table {
     ['Authorization header', c.authorizationBytes ? `${formatCount(c.authorizationBytes)} B on every poll, long-poll and publish` : 'none'],
   ];
   return keyValueTable('config', 'Configuration', rows);
+}
+
+const PROTOCOL_LABELS = {
+  http1: 'HTTP/1.1 cleartext',
+  'http1-tls': 'HTTP/1.1 over TLS',
+  h2: 'HTTP/2 over TLS (WebSocket: HTTP/1.1 over TLS; RFC 8441 is not in ws)',
+  h2c: 'HTTP/2 cleartext (WebSocket: HTTP/1.1; RFC 8441 is not in ws)',
+} as const;
+
+const TLS_VERIFY_LABELS = {
+  'embedded-certificate': "certificate verified (the embedded server's own, self-signed)",
+  'ca-file': 'certificate verified against --ca',
+  system: "certificate verified against the system's store",
+  skipped: 'certificate NOT verified (--insecure, loopback)',
+} as const;
+
+function protocolSetup(c: RunConfig): string {
+  const label = PROTOCOL_LABELS[c.protocol ?? 'http1'];
+  return c.tls === undefined ? label : `${label}; ${TLS_VERIFY_LABELS[c.tls.verify]}`;
 }
 
 export function environmentTable(figures: ReportFigures): Table {

@@ -9,7 +9,8 @@ import { CHROMIUM_PREFLIGHT_CACHE } from '../load/cors-preflight.js';
 import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/header-profiles.js';
 import { SERVER_DEFAULTS } from '../servers/server-options.js';
 import { defaultResultsDir } from '../load/results-file.js';
-import type { RunConfig } from '../load/results-schema.js';
+import { PROTOCOLS, protocolUsesTls, type Protocol, type RunConfig, type TlsConfig } from '../load/results-schema.js';
+import { readFileSync } from 'node:fs';
 import { runBench } from '../load/runner.js';
 import { OutputPathError, prepareOutputDirectory } from '../load/safe-file.js';
 import { BenchProgress, printSummaryTable } from './bench-progress.js';
@@ -92,6 +93,9 @@ interface BenchFlags {
   corsCredentials?: boolean;
   corsMaxAge: string;
   authorization: string;
+  protocol: string;
+  ca?: string;
+  insecure?: boolean;
 }
 
 /** Every option's default, in one place (the help text and other scripts read them from here). */
@@ -131,6 +135,7 @@ export function benchFlagDefaults(): BenchFlags {
     threshold: [],
     corsMaxAge: String(SERVER_DEFAULTS.corsMaxAgeSeconds),
     authorization: '0',
+    protocol: 'http1',
   };
 }
 
@@ -160,6 +165,9 @@ export function registerBench(program: Command): void {
     .option('--cors-credentials', 'cross-origin: requests with credentials (Cookie sent; servers send Access-Control-Allow-Credentials)')
     .option('--cors-max-age <seconds>', 'cross-origin: Access-Control-Max-Age of the embedded servers; 0 = every preflight goes out', D.corsMaxAge)
     .option('--authorization <bytes>', 'an Authorization: Bearer header of this many bytes on every poll, long-poll and publish (non-simple cross-origin: preflights); 0 = none', D.authorization)
+    .option('--protocol <name>', `how clients reach the server: ${PROTOCOLS.join(', ')} (HTTP/1.1 cleartext; HTTP/1.1 over TLS; HTTP/2 over TLS; HTTP/2 cleartext). WebSocket stays HTTP/1.1 (over TLS when the protocol is). An https:// --target implies http1-tls`, D.protocol)
+    .option('--ca <file>', 'TLS: trust this PEM CA certificate for the --target (default: the system store; embedded servers are trusted by their own certificate)')
+    .option('--insecure', 'TLS: do not verify the server certificate (loopback targets only; recorded in the results)')
     .option('--quick', 'a first look in under a minute: --preset quick (clients 10,50, 2 s windows, 500 ms warm-up)')
     .option('--preset <name>', `a named scenario: ${Object.keys(PRESETS).join(', ')}`)
     .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
@@ -253,9 +261,10 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     } catch {
       throw new UsageError(`--target ${JSON.stringify(flags.target)} is not a URL: use e.g. http://127.0.0.1:8080`);
     }
-    if (url.protocol !== 'http:') throw new UsageError(`--target ${JSON.stringify(flags.target)} is not valid: only http:// URLs are supported`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target ${JSON.stringify(flags.target)} is not valid: use an http:// or https:// URL`);
     target = url.origin;
   }
+  const { protocol, tls } = parseProtocol(flags, command, pick, target);
   const crossOrigin = flags.crossOrigin === true;
   for (const [flag, key] of [['--cors-credentials', 'corsCredentials'], ['--cors-max-age', 'corsMaxAge']] as const) {
     if (!crossOrigin && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to cross-origin runs only: add --cross-origin`);
@@ -295,6 +304,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
       sseRetryMs: parseDurationMs('--sse-retry', pick('sseRetry'), { allowZero: true }),
     },
     ...(authorizationBytes > 0 ? { authorizationBytes } : {}),
+    // Absent for the default (HTTP/1.1 cleartext), so a default run's document is as before.
+    ...(protocol === 'http1' ? {} : { protocol }),
+    ...(tls === undefined ? {} : { tls }),
     ...(crossOrigin
       ? {
           crossOrigin: {
@@ -320,6 +332,44 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   );
   if (problem) throw new UsageError(`--clients ${largest} ${problem}`);
   return config;
+}
+
+/** --protocol with --target, --ca and --insecure: one consistent way to reach the server, or a UsageError. */
+function parseProtocol(flags: BenchFlags, command: Command, pick: (key: keyof BenchFlags & string) => string, target: string | null): { protocol: Protocol; tls: TlsConfig | undefined } {
+  const targetTls = target !== null && target.startsWith('https:');
+  // An https:// target given without --protocol means HTTP/1.1 over TLS.
+  const raw = targetTls && command.getOptionValueSource('protocol') !== 'cli' && pick('protocol') === 'http1' ? 'http1-tls' : pick('protocol');
+  const protocol = parseChoice('--protocol', raw, PROTOCOLS);
+  const secure = protocolUsesTls(protocol);
+  if (target !== null && secure !== targetTls) {
+    throw new UsageError(`--protocol ${protocol} ${secure ? 'runs over TLS' : 'is cleartext'}: give an ${secure ? 'https' : 'http'}:// --target (got ${target})`);
+  }
+  if (!secure) {
+    if (flags.ca !== undefined || flags.insecure === true) throw new UsageError(`--${flags.ca !== undefined ? 'ca' : 'insecure'} applies to TLS runs only: use --protocol http1-tls or h2, or an https:// --target`);
+    return { protocol, tls: undefined };
+  }
+  if (flags.ca !== undefined && flags.insecure === true) throw new UsageError('--ca and --insecure contradict each other: trust a CA, or verify nothing');
+  if (flags.insecure === true) {
+    const host = target === null ? '127.0.0.1' : new URL(target).hostname;
+    if (!isLoopbackHost(host)) throw new UsageError(`--insecure is for loopback targets only (got ${host}): give the target's CA with --ca`);
+    return { protocol, tls: { verify: 'skipped' } };
+  }
+  if (flags.ca !== undefined) {
+    if (target === null) throw new UsageError('--ca is for a --target: embedded servers are trusted by the certificate they make');
+    let text: string;
+    try {
+      text = readFileSync(flags.ca, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--ca ${JSON.stringify(flags.ca)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give a PEM certificate file`);
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${JSON.stringify(flags.ca)} is not valid: use a PEM file with a CERTIFICATE block`);
+    return { protocol, tls: { verify: 'ca-file', caFile: path.resolve(flags.ca) } };
+  }
+  return { protocol, tls: { verify: target === null ? 'embedded-certificate' : 'system' } };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function parseFaults(flags: BenchFlags, pick: (key: keyof BenchFlags & string) => string, target: boolean): RunConfig['faults'] {

@@ -2,8 +2,9 @@
  * `wirebench serve`: a standalone server. The first stdout line is one JSON object saying where
  * it listens, so a program (the bench runner) can start it and read its URL.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createWirebenchServer, ServerOptionsError, SERVER_DEFAULTS, type WirebenchServer } from '../servers/server.js';
+import { createWirebenchServer, ServerOptionsError, SERVER_DEFAULTS, type WirebenchServer, type WirebenchServerOptions } from '../servers/server.js';
 import { normalizeAllowedHost, normalizeOrigin } from '../servers/server-options.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs, parsePositiveInt, parsePositiveNumber, parseTransports } from './options.js';
@@ -31,6 +32,9 @@ interface ServeFlags {
   corsMaxAge: string;
   padHeaders: string;
   delay: string;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -56,10 +60,15 @@ export function registerServe(program: Command): void {
     .option('--request-timeout <duration>', "a request's head and body must arrive within this (408 otherwise); held answers are not cut", `${SERVER_DEFAULTS.requestTimeoutMs / 1000}s`)
     .option('--write-stall-timeout <duration>', 'cut an SSE stream whose socket took no byte for this long while data waited (a frozen peer; counted as stalledDropped); 0 = never', `${SERVER_DEFAULTS.writeStallTimeoutMs / 1000}s`)
     .option('--idle-timeout <duration>', 'close a long-poll connection that sent no next request this long after its answer (a frozen peer; counted as idleDropped); 0 = never', `${SERVER_DEFAULTS.idleTimeoutMs / 1000}s`)
+    .option('--tls', 'serve HTTPS and WSS with a self-signed certificate made at start (for localhost, 127.0.0.1, ::1 and --host); the first line carries it, PEM, as "certificate"')
+    .option('--tls-cert <file>', 'serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .action(async (flags: ServeFlags) => {
       const server = await startServer(flags);
+      // A self-signed certificate is announced so that a client (the bench) can trust exactly it.
+      const tls = server.certificate === undefined ? {} : { tls: true, ...(flags.tls === true ? { certificate: server.certificate } : {}) };
       process.stdout.write(
-        `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid })}\n`,
+        `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid, ...tls })}\n`,
       );
       await untilSignal();
       const deadline = setTimeout(() => {
@@ -94,18 +103,20 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
     requestTimeoutMs: parseDurationMs('--request-timeout', flags.requestTimeout),
     writeStallTimeoutMs: parseDurationMs('--write-stall-timeout', flags.writeStallTimeout, { allowZero: true }),
     idleTimeoutMs: parseDurationMs('--idle-timeout', flags.idleTimeout, { allowZero: true }),
+    ...tlsFlags(flags),
   };
   try {
     return await createWirebenchServer(options);
   } catch (error) {
     const flag = error instanceof ServerOptionsError ? FLAG_OF[error.option] : undefined;
     if (flag !== undefined) throw usageError(flag, flags[flag.property], error as ServerOptionsError);
+    if (error instanceof ServerOptionsError && error.option === 'tls') throw new UsageError(`--tls-cert ${JSON.stringify(flags.tlsCert)} with --tls-key ${JSON.stringify(flags.tlsKey)}: ${error.accepted}`);
     throw error;
   }
 }
 
 /** Library option → the flag a user typed, so a range error names what they wrote. */
-const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost'> }>> = {
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost' | 'tls' | 'tlsCert' | 'tlsKey'> }>> = {
   transports: { name: '--transport', property: 'transport' },
   host: { name: '--host', property: 'host' },
   port: { name: '--port', property: 'port' },
@@ -123,6 +134,29 @@ const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof Se
   writeStallTimeoutMs: { name: '--write-stall-timeout', property: 'writeStallTimeout' },
   idleTimeoutMs: { name: '--idle-timeout', property: 'idleTimeout' },
 };
+
+/** --tls, or --tls-cert with --tls-key (files read now: a missing one is a usage error, not a crash). */
+function tlsFlags(flags: ServeFlags): Pick<WirebenchServerOptions, 'tls'> {
+  const files = flags.tlsCert !== undefined || flags.tlsKey !== undefined;
+  if (flags.tls === true && files) throw new UsageError('--tls makes its own certificate: give either --tls or --tls-cert with --tls-key');
+  if (flags.tls === true) return { tls: 'self-signed' };
+  if (!files) return {};
+  if (flags.tlsCert === undefined || flags.tlsKey === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both PEM files');
+  const cert = readPem('--tls-cert', flags.tlsCert, 'CERTIFICATE');
+  const key = readPem('--tls-key', flags.tlsKey, 'PRIVATE KEY');
+  return { tls: { cert, key } };
+}
+
+function readPem(flag: string, file: string, label: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag} ${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give a PEM file`);
+  }
+  if (!text.includes('-----BEGIN') || !text.includes(label)) throw new UsageError(`${flag} ${JSON.stringify(file)} is not valid: use a PEM file with a ${label} block`);
+  return text;
+}
 
 function usageError(flag: { name: string }, raw: string, error: ServerOptionsError): UsageError {
   return new UsageError(`${flag.name} ${JSON.stringify(raw)} is not valid: ${error.accepted}`);

@@ -3,6 +3,8 @@
  * construction so that a bad value fails before anything listens.
  */
 import { TRANSPORTS, type TransportName, isTransportName } from './contract.js';
+import { createSecureContext } from 'node:tls';
+import type { TlsIdentity } from './tls-identity.js';
 
 export interface WirebenchServerOptions {
   /** Transports whose routes are registered (the others answer 404). Default: all four. */
@@ -58,10 +60,16 @@ export interface WirebenchServerOptions {
   idleTimeoutMs?: number;
   /** On close, how long streams get to end cleanly before their sockets are destroyed, ms. Default 500. */
   closeGraceMs?: number;
+  /**
+   * TLS for every transport (HTTPS, WSS): the given PEM key and certificate, or `'self-signed'`
+   * for one made at start (servers/tls-identity.ts). Default: none (cleartext).
+   */
+  tls?: TlsIdentity | 'self-signed';
 }
 
-export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts'>> & {
+export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts' | 'tls'>> & {
   allowedHosts: readonly string[];
+  tls: TlsIdentity | 'self-signed' | null;
   transports: readonly TransportName[];
   allowedOrigins: ReadonlySet<string>;
 };
@@ -140,6 +148,7 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     writeStallTimeoutMs: number('writeStallTimeoutMs', options.writeStallTimeoutMs ?? SERVER_DEFAULTS.writeStallTimeoutMs, LIMITS.durationMs),
     idleTimeoutMs: number('idleTimeoutMs', options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, LIMITS.durationMs),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
+    tls: tlsOption(options.tls),
   };
 }
 
@@ -159,6 +168,22 @@ export function normalizeOrigin(raw: string): string {
     throw new ServerOptionsError('allowedOrigins', raw, 'use a bare http(s) origin such as https://example.com:8443 (no path)');
   }
   return url.origin;
+}
+
+function tlsOption(value: WirebenchServerOptions['tls']): ResolvedServerOptions['tls'] {
+  if (value === undefined) return null;
+  if (value === 'self-signed') return value;
+  const pem = (text: unknown, label: string): boolean => typeof text === 'string' && text.includes(`-----BEGIN ${label}`);
+  if (typeof value !== 'object' || value === null || !pem(value.key, '') || !pem(value.cert, 'CERTIFICATE')) {
+    throw new ServerOptionsError('tls', typeof value === 'object' && value !== null ? '{key, cert}' : value, "use 'self-signed' or { key, cert } in PEM (-----BEGIN … PRIVATE KEY----- and -----BEGIN CERTIFICATE-----)");
+  }
+  try {
+    // A key that does not match the certificate, or PEM that does not parse, fails here, before anything listens.
+    createSecureContext({ key: value.key, cert: value.cert });
+  } catch (error) {
+    throw new ServerOptionsError('tls', '{key, cert}', `the key and certificate do not make a TLS identity (${(error as Error).message}): give a matching PEM pair`);
+  }
+  return { key: value.key, cert: value.cert };
 }
 
 function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {

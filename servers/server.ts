@@ -5,7 +5,7 @@
  *   console.log(server.url); … await server.close();
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
 import { registerCors } from './cors.js';
 import { HostAllowList } from './host-check.js';
@@ -16,12 +16,15 @@ import { resolveServerOptions, type WirebenchServerOptions } from './server-opti
 import { ServerStatsCollector, type AfterGc } from './server-stats.js';
 import type { TransportContext, TransportInstance, UpgradeHandler } from './transport.js';
 import { TRANSPORT_DEFINITIONS } from './transports.js';
+import { selfSignedIdentity } from './tls-identity.js';
 
 export { ServerOptionsError, SERVER_DEFAULTS, type WirebenchServerOptions } from './server-options.js';
 
 export interface WirebenchServer {
-  /** `http://host:port`, ready to use (IPv6 hosts in brackets). */
+  /** `http://host:port` (`https://` over TLS), ready to use (IPv6 hosts in brackets). */
   readonly url: string;
+  /** Over TLS: the PEM certificate the server presents (a client may trust it as its CA); otherwise undefined. */
+  readonly certificate: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly transports: readonly TransportName[];
@@ -44,6 +47,15 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   const padValue = 'x'.repeat(resolved.padHeaderBytes);
   const rawHeaderLines = resolved.padHeaderBytes > 0 ? `${PAD_HEADER}: ${padValue}\r\n` : '';
   const refusals = new Refusals(stats, rawHeaderLines);
+  const identity = resolved.tls === null ? null : resolved.tls === 'self-signed' ? await selfSignedIdentity(resolved.host) : resolved.tls;
+  const nodeServerOptions = {
+    requestTimeout: resolved.requestTimeoutMs,
+    headersTimeout: resolved.requestTimeoutMs,
+    // Node checks the deadlines on this period (30 s by default): a quarter of the timeout keeps it near.
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(resolved.requestTimeoutMs / 4))),
+  };
+  // One fastify type for the routes: over TLS the server is node's https.Server, which the
+  // transports use only through what it shares with http.Server (requests, upgrades, sockets).
   const app = Fastify({
     logger: false,
     // Long enough for clients polling at 1 Hz to keep their connection between polls.
@@ -54,12 +66,16 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // Node's requestTimeout bounds receiving a request (head and body), not the answer: a held
     // long-poll or an SSE stream is not cut, a POST body that never finishes is (408).
     requestTimeout: resolved.requestTimeoutMs,
-    http: {
-      requestTimeout: resolved.requestTimeoutMs,
-      headersTimeout: resolved.requestTimeoutMs,
-      // Node checks the deadlines on this period (30 s by default): a quarter of the timeout keeps it near.
-      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(resolved.requestTimeoutMs / 4))),
-    },
+    ...(identity === null ? { http: nodeServerOptions } : {
+          https: {
+            ...nodeServerOptions,
+            key: identity.key,
+            cert: identity.cert,
+            ALPNProtocols: ['http/1.1'],
+            // A peer that starts a handshake and stalls is cut like a request head that never ends.
+            handshakeTimeout: resolved.requestTimeoutMs,
+          },
+        }),
     bodyLimit: resolved.publishLimitBytes,
     return503OnClosing: true,
     // A HEAD on /sse or /longpoll would hold a bodiless stream open; only the documented GETs exist.
@@ -75,6 +91,11 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
       refusals.socket(socket, status, ERROR.badRequest, `malformed HTTP request (${error.code ?? error.message})`);
     },
+  }) as unknown as FastifyInstance;
+  // A TLS handshake that fails (garbage, a client that distrusts the certificate) is counted and
+  // its socket closed by node; it must not reach the process as an unhandled error.
+  app.server.on('tlsClientError', () => {
+    stats.badRequests++;
   });
 
   const hosts = new HostAllowList(resolved.host, resolved.allowedHosts);
@@ -179,7 +200,8 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   };
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${identity === null ? 'http' : 'https'}://${urlHost}:${port}`,
+    certificate: identity?.cert,
     host: resolved.host,
     port,
     transports: [...resolved.transports],
