@@ -337,6 +337,11 @@ class ClientState implements ClientTracker {
     if (t.arrivedInWindow(monotonicUs())) t.window.errors[kind] = (t.window.errors[kind] ?? 0) + 1;
   }
 
+  /** Has this client had every seq up to `seq` of the step's starting epoch (or left that epoch)? */
+  caughtUpTo(seq: number): boolean {
+    return this.laterEpoch !== undefined || this.highest >= seq;
+  }
+
   /** Messages this client should have had from its cursor up to the highest it heard of. */
   expectedTotal(): number {
     return this.closedExpected + Math.max(0, this.highest - this.since);
@@ -362,6 +367,15 @@ export class DeliveryTracker {
   connectedClients = 0;
   private readonly clients: ClientState[] = [];
   private measureWindow: MeasureWindow | undefined;
+
+  /**
+   * Whether every client held to the window has the highest seq published in it that any client
+   * of this worker received (true before the window saw a message).
+   */
+  windowDelivered(): boolean {
+    const last = this.window.maxSeq;
+    return last < 0 || this.clients.every((client) => !client.inWindow || client.caughtUpTo(last));
+  }
 
   createClient(since: number): ClientTracker & { faultAt(atUs: number): void } {
     const client = new ClientState(this, since);

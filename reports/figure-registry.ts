@@ -141,16 +141,24 @@ const DEFINITIONS = {
     read: (m) => per(m.window.bytes.down.overheadBytes + m.window.bytes.up.overheadBytes, m.window.messages.delivered),
   },
   // The HTTP transports' head bytes (request + response head + body framing) per request: what a
-  // header change moves, whatever the timing batched into each answer. Push transports send no
-  // request in the window (only their connect), so they have none.
+  // header change moves, whatever the timing batched into each answer. The commas between a
+  // batch's messages are per-message framing, so they are left out: with them, a loaded run whose
+  // polls carried 21 messages instead of 12 measured +4 % per request on the same code. An answer
+  // of k messages has k − 1 of them: (delivered + duplicated) − answers that carried any.
+  // Push transports send no request in the window (only their connect), so they have none.
   overheadBytesPerRequest: {
     name: 'overhead/request (step)',
     unit: 'B',
     layer: 'socket',
     scope: 'step',
     kind: 'deterministic',
-    definition: 'Overhead bytes down + up over the whole step ÷ HTTP requests (polling transports only).',
-    read: (m) => (m.window.requests > 0 && m.totals.requests > 0 ? (m.totals.bytes.down.overheadBytes + m.totals.bytes.up.overheadBytes) / m.totals.requests : null),
+    definition: 'Overhead bytes down + up over the whole step, less the commas between the messages of one answer, ÷ HTTP requests (polling transports only).',
+    read: (m) => {
+      const t = m.totals;
+      if (!(m.window.requests > 0 && t.requests > 0)) return null;
+      const separators = Math.max(0, t.messages.delivered + t.messages.duplicated - (t.requests - t.emptyResponses));
+      return (t.bytes.down.overheadBytes + t.bytes.up.overheadBytes - separators) / t.requests;
+    },
   },
   mbps: {
     name: 'Mbps (window)',

@@ -68,3 +68,22 @@ test('latency is receive time minus scheduled publish time, and end-to-end uses 
   assert.ok(Math.abs(latency.getValueAtPercentile(50) - 3000) <= 3, `latency ${latency.getValueAtPercentile(50)}`);
   assert.ok(Math.abs(e2e.getValueAtPercentile(50) - 5000) <= 5, `e2e ${e2e.getValueAtPercentile(50)}`);
 });
+
+test('windowDelivered: true once every client held to the window has its highest seq seen', () => {
+  const tracker = new DeliveryTracker();
+  const a = tracker.createClient(0);
+  const b = tracker.createClient(0);
+  a.onConnected(1);
+  b.onConnected(1);
+  tracker.openWindow(WINDOW);
+  const late = tracker.createClient(0);
+  late.onConnected(1);
+  assert.equal(tracker.windowDelivered(), true, 'nothing published in the window yet');
+  for (const seq of [1, 2, 3]) a.onMessage(msg(seq, WINDOW.startUs + seq), 5, WINDOW.startUs + seq + 10);
+  b.onMessage(msg(1, WINDOW.startUs + 1), 5, WINDOW.startUs + 20);
+  assert.equal(tracker.windowDelivered(), false, 'b has not had seq 3 yet');
+  b.onMessage(msg(3, WINDOW.startUs + 3), 5, WINDOW.startUs + 30);
+  assert.equal(tracker.windowDelivered(), true, 'b has seq 3 (2 missing is loss, not lateness); late is not held to the window');
+  a.onMessage(msg(4, WINDOW.endUs + 5), 5, WINDOW.endUs + 10);
+  assert.equal(tracker.windowDelivered(), true, 'a message published after the window does not raise the bar');
+});
