@@ -36,8 +36,10 @@ export function readSystemLimits(): SystemLimits {
 }
 
 export interface BudgetInputs {
-  /** The largest client step. */
+  /** The largest client step (of this shard). */
   clients: number;
+  /** Local addresses the clients connect from (`--source-addresses`): each has its own ephemeral ports. Default 1. */
+  addresses?: number;
   /** Extra connections (HTTP publishers of the chat workload). */
   extraConnections: number;
   workers: number;
@@ -51,8 +53,10 @@ export interface BudgetInputs {
  */
 export function connectionBudgetProblem(inputs: BudgetInputs, limits: SystemLimits): string | null {
   const connections = inputs.clients + inputs.extraConnections;
-  if (limits.ephemeralPorts !== null && connections > limits.ephemeralPorts) {
-    return `needs ${connections} connections to one address but there are ${limits.ephemeralPorts} ephemeral ports (net.ipv4.ip_local_port_range): use at most ${limits.ephemeralPorts - inputs.extraConnections} clients, or widen the range`;
+  const addresses = inputs.addresses ?? 1;
+  if (limits.ephemeralPorts !== null && connections > limits.ephemeralPorts * addresses) {
+    const ports = limits.ephemeralPorts * addresses;
+    return `needs ${connections} connections to one address but there are ${limits.ephemeralPorts} ephemeral ports (net.ipv4.ip_local_port_range)${addresses > 1 ? ` × ${addresses} source addresses` : ''}: use at most ${ports - inputs.extraConnections} clients, more --source-addresses, or widen the range`;
   }
   if (limits.openFiles === null) return null;
   const perProcess = limits.openFiles - RESERVED_FDS;

@@ -226,7 +226,10 @@ class ClientState implements ClientTracker {
 
   onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void {
     const t = this.tracker;
-    const inWindowByTs = this.inWindow && t.inWindow(message.ts);
+    // The publish time on this host's clock: the server's `ts` less the estimated offset
+    // between the clocks (0 on one host, where both read the same monotonic clock).
+    const tsUs = message.ts - t.serverClockOffsetUs;
+    const inWindowByTs = this.inWindow && t.inWindow(tsUs);
     const arrivedInWindow = t.arrivedInWindow(receivedUs);
     t.totals.payloadDownBytes += textBytes;
     if (arrivedInWindow) t.window.payloadDownBytes += textBytes;
@@ -247,15 +250,15 @@ class ClientState implements ClientTracker {
     this.seen[index] = 1;
     const outOfOrder = message.seq < this.highest;
     if (message.seq > this.highest) this.highest = message.seq;
-    const recovered = message.ts < this.reconnectedUs;
+    const recovered = tsUs < this.reconnectedUs;
     if (recovered) t.totals.recovered++;
     if (this.awaitingSinceUs > 0 && receivedUs >= this.awaitingSinceUs) {
       recordUs(t.recovery, receivedUs - this.awaitingSinceUs);
       this.awaitingSinceUs = 0;
     }
-    if (this.inWindow) t.timeline?.add(message.ts, message.seq, this.laterEpoch ?? '', recovered);
+    if (this.inWindow) t.timeline?.add(tsUs, message.seq, this.laterEpoch ?? '', recovered);
 
-    const latencyUs = receivedUs - message.ts;
+    const latencyUs = receivedUs - tsUs;
     t.totals.delivered++;
     if (outOfOrder) t.totals.outOfOrder++;
     recordUs(t.totals.latency, latencyUs);
@@ -365,6 +368,8 @@ export class DeliveryTracker {
   readonly recovery: Histogram = createHistogram();
   timeline: TimelineAccumulator | undefined;
   connectedClients = 0;
+  /** Server clock − this host's clock, µs (load/clock-offset.ts); messages' `ts` are converted by it. */
+  serverClockOffsetUs = 0;
   private readonly clients: ClientState[] = [];
   private measureWindow: MeasureWindow | undefined;
 

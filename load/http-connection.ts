@@ -75,6 +75,8 @@ export class HttpConnection {
     private readonly idleTimeoutMs: number,
     /** HTTPS: how to speak TLS; undefined = cleartext. */
     private readonly secure: ClientTls | undefined = undefined,
+    /** The local address to connect from (`--source-addresses`); undefined: the system's choice. */
+    private readonly localAddress?: string,
   ) {
     this.bindParser();
   }
@@ -120,7 +122,7 @@ export class HttpConnection {
   }
 
   private open(): net.Socket {
-    const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.secure, ['http/1.1']);
+    const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.secure, ['http/1.1'], this.localAddress);
     this.socket = socket;
     this.tcp = tcp;
     if (this.idleTimeoutMs > 0) socket.setTimeout(this.idleTimeoutMs);

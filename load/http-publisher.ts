@@ -50,10 +50,10 @@ export class HttpPublisher implements HttpResponseHandler {
     meter: SocketMeter,
     private readonly tracker: ClientTracker,
     private readonly sample: WireSample,
-    private readonly site: RequestSite & { tls?: ClientTls } = {},
+    private readonly site: RequestSite & { tls?: ClientTls; localAddress?: string } = {},
   ) {
     const { host, port } = endpoint(baseUrl);
-    this.connection = new HttpConnection(host, port, meter, this, PUBLISH_TIMEOUT_MS, site.tls);
+    this.connection = new HttpConnection(host, port, meter, this, PUBLISH_TIMEOUT_MS, site.tls, site.localAddress);
     const path = routePath(baseUrl, ROUTES.publish);
     const lines = headerLines(baseUrl.host, [...headersForRequest('publish', headers, site), ['Content-Type', 'application/json']]);
     this.head = `POST ${path} HTTP/1.1\r\n${lines}Content-Length: `;

@@ -41,7 +41,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     super(options);
     const { host, port } = endpoint(options.baseUrl);
     const path = routePath(options.baseUrl, route);
-    this.connection = new HttpConnection(host, port, this.meter, this, POLL_IDLE_TIMEOUT_MS, options.tls);
+    this.connection = new HttpConnection(host, port, this.meter, this, POLL_IDLE_TIMEOUT_MS, options.tls, options.localAddress);
     this.request = new CursorRequest(path, options.baseUrl.host, headersForRequest('fetch', options.headers, options));
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     const { crossOrigin } = options;

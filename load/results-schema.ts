@@ -353,8 +353,28 @@ export const FaultFiguresSchema = Type.Object({
 });
 export type FaultFigures = Static<typeof FaultFiguresSchema>;
 
+/**
+ * `--target`: the offset between the target's clock and this host's (load/clock-offset.ts), by
+ * which every latency of the step was corrected. Absent for embedded servers (one host, one clock)
+ * and for targets whose /healthz states no clock (then latency is uncorrected; a note says so).
+ */
+export const ClockFiguresSchema = Type.Object({
+  /** Server clock − this host's clock before the step's clients connected, µs (the correction used). */
+  offsetUs: Type.Number(),
+  /** ± µs: half the round trip of the winning probe. */
+  uncertaintyUs: Type.Number({ minimum: 0 }),
+  probes: Type.Integer({ minimum: 0 }),
+  /** Re-estimated after the window: that offset − the one used, µs (drift plus both estimates' error); null when that probe failed. */
+  driftUs: Nullable(Type.Number()),
+});
+export type ClockFigures = Static<typeof ClockFiguresSchema>;
+
 export const MeasurementSchema = Type.Object({
   clientsConnected: Type.Integer({ minimum: 0 }),
+  /** Clients held to the window's messages (connected when it opened); what per-client figures divide by. */
+  clientsInWindow: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `--target`: the clock offset latency was corrected by. */
+  clock: Type.Optional(ClockFiguresSchema),
   /** Time to first byte of the stream / first answer, µs. */
   connect: HistogramSummarySchema,
   window: IntervalFiguresSchema,
@@ -372,9 +392,36 @@ export const MeasurementSchema = Type.Object({
 });
 export type Measurement = Static<typeof MeasurementSchema>;
 
+/** `--start-at`: where the step sat in the run's fixed schedule (load/step-schedule.ts). */
+export const StepScheduleSchema = Type.Object({
+  /** The window's planned start, wall clock (RFC 3339): the same for every shard of the run. */
+  windowStartAt: Type.String(),
+  /** The same instant on the server's clock (µs), from this shard's clock offset; null without one. */
+  windowStartServerUs: Nullable(Type.Number()),
+  /** How late the last load worker actually opened the window, ms. */
+  windowOpenedLateMs: Type.Number({ minimum: 0 }),
+});
+export type StepSchedule = Static<typeof StepScheduleSchema>;
+
+/**
+ * A merged step (`wirebench merge` of shards): each shard's own step, for drill-down. The merged
+ * step's figures are the exact merge of these (counters summed, histograms merged).
+ */
+export const ShardStepSchema = Type.Object({
+  shard: Type.Integer({ minimum: 1 }),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
+  reason: Type.Optional(Type.String()),
+  schedule: Type.Optional(StepScheduleSchema),
+  measurement: Nullable(MeasurementSchema),
+});
+export type ShardStep = Static<typeof ShardStepSchema>;
+
 const StepBase = {
   clients: Type.Integer({ minimum: 1 }),
   startedAt: Type.String(),
+  schedule: Type.Optional(StepScheduleSchema),
+  /** A merged step: every shard's own step (the figures above are their exact merge). */
+  shards: Type.Optional(Type.Array(ShardStepSchema)),
   /**
    * What the step could not measure and why, one line each — e.g. a target whose /stats
    * answered another shape: its server figures are dropped (null) and the step goes on.
@@ -402,6 +449,7 @@ export const StepResultSchema = Type.Union([
   }),
 ]);
 export type StepResult = Static<typeof StepResultSchema>;
+
 
 export const HeaderProfileSchema = Type.Object({
   name: Type.Union([Type.Literal('minimal'), Type.Literal('browser')]),
@@ -511,6 +559,12 @@ export const RunConfigSchema = Type.Object({
   protocol: Type.Optional(ProtocolSchema),
   /** Over TLS: how the server's certificate was checked (absent in cleartext). */
   tls: Type.Optional(TlsConfigSchema),
+  /** `--shard I/N`: this run is shard `index` of `count`, running client ids index, index+N, … of every step (absent: the whole run; a merged document has none). */
+  shard: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 1 }), count: Type.Integer({ minimum: 1 }) })),
+  /** `--start-at`: when the run's fixed step schedule begins (RFC 3339, UTC); every shard of a run has the same. */
+  startAt: Type.Optional(Type.String()),
+  /** `--source-addresses`: the local addresses the clients connect from, in turn (absent: the system's choice). */
+  sourceAddresses: Type.Optional(Type.Array(Type.String())),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
 
@@ -548,6 +602,10 @@ export const ResultsDocumentSchema = Type.Object({
   config: RunConfigSchema,
   environment: EnvironmentSchema,
   results: Type.Array(TransportResultSchema),
+  /** A merged document (`wirebench merge`): the shards it was made from. */
+  shards: Type.Optional(
+    Type.Array(Type.Object({ index: Type.Integer({ minimum: 1 }), status: Type.String(), startedAt: Type.String(), finishedAt: Nullable(Type.String()), sourceAddresses: Type.Optional(Type.Array(Type.String())) })),
+  ),
 });
 export type ResultsDocument = Static<typeof ResultsDocumentSchema>;
 

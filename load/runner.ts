@@ -20,6 +20,8 @@ import { repeatStep } from './repeat-median.js';
 import { prepareCapture, StepCapture } from './step-capture.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { buildMeasurement, serverFigures } from './step-figures.js';
+import { estimateClockOffset, type ClockEstimate } from './clock-offset.js';
+import { deliveryGraceMs, shardClientCount, stepGraceMs, stepSchedule, type StepSlot } from './step-schedule.js';
 import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStats } from './target-answers.js';
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
 import { readFile } from 'node:fs/promises';
@@ -30,8 +32,6 @@ const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** Bucket of the fault timeline (and period of the /stats CPU samples), ms. */
 const FAULT_BUCKET_MS = 500;
-/** A restarted server's start-up (a new Node process) on a busy machine, ms. */
-const FAULT_RESTART_ALLOWANCE_MS = 3000;
 
 export type StepPhase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'collecting';
 
@@ -99,6 +99,8 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     }
   }
   let failed = false;
+  // --start-at: every step's slot, the same on every shard (load/step-schedule.ts).
+  const slots = config.startAt === undefined ? undefined : stepSchedule(config, Date.parse(config.startAt));
   for (const [index, transport] of config.transports.entries()) {
     if (options.signal.aborted) break;
     const result: TransportResult = {
@@ -121,7 +123,8 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
       for (const clients of config.clients) {
         if (options.signal.aborted) break;
         // --repeat N: the step runs N times; it keeps every repeat and the per-metric medians.
-        const step = await repeatStep(config.repeat, () => runStep(options, transport, clients, result.server.url, server, captureDir));
+        const slot = slots?.find((s) => s.transport === transport && s.clients === clients);
+        const step = await repeatStep(config.repeat, () => runStep(options, transport, clients, result.server.url, server, captureDir, slot));
         if (!step) break; // interrupted: the unfinished step is not kept
         result.steps.push(step);
         if (step.status === 'failed') failed = true;
@@ -267,11 +270,24 @@ async function runStep(
   url: string,
   server: ServerProcess | undefined,
   captureDir: string | null,
+  slot?: StepSlot,
 ): Promise<StepResult | undefined> {
   const { config, signal } = options;
+  // --start-at: the step begins at its slot, however early the previous one ended.
+  if (slot) await sleep(slot.startMs - Date.now(), signal);
+  if (signal.aborted) return undefined;
   const startedAt = new Date().toISOString();
+  if (slot && Date.now() > slot.connectByMs) {
+    return { clients, startedAt, status: 'failed', reason: `started ${Date.now() - slot.startMs} ms after its slot began, past the schedule's connect deadline (${new Date(slot.connectByMs).toISOString()}): the previous step overran its slot or the shard started late`, measurement: null };
+  }
+  // --shard I/N: this shard's clients of the step; only shard 1 reads the server's /stats, so
+  // the merged step counts the server once, not N times.
+  const shard = config.shard;
+  const readsServer = shard === undefined || shard.index === 1;
+  const total = clients;
+  clients = shardClientCount(total, shard);
   const phase = (p: StepPhase, connected: number, endsAtMs?: number) =>
-    options.onEvent?.({ kind: 'phase', transport, clients, phase: p, connected, endsAtMs });
+    options.onEvent?.({ kind: 'phase', transport, clients: total, phase: p, connected, endsAtMs });
   phase('starting', 0);
   const notes: string[] = [];
   // --capture: from before the step's first request to after its clients have closed.
@@ -289,8 +305,22 @@ async function runStep(
   } catch (error) {
     await capture?.stop();
     if (!(error instanceof TargetAnswerError)) throw error;
-    return { clients, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
+    return { clients: total, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
   }
+  // --target: the server's clock may be another host's. Its offset corrects every latency.
+  const clockProbe = async (when: string): Promise<ClockEstimate | null> => {
+    if (!config.target) return null;
+    try {
+      const estimate = await estimateClockOffset(url, config.sourceAddresses?.[0] === undefined ? {} : { localAddress: config.sourceAddresses[0] });
+      if (!estimate) notes.push(`latency not corrected for clock offset: ${url}${ROUTES.healthz} states no clock (nowUs); right only with the server on this host`);
+      return estimate;
+    } catch (error) {
+      if (!(error instanceof TargetAnswerError)) throw error;
+      notes.push(`clock offset not estimated ${when}: GET ${url}${ROUTES.healthz} ${error.message}`);
+      return null;
+    }
+  };
+  const clock = await clockProbe('before the step');
 
   const workerCount = Math.max(1, Math.min(config.workers, clients));
   const progress = new Array<number>(workerCount).fill(0);
@@ -308,7 +338,7 @@ async function runStep(
   // connected — within the step, so the previous step's garbage is not counted. Untrusted and
   // optional like every /stats: a bad answer is a note, and the step goes on without the figure.
   const memorySnapshot = async (when: string): Promise<CheckedStats | null> => {
-    if (server?.exited) return null;
+    if (server?.exited || !readsServer) return null;
     try {
       return await getStats(url, { gc: true });
     } catch (error) {
@@ -332,7 +362,10 @@ async function runStep(
         reconnect: config.reconnect ?? DEFAULT_RECONNECT,
         clients: share(clients, i),
         firstClient: Array.from({ length: i }, (_, j) => share(clients, j)).reduce((a, b) => a + b, 0),
-        connectRate: config.connectRate / workerCount,
+        ...(shard ? { shard } : {}),
+        ...(config.sourceAddresses ? { sourceAddresses: config.sourceAddresses } : {}),
+        ...(clock ? { clockOffsetUs: clock.offsetUs } : {}),
+        connectRate: config.connectRate / (shard?.count ?? 1) / workerCount,
         headers: config.headers.headers.map(([k, v]) => [k, v]),
         intervalMs: config.intervalMs,
         publishers: config.workload === 'chat' ? Math.min(share(config.publishers, i), share(clients, i)) : 0,
@@ -343,7 +376,7 @@ async function runStep(
           messagesPerSec: config.rate + (config.workload === 'chat' ? config.publishers * config.publishRate : 0),
           intervalMs: config.intervalMs,
           // Ramp-up, warm-up, window, and the connect and collect timeouts.
-          stepMs: (clients / config.connectRate) * 1000 + config.warmupMs + config.durationMs + 120_000,
+          stepMs: (total / config.connectRate) * 1000 + config.warmupMs + config.durationMs + 120_000,
         }),
         ...clientSite(config),
         ...(secure === undefined ? {} : { tls: secure }),
@@ -353,12 +386,14 @@ async function runStep(
     phase('connecting', 0);
     const connectedMessages = await Promise.race([
       Promise.all(workers.map((w) => w.next('connected'))),
-      sleep((clients / config.connectRate) * 1000 + 60_000, stepSignal).then(() => null),
+      sleep(slot ? slot.connectByMs - Date.now() : (total / config.connectRate) * 1000 + 60_000, stepSignal).then(() => null),
     ]);
     if (signal.aborted) return undefined;
     const failures: Record<string, number> = {};
     let connectFailure: string | undefined;
-    if (!connectedMessages) connectFailure = 'clients did not finish connecting within the connect timeout';
+    if (!connectedMessages && slot) {
+      connectFailure = `connects too slow for the schedule: ${progress.reduce((a, b) => a + b, 0)} of ${clients} clients connected by its connect deadline (${new Date(slot.connectByMs).toISOString()}); lower --connect-rate or use more shards`;
+    } else if (!connectedMessages) connectFailure = 'clients did not finish connecting within the connect timeout';
     else {
       for (const m of connectedMessages) {
         if (m.type === 'error') connectFailure = m.message;
@@ -372,23 +407,18 @@ async function runStep(
       notes.push(`memory per connection not measured: ${url}${ROUTES.stats}?gc=1 did not run a GC (a wirebench server does when node runs with --expose-gc)`);
     }
 
-    const window: MeasureWindow = { startUs: monotonicUs() + config.warmupMs * 1000, endUs: 0 };
+    // The window opens after the warm-up, or at its slot's fixed wall-clock start (--start-at).
+    const window: MeasureWindow = { startUs: monotonicUs() + (slot ? slot.windowStartMs - Date.now() : config.warmupMs) * 1000, endUs: 0 };
     window.endUs = window.startUs + config.durationMs * 1000;
     // Messages published just before the window closes still need their delivery: a poll
     // interval for short polling, a short grace for the push transports. After a fault, clients
     // also need their way back: the longest reconnect delay the policy allows, and the last
     // fault's own length — bounded, so a step never hangs on a fault.
     const faultPlan = config.faults ?? [];
-    const reconnect = config.reconnect ?? DEFAULT_RECONNECT;
-    const deliveryGraceMs = transport === 'poll' ? config.intervalMs + 500 : 1000;
-    const graceMs =
-      deliveryGraceMs +
-      (faultPlan.length > 0
-        ? Math.max(reconnect.maxMs * (1 + reconnect.jitter), 2 * reconnect.sseRetryMs) + Math.max(0, ...faultPlan.map((f) => f.atMs + f.durationMs - config.durationMs)) + FAULT_RESTART_ALLOWANCE_MS
-        : 0);
+    const graceMs = stepGraceMs(config, transport);
     // The timeline stops a delivery grace before the step does: messages published later may
     // still be on their way (a poll not yet sent), which is not loss.
-    const timeline = faultPlan.length > 0 ? { bucketMs: FAULT_BUCKET_MS, spanMs: config.durationMs + graceMs - deliveryGraceMs } : undefined;
+    const timeline = faultPlan.length > 0 ? { bucketMs: FAULT_BUCKET_MS, spanMs: config.durationMs + graceMs - deliveryGraceMs(config, transport) } : undefined;
     for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs(), timeline });
     // Fault steps: the faults on schedule, and the server's CPU sampled through the window.
     const faultRun =
@@ -403,7 +433,7 @@ async function runStep(
     // server figures with a note; the step and the run go on.
     const stats = (atUs: number, edge: string) =>
       sleep((atUs - monotonicUs()) / 1000, stepSignal).then(async (): Promise<CheckedStats | null> => {
-        if (stepDone.signal.aborted || server?.exited) return null;
+        if (stepDone.signal.aborted || server?.exited || !readsServer) return null;
         try {
           return await getStats(url);
         } catch (error) {
@@ -415,9 +445,10 @@ async function runStep(
     const statsStart = stats(window.startUs, 'start');
     const statsEnd = stats(window.endUs, 'end');
     const nowMs = Date.now();
-    phase('warmup', connected, nowMs + config.warmupMs);
-    await sleep(config.warmupMs, signal);
-    phase('measuring', connected, nowMs + config.warmupMs + config.durationMs);
+    const warmupMs = (window.startUs - monotonicUs()) / 1000;
+    phase('warmup', connected, nowMs + warmupMs);
+    await sleep(warmupMs, signal);
+    phase('measuring', connected, nowMs + warmupMs + config.durationMs);
     const died = await watchServer(server, config.durationMs + graceMs, signal);
     if (signal.aborted) return undefined;
     // Every fault action is bounded (fault-schedule.ts), so this wait is too.
@@ -463,20 +494,36 @@ async function runStep(
         cpuSamples: (await cpuSamples) ?? [],
       });
     }
+    if (measurement && clock) {
+      // Re-estimated after the window: drift (and the two estimates' error) over the step.
+      const after = await clockProbe('after the window');
+      measurement.clock = { offsetUs: clock.offsetUs, uncertaintyUs: clock.uncertaintyUs, probes: clock.probes, driftUs: after ? after.offsetUs - clock.offsetUs : null };
+    }
     if (capture && measurement) {
       const captured = await capture.finish(good, window, measurement.window, measurement.totals);
       measurement.capture = captured.figures;
       notes.push(...captured.notes);
     }
-    const withNotes = notes.length > 0 ? { notes } : {};
+    const withNotes = {
+      ...(notes.length > 0 ? { notes } : {}),
+      ...(slot
+        ? {
+            schedule: {
+              windowStartAt: new Date(slot.windowStartMs).toISOString(),
+              windowStartServerUs: clock ? window.startUs + clock.offsetUs : null,
+              windowOpenedLateMs: Math.max(0, ...good.map((r) => ((r.windowOpenedUs ?? window.startUs) - window.startUs) / 1000)),
+            },
+          }
+        : {}),
+    };
     // A --target that died mid-step leaves clients failing to reconnect and nothing to tell it
     // from a quiet feed: the step is failed with its reason rather than "ok" with nothing delivered.
     const targetGone = config.target ? await getHealthz(url).then(() => undefined, (error: Error) => `the target stopped answering during the step (GET ${url}${ROUTES.healthz}: ${error.message})`) : undefined;
     const reason = (died ? serverDied() : undefined) ?? targetGone ?? faultOutcome?.failure ?? connectFailure ?? (workerError?.type === 'error' ? workerError.message : undefined) ?? (reports ? undefined : 'load workers did not report within 60 s');
     if (reason || !measurement) {
-      return { clients, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
+      return { clients: total, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
     }
-    return { clients, startedAt, status: 'ok', measurement, ...withNotes };
+    return { clients: total, startedAt, status: 'ok', measurement, ...withNotes };
   } finally {
     stepDone.abort();
     for (const worker of workers) worker.kill();

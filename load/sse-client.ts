@@ -55,7 +55,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     super(options);
     this.retryMs = this.reconnect.sseRetryMs;
     const { host, port } = endpoint(options.baseUrl);
-    this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS, options.tls);
+    this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS, options.tls, options.localAddress);
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     this.requestHead = this.buildRequestHead(options.since);
     this.parser = createSseParser({

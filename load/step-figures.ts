@@ -237,6 +237,7 @@ export function buildMeasurement(inputs: StepInputs): Measurement {
   const loopMax = Math.max(0, ...reports.map((r) => r.eventLoopDelayMaxUs));
   return {
     clientsConnected,
+    clientsInWindow,
     connect: summarize(mergeEncoded(reports.map((r) => r.connect))),
     window,
     totals,

@@ -42,6 +42,8 @@ export const HealthzSchema = Type.Object({
   seq: Count,
   /** Stream identity (optional in the contract); named in request lines, so its characters are checked. */
   epoch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+  /** The server's clock, µs (optional in the contract): the clock-offset probes read it. */
+  nowUs: Type.Optional(Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 export type CheckedHealthz = Static<typeof HealthzSchema>;
 
@@ -72,7 +74,7 @@ export function quoteClipped(text: string, chars = QUOTE_CHARS): string {
 }
 
 /** GET `url`, at most `maxBytes` of body, within `timeoutMs`; resolves with the status and the body. */
-export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ status: number; body: Buffer }> {
+export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIMEOUT_MS, agent: http.Agent | false = false): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const fail = (kind: string, why: string) => {
       clearTimeout(timer);
@@ -82,7 +84,7 @@ export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIME
     const secure = tlsFor(url);
     const get = secure === undefined ? http.get : https.get;
     const tlsOptions = secure === undefined ? {} : { rejectUnauthorized: secure.verify, ...(secure.ca === undefined ? {} : { ca: secure.ca }) };
-    const request = get(url, { agent: false, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => {
+    const request = get(url, { agent, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => {
       const declared = Number(response.headers['content-length']);
       if (declared > maxBytes) return fail('too_large', `answered ${declared} bytes, over the ${maxBytes}-byte cap`);
       const pieces: Buffer[] = [];
@@ -104,8 +106,8 @@ export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIME
   });
 }
 
-async function getChecked<S extends TSchema>(url: string, schema: S, maxBytes: number): Promise<Static<S>> {
-  const { status, body } = await getBounded(url, maxBytes);
+async function getChecked<S extends TSchema>(url: string, schema: S, maxBytes: number, agent: http.Agent | false = false): Promise<Static<S>> {
+  const { status, body } = await getBounded(url, maxBytes, PROBE_TIMEOUT_MS, agent);
   if (status !== 200) throw new TargetAnswerError(`http_${status}`, `answered HTTP ${status}`);
   let value: unknown;
   try {
@@ -121,9 +123,9 @@ async function getChecked<S extends TSchema>(url: string, schema: S, maxBytes: n
   return value;
 }
 
-/** The target's /healthz, checked; throws TargetAnswerError. */
-export function getHealthz(baseUrl: string): Promise<CheckedHealthz> {
-  return getChecked(new URL(ROUTES.healthz, baseUrl).href, HealthzSchema, HEALTHZ_MAX_BYTES);
+/** The target's /healthz, checked; throws TargetAnswerError. `agent`: a keep-alive one for clock probes. */
+export function getHealthz(baseUrl: string, agent: http.Agent | false = false): Promise<CheckedHealthz> {
+  return getChecked(new URL(ROUTES.healthz, baseUrl).href, HealthzSchema, HEALTHZ_MAX_BYTES, agent);
 }
 
 /**

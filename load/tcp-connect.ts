@@ -30,8 +30,9 @@ export interface ClientConnection {
  * Connects to host:port; `alpn` is offered over TLS (a browser offers `h2, http/1.1` for fetch
  * and `http/1.1` for a WebSocket). Writes to `stream` are queued until it is ready.
  */
-export function connectClient(host: string, port: number, meter: SocketMeter, secure: ClientTls | undefined, alpn: readonly string[]): ClientConnection {
-  const tcp = net.connect({ host, port });
+export function connectClient(host: string, port: number, meter: SocketMeter, secure: ClientTls | undefined, alpn: readonly string[], localAddress?: string): ClientConnection {
+  // `localAddress`: `--source-addresses`, so one host opens more connections to one server port.
+  const tcp = net.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
   meter.track(tcp);
   tcp.setNoDelay(true);
   if (secure === undefined) return { tcp, stream: tcp };

@@ -48,6 +48,8 @@ export interface ClientOptions {
   authorization?: string;
   /** HTTPS / WSS (the base URL is https:): how to speak TLS. Absent: cleartext. */
   tls?: ClientTls;
+  /** The local address every socket of this client connects from (`--source-addresses`). Absent: the system's choice. */
+  localAddress?: string;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

@@ -23,6 +23,12 @@ export interface ConnectCommand {
   clients: number;
   /** Index of this worker's first client in the step (spreads poll phases across workers). */
   firstClient: number;
+  /** `--shard I/N`: the step's client ids of this shard are I−1, I−1+N, … (spreads poll phases over the whole population). */
+  shard?: { index: number; count: number };
+  /** `--source-addresses`: the clients connect from these local addresses, in turn. */
+  sourceAddresses?: string[];
+  /** Server clock − this host's clock, µs (`--target`): messages' `ts` are converted by it. */
+  clockOffsetUs?: number;
   /** This worker's share of the connect rate (connects/s). */
   connectRate: number;
   headers: Array<[string, string]>;
@@ -99,6 +105,8 @@ export interface WorkerReport {
   wireTotals: WireCountersPair;
   /** Real time between the two window snapshots, ms. */
   windowMs: number;
+  /** When the window actually opened here (µs monotonic; its timer may fire late); absent if it never did. */
+  windowOpenedUs?: number;
   totalsMs: number;
   connect: string;
   /** Time to recover (encoded histogram, µs) and clients still waiting for a message after a fault. */

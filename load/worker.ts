@@ -77,6 +77,7 @@ async function connect(command: ConnectCommand): Promise<void> {
   const pending: Promise<void>[] = [];
   const startedMs = performance.now();
   let lastProgressMs = 0;
+  tracker.serverClockOffsetUs = command.clockOffsetUs ?? 0;
   firstConnectUs = monotonicUs();
   for (let i = 0; i < command.clients && !stopping; i++) {
     // Pace against the schedule, not the previous connect, so the rate holds on average.
@@ -84,6 +85,9 @@ async function connect(command: ConnectCommand): Promise<void> {
     const waitMs = dueMs - performance.now();
     if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
     const clientTracker = tracker.createClient(command.since);
+    // The client's id in the whole step: with --shard I/N, every N-th from I−1.
+    const clientId = command.shard ? command.shard.index - 1 + (command.firstClient + i) * command.shard.count : command.firstClient + i;
+    const localAddress = command.sourceAddresses?.[(command.firstClient + i) % command.sourceAddresses.length];
     const client = CLIENTS[command.transport]({
       baseUrl,
       since: command.since,
@@ -91,7 +95,8 @@ async function connect(command: ConnectCommand): Promise<void> {
       reconnect: command.reconnect,
       headers: command.headers,
       intervalMs: command.intervalMs,
-      phase: pollPhase(command.firstClient + i),
+      phase: pollPhase(clientId),
+      ...(localAddress !== undefined ? { localAddress } : {}),
       tracker: clientTracker,
       limits: command.limits,
       ...(command.crossOrigin !== undefined ? { crossOrigin: command.crossOrigin } : {}),
@@ -201,6 +206,7 @@ async function collect(): Promise<void> {
     wireWindow: diff(start, end),
     wireTotals: sumWire(),
     windowMs,
+    ...(windowStart ? { windowOpenedUs: windowStartedUs } : {}),
     totalsMs: (monotonicUs() - firstConnectUs) / 1000,
     connect: delivery.connect,
     recovery: delivery.recovery,

@@ -136,7 +136,7 @@ export class WsClient extends ClientBase {
       handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,
       createConnection: (() => {
         // WebSocket stays HTTP/1.1 (RFC 8441 is not in ws): a browser offers only http/1.1 for it.
-        const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.options.tls, ['http/1.1']);
+        const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.options.tls, ['http/1.1'], this.options.localAddress);
         this.socket = tcp;
         socket.on('data', (chunk: Buffer) => {
           this.chunkUs = monotonicUs();

@@ -31,6 +31,8 @@ import { finishRunOutputs } from './run-outputs.js';
 import { renderThresholdText } from '../reports/thresholds.js';
 import { PassThrough } from 'node:stream';
 import { addFailOnOption, addThresholdOption, checkThresholds, parseFailOn, parseThresholds } from './threshold-options.js';
+import { parseShard, parseSourceAddresses, parseStartAt } from './shard-options.js';
+import { shardClientCount } from '../load/step-schedule.js';
 
 /** Named scenarios; explicit flags still win over a preset. */
 const PRESETS: Record<string, Partial<Record<string, string>>> = {
@@ -96,6 +98,9 @@ interface BenchFlags {
   protocol: string;
   ca?: string;
   insecure?: boolean;
+  shard?: string;
+  startAt?: string;
+  sourceAddresses?: string;
 }
 
 /** Every option's default, in one place (the help text and other scripts read them from here). */
@@ -171,6 +176,9 @@ export function registerBench(program: Command): void {
     .option('--quick', 'a first look in under a minute: --preset quick (clients 10,50, 2 s windows, 500 ms warm-up)')
     .option('--preset <name>', `a named scenario: ${Object.keys(PRESETS).join(', ')}`)
     .option('--target <url>', 'bench an already running server that implements the wire contract (no embedded server)')
+    .option('--shard <I/N>', 'with --target and --start-at: run shard I of N — client ids I, I+N, … of every step; merge the N results files with `wirebench merge` (default: the whole run)')
+    .option('--start-at <time>', 'with --target: begin the fixed step schedule at this RFC 3339 time, so every shard measures the same wall-clock windows (default: start now, no schedule)')
+    .option('--source-addresses <list>', 'local addresses the clients connect from, in turn: a comma-separated list or an IPv4 range, e.g. 127.0.0.2-127.0.0.9 (default: the system\'s choice)')
     .option('--out <dir>', 'results directory (default results/<timestamp>)')
     .option('--json', 'print the results document as JSON on stdout (progress stays on stderr)')
     .option('--capture', 'also measure the TCP/IP layer: capture each step on loopback with tcpdump (root or CAP_NET_RAW; without it the run goes on without that layer)', false)
@@ -274,6 +282,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   }
   const corsMaxAgeSeconds = parsePositiveInt('--cors-max-age', pick('corsMaxAge'), { min: 0, max: 365 * 86_400 });
   const authorizationBytes = parsePositiveInt('--authorization', pick('authorization'), { min: 0, max: 64 * 1024 });
+  const scaleOut = parseScaleOut(flags, target);
   if (authorizationBytes > 0 && authorizationBytes < 8) throw new UsageError(`--authorization ${JSON.stringify(pick('authorization'))} is not valid: use 0 (none) or at least 8 bytes ("Bearer " and a token)`);
   const config: RunConfig = {
     transports: parseTransports('--transports', pick('transports')),
@@ -307,6 +316,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     // Absent for the default (HTTP/1.1 cleartext), so a default run's document is as before.
     ...(protocol === 'http1' ? {} : { protocol }),
     ...(tls === undefined ? {} : { tls }),
+    ...scaleOut,
     ...(crossOrigin
       ? {
           crossOrigin: {
@@ -321,9 +331,11 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   // The largest step must fit this machine's open-file limit and ephemeral ports: say so now,
   // not as thousands of EMFILE failures minutes into the run.
   const largest = Math.max(...config.clients);
+  checkShardedConfig(config);
   const problem = connectionBudgetProblem(
     {
-      clients: largest,
+      clients: shardClientCount(largest, config.shard),
+      addresses: config.sourceAddresses?.length ?? 1,
       extraConnections: config.workload === 'chat' && config.transports.some((t) => t !== 'ws') ? config.publishers : 0,
       workers: config.workers,
       embeddedServer: config.target === null,
@@ -370,6 +382,29 @@ function parseProtocol(flags: BenchFlags, command: Command, pick: (key: keyof Be
 
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** --shard, --start-at, --source-addresses (scripts/shard-options.ts), with what they need. */
+function parseScaleOut(flags: BenchFlags, target: string | null): Pick<RunConfig, 'shard' | 'startAt' | 'sourceAddresses'> {
+  const out: Pick<RunConfig, 'shard' | 'startAt' | 'sourceAddresses'> = {};
+  if (flags.shard !== undefined) out.shard = parseShard(flags.shard);
+  if (flags.startAt !== undefined) out.startAt = parseStartAt(flags.startAt);
+  if (flags.sourceAddresses !== undefined) out.sourceAddresses = parseSourceAddresses(flags.sourceAddresses);
+  if ((out.shard || out.startAt) && target === null) {
+    throw new UsageError(`${out.shard ? '--shard' : '--start-at'} needs --target: shards share one server (start it with \`wirebench serve\`), so each step's server is not restarted per shard`);
+  }
+  if (out.shard && !out.startAt) throw new UsageError('--shard needs --start-at (the same on every shard), so every shard measures the same wall-clock window');
+  return out;
+}
+
+/** What a sharded or scheduled run cannot do (yet): one line each. */
+function checkShardedConfig(config: RunConfig): void {
+  if (config.startAt !== undefined && config.repeat > 1) throw new UsageError(`--repeat ${config.repeat} cannot be used with --start-at: the fixed schedule has one slot per step`);
+  if (config.shard === undefined) return;
+  if (config.workload === 'chat') throw new UsageError('--workload chat cannot be sharded yet: each shard would run every publisher');
+  const fewest = Math.min(...config.clients);
+  if (fewest < config.shard.count) throw new UsageError(`--clients ${fewest} is fewer than the ${config.shard.count} shards: every shard needs at least one client per step`);
+  if (config.capture) throw new UsageError('--capture cannot be used with --shard: a shard captures only its own host');
 }
 
 function parseFaults(flags: BenchFlags, pick: (key: keyof BenchFlags & string) => string, target: boolean): RunConfig['faults'] {

@@ -34,8 +34,8 @@ export const ROUTES = {
  *
  * Clock: `ts` and `sent` are microseconds on the host's monotonic clock (Node's
  * `process.hrtime.bigint()`, CLOCK_MONOTONIC on Linux) plus 10^15, which every process on the
- * same host reads alike. See {@link monotonicUs}. Latency is therefore measured with the server and the load
- * generator on one host; wirebench estimates no cross-host clock offset.
+ * same host reads alike. See {@link monotonicUs}. With `--target` on another host, the generator
+ * estimates the offset between the two clocks from /healthz `nowUs` and corrects latency by it.
  */
 export interface FeedMessage {
   /** 1, 2, 3, … without holes. */
@@ -135,6 +135,13 @@ export interface Healthz {
    * Optional for third-party servers, which then cannot tell a stale cursor from a fresh one.
    */
   epoch?: string;
+  /**
+   * The server's clock now: µs on the clock of every `ts` it publishes. A load generator on
+   * another host estimates its offset from it (NTP-style: the probe with the lowest round trip
+   * wins, ± half that round trip) and corrects latency by it. Optional for third-party servers,
+   * whose latency across hosts is then uncorrected (the results say so).
+   */
+  nowUs?: number;
 }
 
 /** Percentiles of a latency histogram, µs. */

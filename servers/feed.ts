@@ -15,6 +15,8 @@ export interface FeedOptions {
   sizeBytes: number;
   historyLength: number;
   deliveryDelayMs: number;
+  /** The feed's clock runs this far ahead of the host's monotonic clock (tests of the offset estimate); default 0. */
+  clockSkewMs?: number;
 }
 
 /**
@@ -68,10 +70,15 @@ export class Feed {
     this.sinks.push(sink);
   }
 
+  /** Now on the feed's clock: the clock of every `ts` (and of /healthz `nowUs`). */
+  nowUs(): number {
+    return monotonicUs() + (this.options.clockSkewMs ?? 0) * 1000;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.startUs = monotonicUs();
+    this.startUs = this.nowUs();
     if (this.options.rate > 0) this.scheduleTick();
   }
 
@@ -85,7 +92,7 @@ export class Feed {
   /** An upstream (chat) message: `ts` is now, `sent` the publisher's clock. Returns its seq. */
   publishUpstream(data: string, sentUs: number | undefined): number {
     const seq = ++this.lastSeq;
-    const message: FeedMessage = sentUs === undefined ? { seq, ts: monotonicUs(), data } : { seq, ts: monotonicUs(), sent: sentUs, data };
+    const message: FeedMessage = sentUs === undefined ? { seq, ts: this.nowUs(), data } : { seq, ts: this.nowUs(), sent: sentUs, data };
     this.stats.publishedUpstream++;
     this.enqueue({ seq, text: serializeMessage(message) });
     return seq;
@@ -98,13 +105,13 @@ export class Feed {
    */
   private scheduleTick(): void {
     const nextDueUs = this.startUs + (this.ticks + 1) * this.tickIntervalUs;
-    const waitMs = Math.max(0, (nextDueUs - monotonicUs()) / 1000);
+    const waitMs = Math.max(0, (nextDueUs - this.nowUs()) / 1000);
     this.tickTimer = setTimeout(this.onTick, waitMs);
   }
 
   private readonly onTick = (): void => {
     if (!this.running) return;
-    const nowUs = monotonicUs();
+    const nowUs = this.nowUs();
     for (;;) {
       const dueUs = this.startUs + (this.ticks + 1) * this.tickIntervalUs;
       if (dueUs > nowUs) break;

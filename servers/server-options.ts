@@ -65,6 +65,12 @@ export interface WirebenchServerOptions {
    * for one made at start (servers/tls-identity.ts). Default: none (cleartext).
    */
   tls?: TlsIdentity | 'self-signed';
+  /**
+   * For tests of the clock-offset estimate: this server's clock (`ts`, `sent` echo aside, and
+   * /healthz `nowUs`) runs this many ms ahead of the host's monotonic clock, as another host's
+   * would. Default 0.
+   */
+  clockSkewMs?: number;
 }
 
 export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts' | 'tls'>> & {
@@ -89,6 +95,7 @@ export const SERVER_DEFAULTS = {
   closeGraceMs: 500,
   writeStallTimeoutMs: 10_000,
   idleTimeoutMs: 10_000,
+  clockSkewMs: 0,
   requestTimeoutMs: 30_000,
   corsCredentials: false,
   // The longest Chromium honours (it caps Access-Control-Max-Age at 2 h; Firefox at 24 h).
@@ -149,7 +156,16 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     idleTimeoutMs: number('idleTimeoutMs', options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, LIMITS.durationMs),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
     tls: tlsOption(options.tls),
+    clockSkewMs: clockSkew(options.clockSkewMs ?? SERVER_DEFAULTS.clockSkewMs),
   };
+}
+
+/** A skew either way, within a day (a larger one is a typo). */
+function clockSkew(value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > LIMITS.durationMs) {
+    throw new ServerOptionsError('clockSkewMs', value, `use a number of ms between -${LIMITS.durationMs} and ${LIMITS.durationMs}`);
+  }
+  return value;
 }
 
 /**

@@ -144,10 +144,10 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
 
   const isLoopbackAddress = (address: string | undefined): boolean =>
     address !== undefined && (address === '::1' || /^(::ffff:)?127\./.test(address));
-  const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head, epoch: feed.epoch });
+  const healthz = (): Healthz => ({ ok: true, name: 'wirebench', transports: [...resolved.transports], seq: feed.head, epoch: feed.epoch, nowUs: Math.round(feed.nowUs()) });
   const snapshot = (afterGc?: AfterGc): ServerStats => {
     const connections = Object.fromEntries(TRANSPORTS.map((name) => [name, instances.get(name)?.connections() ?? 0])) as Record<TransportName, number>;
-    return stats.snapshot(connections, feed.head, feed.epoch, afterGc);
+    return { ...stats.snapshot(connections, feed.head, feed.epoch, afterGc), nowUs: Math.round(feed.nowUs()) };
   };
   app.get(ROUTES.healthz, (_request, reply) => sendJson(reply, healthz()));
   app.get(ROUTES.stats, async (request, reply) => {

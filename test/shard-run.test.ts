@@ -1,0 +1,106 @@
+/**
+ * Shards of one run (`bench --target --shard I/N --start-at`): each runs every N-th client of a
+ * step in the same wall-clock window, reads the server's clock (a test server whose clock is
+ * skewed by a known amount, as another host's would be) and corrects latency by the offset.
+ * Real server on 127.0.0.1 port 0, real clients.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { bench } from '../api/bench.js';
+import { estimateClockOffset } from '../load/clock-offset.js';
+import { createWirebenchServer } from '../servers/server.js';
+import type { ResultsDocument } from '../load/results-schema.js';
+
+const SKEW_MS = 7_000;
+
+test('clock offset: about 0 on loopback (within 1 ms), and a known skew recovered within ± RTT/2', { timeout: 60_000 }, async () => {
+  const plain = await createWirebenchServer({ rate: 1 });
+  const skewed = await createWirebenchServer({ rate: 1, clockSkewMs: SKEW_MS });
+  try {
+    const zero = await estimateClockOffset(`http://127.0.0.1:${plain.port}`);
+    assert.ok(zero, 'a wirebench server states its clock');
+    assert.ok(Math.abs(zero.offsetUs) <= 1000, `offset on one host ${zero.offsetUs} µs`);
+    assert.ok(Math.abs(zero.offsetUs) <= zero.uncertaintyUs + 1, `within its own bound ±${zero.uncertaintyUs} µs`);
+    const shifted = await estimateClockOffset(`http://127.0.0.1:${skewed.port}`);
+    assert.ok(shifted);
+    assert.ok(Math.abs(shifted.offsetUs - SKEW_MS * 1000) <= shifted.uncertaintyUs + 1, `offset ${shifted.offsetUs} µs vs skew ${SKEW_MS * 1000} µs ± ${shifted.uncertaintyUs}`);
+  } finally {
+    await Promise.all([plain.close(), skewed.close()]);
+  }
+});
+
+test('two shards against one skewed target: each runs its share in the same window, latency corrected, /stats read by shard 1 only', { timeout: 120_000 }, async () => {
+  const server = await createWirebenchServer({ rate: 10, clockSkewMs: SKEW_MS });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-shards-'));
+  try {
+    const target = `http://127.0.0.1:${server.port}`;
+    const startAt = new Date(Date.now() + 1500).toISOString();
+    const shard = (index: number): Promise<ResultsDocument> =>
+      bench({
+        target,
+        transports: ['ws', 'sse'],
+        clients: [7],
+        durationMs: 1500,
+        warmupMs: 300,
+        rate: 10,
+        workers: 1,
+        connectRate: 200,
+        shard: { index, count: 2 },
+        startAt,
+        outFile: path.join(dir, `shard-${index}.json`),
+      });
+    const [one, two] = await Promise.all([shard(1), shard(2)]);
+    for (const [doc, mine] of [[one, 4], [two, 3]] as const) {
+      assert.equal(doc.status, 'complete', JSON.stringify(doc.results.map((r) => r.steps.map((s) => (s.status === 'failed' ? s.reason : s.notes)))));
+      for (const result of doc.results) {
+        const step = result.steps[0]!;
+        assert.equal(step.status, 'ok');
+        assert.equal(step.clients, 7, 'the step is named by the whole run\'s clients');
+        const m = step.measurement!;
+        assert.equal(m.clientsConnected, mine, 'client ids shard-1, shard-1+2, …');
+        assert.equal(m.window.messages.lost, 0);
+        assert.ok(m.window.messages.delivered >= mine * 10, `delivered ${m.window.messages.delivered}`);
+        // The server's clock runs 7 s ahead: uncorrected, every latency would be about −7 s (clamped to 1 µs).
+        assert.ok(m.clock && Math.abs(m.clock.offsetUs - SKEW_MS * 1000) <= m.clock.uncertaintyUs + 1, JSON.stringify(m.clock));
+        assert.ok(m.window.latency.minUs > 1 && m.window.latency.p50Us < 1_000_000, `latency p50 ${m.window.latency.p50Us} µs, min ${m.window.latency.minUs}`);
+        assert.ok(step.schedule, 'a scheduled step says where it sat');
+        assert.equal(m.server === null, doc === two, 'only shard 1 reads /stats');
+      }
+    }
+    for (const transport of ['ws', 'sse'] as const) {
+      const [a, b] = [one, two].map((d) => d.results.find((r) => r.transport === transport)!.steps[0]!.schedule!);
+      assert.equal(a!.windowStartAt, b!.windowStartAt, 'the same planned window on both shards');
+      // On the server's clock, the two shards' windows start within their offset estimates' bounds.
+      assert.ok(Math.abs(a!.windowStartServerUs! - b!.windowStartServerUs!) <= 2000, `${a!.windowStartServerUs} vs ${b!.windowStartServerUs}`);
+    }
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a shard that starts after its slot\'s connect deadline fails the step with the reason, not a shifted window', { timeout: 60_000 }, async () => {
+  const server = await createWirebenchServer({ rate: 10 });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-late-'));
+  try {
+    const doc = await bench({
+      target: `http://127.0.0.1:${server.port}`,
+      transports: ['ws'],
+      clients: [2],
+      durationMs: 500,
+      warmupMs: 0,
+      shard: { index: 1, count: 2 },
+      startAt: new Date(Date.now() - 60_000).toISOString(),
+      outFile: path.join(dir, 'late.json'),
+    });
+    const step = doc.results[0]!.steps[0]!;
+    assert.equal(step.status, 'failed');
+    assert.match(step.status === 'failed' ? step.reason : '', /past the schedule's connect deadline/);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
