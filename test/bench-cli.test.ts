@@ -43,6 +43,17 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--duration', '99999999999'], /--duration "99999999999" is not a valid duration: .* up to 24h/],
     [['--duration', '1y'], /--duration "1y" is not a valid duration: .* up to 24h/],
     [['--warmup', '25h'], /--warmup "25h" is not a valid duration: .* up to 24h/],
+    // Scale-out (issue 10): shards share one target and one schedule.
+    [['--shard', '1/2'], /--shard needs --target: shards share one server/],
+    [['--shard', '3/2', '--target', 'http://127.0.0.1:9'], /--shard "3\/2" is not valid: use I\/N with 1 <= I <= N/],
+    [['--shard', '1/2', '--target', 'http://127.0.0.1:9'], /--shard needs --start-at/],
+    [['--start-at', 'tomorrow', '--target', 'http://127.0.0.1:9'], /--start-at "tomorrow" is not valid: use an RFC 3339 time with its zone/],
+    [['--start-at', '2026-11-30T20:00:00', '--target', 'http://127.0.0.1:9'], /--start-at "2026-11-30T20:00:00" is not valid/],
+    [['--shard', '1/4', '--start-at', '2026-11-30T20:00:00Z', '--target', 'http://127.0.0.1:9', '--clients', '2'], /--clients 2 is fewer than the 4 shards/],
+    [['--start-at', '2026-11-30T20:00:00Z', '--target', 'http://127.0.0.1:9', '--repeat', '3'], /--repeat 3 cannot be used with --start-at/],
+    [['--source-addresses', '127.0.0.9-127.0.0.2'], /--source-addresses "127.0.0.9-127.0.0.2" is not valid: "127.0.0.9-127.0.0.2" runs backwards/],
+    [['--source-addresses', '192.0.2.7'], /--source-addresses "192.0.2.7" is not valid: 192.0.2.7 is not an address of this host/],
+    [['--source-addresses', 'localhost'], /"localhost" is not an IP address/],
     ...clientBudgetCases(),
   ];
   for (const [args, pattern] of cases) {

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { CLIENTS } from '../load/clients.js';
+import { DeliveryTracker } from '../load/delivery-tracker.js';
+import { TRANSPORTS } from '../servers/contract.js';
+import { startServer, waitUntil } from './helpers/server-harness.js';
+import { resolveRunConfig } from '../api/bench.js';
+import { parseSourceAddresses } from '../scripts/shard-options.js';
+import { shardClientCount, stepSchedule } from '../load/step-schedule.js';
+
+test('shards split every step by client id: I, I+N, … — together exactly the step', () => {
+  for (const clients of [4, 7, 10, 4000]) {
+    for (const count of [1, 2, 3, 4]) {
+      const total = Array.from({ length: count }, (_, i) => shardClientCount(clients, { index: i + 1, count })).reduce((a, b) => a + b, 0);
+      assert.equal(total, clients, `${clients} clients over ${count} shards`);
+    }
+  }
+  assert.equal(shardClientCount(7, { index: 1, count: 2 }), 4);
+  assert.equal(shardClientCount(7, { index: 2, count: 2 }), 3);
+});
+
+test('the schedule follows from the configuration alone: contiguous slots, the same on every shard, connect budget from the connect rate', () => {
+  const base = { transports: ['sse', 'ws'] as const, clients: [100, 16_000], durationMs: 8000, warmupMs: 2000, connectRate: 1000, target: 'http://127.0.0.1:9' };
+  const one = resolveRunConfig({ ...base, transports: [...base.transports], shard: { index: 1, count: 4 } });
+  const four = resolveRunConfig({ ...base, transports: [...base.transports], shard: { index: 4, count: 4 } });
+  const start = Date.parse('2026-11-30T20:00:00Z');
+  const slots = stepSchedule(one, start);
+  assert.deepEqual(slots, stepSchedule(four, start), 'every shard computes the same slots');
+  assert.deepEqual(slots.map((s) => `${s.transport}@${s.clients}`), ['sse@100', 'sse@16000', 'ws@100', 'ws@16000']);
+  assert.equal(slots[0]!.startMs, start);
+  for (const [i, slot] of slots.entries()) {
+    if (i > 0) assert.equal(slot.startMs, slots[i - 1]!.endMs, 'slots follow each other');
+    assert.equal(slot.windowStartMs - slot.connectByMs, 2000, 'warm-up');
+    assert.equal(slot.windowEndMs - slot.windowStartMs, 8000, 'window');
+  }
+  // 16,000 clients at 1,000/s take 16 s; the budget allows 1.5 × that plus slack.
+  const big = slots[1]!;
+  assert.ok(big.connectByMs - big.startMs >= 16_000 * 1.5, `connect budget ${big.connectByMs - big.startMs} ms`);
+});
+
+test('source addresses: a range or a list of this host\'s addresses, in order, without repeats', () => {
+  assert.deepEqual(parseSourceAddresses('127.0.0.2-127.0.0.5'), ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']);
+  assert.deepEqual(parseSourceAddresses('127.0.0.1,127.0.1.1,127.0.0.1'), ['127.0.0.1', '127.0.1.1']);
+  assert.deepEqual(parseSourceAddresses('127.0.0.255-127.0.1.0'), ['127.0.0.255', '127.0.1.0']);
+});
+
+test('every transport\'s client connects from its source address (seen in the kernel\'s socket table)', { skip: !existsSync('/proc/net/tcp') }, async (t) => {
+  const server = await startServer(t, { rate: 5 });
+  const portHex = server.port.toString(16).toUpperCase().padStart(4, '0');
+  const address = '127.0.0.3';
+  const addressHex = '0300007F'; // /proc/net/tcp: little-endian IPv4
+  for (const transport of TRANSPORTS) {
+    const tracker = new DeliveryTracker();
+    const client = CLIENTS[transport]({ baseUrl: new URL(`http://127.0.0.1:${server.port}`), since: 0, headers: [], intervalMs: 200, tracker: tracker.createClient(0), localAddress: address });
+    await client.start();
+    await waitUntil(() => tracker.connectedClients === 1, `${transport} connected`);
+    const sockets = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[2] === `0100007F:${portHex}`);
+    assert.ok(sockets.length > 0, `${transport}: a socket to the server`);
+    assert.ok(sockets.every((f) => f[1]!.startsWith(`${addressHex}:`)), `${transport}: from ${address}: ${sockets.map((f) => f[1]).join(', ')}`);
+    await client.stop();
+  }
+});
