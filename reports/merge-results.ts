@@ -1,12 +1,19 @@
 /**
- * Merging results documents: shards of one run made on several machines (or at several times),
- * each holding some transports or some client steps of the same configuration, become one
- * document that report and compare read like any other. Steps are taken whole — each step's
- * figures were already merged exactly across its workers — so a step measured twice is refused
- * rather than averaged. The merged document keeps the first document's environment.
+ * Merging results documents into one that report and compare read like any other, two ways:
+ * - Parts of a run (documents without `config.shard`), made at several times or places, each
+ *   holding some transports or some client steps of the same configuration: steps are taken
+ *   whole — each step's figures were already merged exactly across its workers — so a step
+ *   measured twice is refused rather than averaged.
+ * - Shards of one run (`bench --shard I/N --start-at`, every shard the same steps in the same
+ *   wall-clock windows, each with its share of the clients): every step is the exact merge of
+ *   the shards' (load/measurement-merge.ts: counters summed, HDR histograms merged), ok only if
+ *   every shard's is, each shard's own step kept beside it for drill-down.
+ * The merged document keeps the first document's environment.
  */
 import { TRANSPORTS } from '../servers/contract.js';
-import { validateResults, type ResultsDocument, type TransportResult } from '../load/results-schema.js';
+import { validateResults, type ResultsDocument, type RunConfig, type ShardStep, type StepResult, type TransportResult } from '../load/results-schema.js';
+// Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
+import { mergeMeasurements } from '../load/measurement-merge.js';
 import { COMPARABLE_CONFIG } from './compare.js';
 
 /** Shards that cannot be one run: `message` names the difference. */
@@ -19,9 +26,14 @@ const SHARDED = new Set(['transports', 'clients (ladder)']);
 
 const STATUS_RANK = { complete: 0, interrupted: 1, failed: 2 } as const;
 
-export function mergeResults(documents: readonly ResultsDocument[]): ResultsDocument {
+/**
+ * Merges documents (see above); `names` (e.g. file names) label them in refusals. Throws
+ * {@link MergeRefusedError} with one line naming the difference.
+ */
+export function mergeResults(documents: readonly ResultsDocument[], names?: readonly string[]): ResultsDocument {
   const [first] = documents;
   if (!first) throw new MergeRefusedError('nothing to merge: give at least one results document');
+  if (documents.some((d) => d.config.shard !== undefined)) return mergeShards(documents, names ?? documents.map((_, i) => `document ${i + 1}`));
   for (const [index, doc] of documents.entries()) {
     const differences = COMPARABLE_CONFIG.filter(({ key, read }) => !SHARDED.has(key) && String(read(doc.config)) !== String(read(first.config)));
     if (differences.length > 0) {
@@ -57,4 +69,109 @@ export function mergeResults(documents: readonly ResultsDocument[]): ResultsDocu
     results,
   };
   return validateResults(merged);
+}
+
+/** What may differ between shards of one run: which shard it is, and its source addresses. */
+const PER_SHARD = new Set<keyof RunConfig>(['shard', 'sourceAddresses']);
+/** How a difference is named: target and schedule first, since they are the usual mistakes. */
+const DIFFERENCE_NAMES: Partial<Record<keyof RunConfig, string>> = { target: 'target', startAt: 'schedule (--start-at)' };
+
+const clip = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? 'absent';
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+};
+
+function mergeShards(documents: readonly ResultsDocument[], names: readonly string[]): ResultsDocument {
+  const first = documents[0]!;
+  const count = first.config.shard?.count;
+  const seen = new Map<number, string>();
+  for (const [i, doc] of documents.entries()) {
+    const shard = doc.config.shard;
+    if (!shard) throw new MergeRefusedError(`${names[i]} is not a shard (no --shard): merge shards of one run, or whole runs, not both`);
+    if (shard.count !== count) throw new MergeRefusedError(`${names[i]} is shard ${shard.index}/${shard.count}, not of ${count} shards like ${names[0]}`);
+    const twin = seen.get(shard.index);
+    if (twin !== undefined) throw new MergeRefusedError(`${names[i]} and ${twin} are both shard ${shard.index}/${count}`);
+    seen.set(shard.index, names[i]!);
+    const keys = [...new Set([...Object.keys(first.config), ...Object.keys(doc.config)])] as (keyof RunConfig)[];
+    // Target and schedule first: the usual mistakes, named as such.
+    keys.sort((a, b) => Number(DIFFERENCE_NAMES[b] !== undefined) - Number(DIFFERENCE_NAMES[a] !== undefined));
+    for (const key of keys) {
+      if (PER_SHARD.has(key)) continue;
+      const [a, b] = [first.config[key], doc.config[key]];
+      if (JSON.stringify(a) !== JSON.stringify(b)) {
+        throw new MergeRefusedError(`${names[i]} has a different ${DIFFERENCE_NAMES[key] ?? key} (${clip(b)}) than ${names[0]} (${clip(a)}): only shards of one run merge`);
+      }
+    }
+  }
+  const missing = Array.from({ length: count ?? 0 }, (_, i) => i + 1).filter((index) => !seen.has(index));
+  if (missing.length > 0) throw new MergeRefusedError(`shard ${missing.join(', ')} of ${count} missing: give every shard's results file (a merge of some shards is not the run)`);
+  const ordered = [...documents].sort((a, b) => a.config.shard!.index - b.config.shard!.index);
+  const results: TransportResult[] = first.config.transports
+    .map((transport) => ({ transport, shards: ordered.map((d) => d.results.find((r) => r.transport === transport)) }))
+    .filter(({ shards }) => shards.some((r) => r !== undefined))
+    .map(({ transport, shards }) => ({
+      transport,
+      server: shards.find((r) => r !== undefined)!.server,
+      steps: first.config.clients
+        .map((clients) => mergeShardSteps(clients, ordered.map((d, i) => ({ index: d.config.shard!.index, step: shards[i]?.steps.find((s) => s.clients === clients) }))))
+        .filter((step): step is StepResult => step !== undefined),
+    }));
+  const finished = ordered.map((d) => d.finishedAt);
+  const { shard: _shard, sourceAddresses: _addresses, ...config } = first.config;
+  return validateResults({
+    ...first,
+    status: ordered.map((d) => d.status).reduce((a, b) => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a)),
+    startedAt: ordered.map((d) => d.startedAt).sort()[0]!,
+    finishedAt: finished.includes(null) ? null : (finished as string[]).sort().at(-1)!,
+    config,
+    results,
+    shards: ordered.map((d) => ({
+      index: d.config.shard!.index,
+      status: d.status,
+      startedAt: d.startedAt,
+      finishedAt: d.finishedAt,
+      ...(d.config.sourceAddresses ? { sourceAddresses: d.config.sourceAddresses } : {}),
+    })),
+  });
+}
+
+/** One step of every shard → the merged step (undefined when no shard reached it). */
+function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; step: StepResult | undefined }>): StepResult | undefined {
+  const present = parts.filter((p): p is { index: number; step: StepResult } => p.step !== undefined);
+  if (present.length === 0) return undefined;
+  const shards: ShardStep[] = present.map(({ index, step }) => ({
+    shard: index,
+    status: step.status,
+    ...(step.status === 'failed' ? { reason: step.reason } : {}),
+    ...(step.schedule ? { schedule: step.schedule } : {}),
+    measurement: step.measurement,
+  }));
+  const problems = [
+    ...parts.filter((p) => p.step === undefined).map((p) => `shard ${p.index}: no result for this step (its run ended before it)`),
+    ...present.flatMap(({ index, step }) => (step.status === 'failed' ? [`shard ${index}: ${step.reason}`] : [])),
+  ];
+  const notes = present.flatMap(({ index, step }) => (step.notes ?? []).map((note) => `shard ${index}: ${note}`));
+  const schedules = present.map((p) => p.step.schedule).filter((s) => s !== undefined);
+  if (schedules.length > 1) notes.push(alignmentNote(schedules));
+  const measurements = present.map((p) => p.step.measurement).filter((m) => m !== null);
+  const measurement = measurements.length > 0 ? mergeMeasurements(measurements) : null;
+  const base = {
+    clients,
+    startedAt: present.map((p) => p.step.startedAt).sort()[0]!,
+    ...(schedules[0] ? { schedule: { ...schedules[0], windowOpenedLateMs: Math.max(...schedules.map((s) => s.windowOpenedLateMs)) } } : {}),
+    shards,
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+  if (problems.length > 0 || measurement === null) {
+    return { ...base, status: 'failed', reason: problems.join('; ') || 'no shard measured this step', measurement };
+  }
+  return { ...base, status: 'ok', measurement };
+}
+
+/** How closely the shards' windows coincided: late opening here, and the starts on the server's clock. */
+function alignmentNote(schedules: ReadonlyArray<NonNullable<StepResult['schedule']>>): string {
+  const late = Math.max(...schedules.map((s) => s.windowOpenedLateMs));
+  const onServer = schedules.map((s) => s.windowStartServerUs).filter((us): us is number => us !== null);
+  const spread = onServer.length > 1 ? ` and starts within ${((Math.max(...onServer) - Math.min(...onServer)) / 1000).toFixed(2)} ms of each other on the server's clock (each ± its clock offset's uncertainty)` : '';
+  return `shard windows: planned start ${schedules[0]!.windowStartAt} on every shard; opened at most ${late.toFixed(1)} ms late${spread}`;
 }

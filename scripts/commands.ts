@@ -28,6 +28,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'render a results file as an HTML report (beside it, report.html) or Markdown (stdout)',
     register: async (program) => (await import('./report.js')).registerReport(program),
   },
+  merge: {
+    description: 'merge the results files of shards of one run (bench --shard I/N) into one: counters summed, histograms merged exactly',
+    register: async (program) => (await import('./merge.js')).registerMerge(program),
+  },
   compare: {
     description: 'Compare a run (or a microbenchmark run) against a baseline; exit 3 when a figure regressed.',
     register: async (program) => (await import('./compare.js')).registerCompare(program),

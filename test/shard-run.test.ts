@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { readResultsFile } from '../reports/read-results.js';
+import { CLI } from './helpers/bench-child.js';
 import { bench } from '../api/bench.js';
 import { estimateClockOffset } from '../load/clock-offset.js';
 import { createWirebenchServer } from '../servers/server.js';
@@ -76,6 +79,25 @@ test('two shards against one skewed target: each runs its share in the same wind
       // On the server's clock, the two shards' windows start within their offset estimates' bounds.
       assert.ok(Math.abs(a!.windowStartServerUs! - b!.windowStartServerUs!) <= 2000, `${a!.windowStartServerUs} vs ${b!.windowStartServerUs}`);
     }
+    // The same commands a user runs: merge the shards' files, render the merged one.
+    const files = [1, 2].map((i) => path.join(dir, `shard-${i}.json`));
+    const out = path.join(dir, 'merged.json');
+    const merge = spawnSync(process.execPath, [CLI, 'merge', ...files, '-o', out], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(merge.status, 0, merge.stderr);
+    const merged = await readResultsFile(out);
+    for (const result of merged.results) {
+      const step = result.steps[0]!;
+      assert.equal(step.status, 'ok');
+      assert.equal(step.measurement!.clientsConnected, 7);
+      assert.equal(step.measurement!.window.messages.lost, 0);
+      assert.notEqual(step.measurement!.server, null, 'shard 1\'s server figures');
+      assert.deepEqual(step.shards?.map((s) => s.shard), [1, 2]);
+    }
+    const report = spawnSync(process.execPath, [CLI, 'report', out, '--format', 'md'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(report.status, 0, report.stderr);
+    const twice = spawnSync(process.execPath, [CLI, 'merge', files[0]!, files[0]!, '-o', path.join(dir, 'bad.json')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(twice.status, 2);
+    assert.match(twice.stderr.trim(), /^wirebench: merge refused: shard-1.json and shard-1.json are both shard 1\/2$/);
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });
