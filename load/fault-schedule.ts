@@ -65,13 +65,15 @@ export async function injectFaults(faults: readonly FaultSpec[], context: FaultC
     }
     const signal = fault.kind === 'restart-hard' ? 'SIGKILL' : 'SIGTERM';
     const oldPid = server.pid;
+    const oldEpoch = server.epoch;
     try {
       await server.restart(signal, fault.durationMs);
     } catch (error) {
       return { injected, failure: `the embedded server did not come back after ${fault.kind}: ${(error as Error).message}` };
     }
     const downMs = sinceWindowMs(context) - atMs;
-    injected.push({ kind: fault.kind, atMs, durationMs: downMs, note: `${signal} to server ${oldPid}; server ${server.pid} listening on the same port ${downMs} ms later (new epoch)` });
+    const stream = server.epoch === oldEpoch ? 'the same epoch: history and epoch handed over' : 'a new epoch: the history is gone';
+    injected.push({ kind: fault.kind, atMs, durationMs: downMs, note: `${signal} to server ${oldPid}; server ${server.pid} listening on the same port ${downMs} ms later, ${stream}` });
   }
   return { injected };
 }

@@ -464,7 +464,9 @@ async function runStep(
     const good = (reports ?? []).filter((r): r is WorkerReport => r.type === 'report');
     const workerError = (reports ?? []).find((r) => r.type === 'error');
     let [start, end] = [await statsStart, await statsEnd];
-    if (start?.epoch !== undefined && end?.epoch !== undefined && start.epoch !== end.epoch) {
+    // A restart is a new process whatever its epoch (a graceful one keeps the stream's): its counters start over.
+    const restarted = faultOutcome?.injected.some((fault) => fault.kind === 'restart-hard' || fault.kind === 'restart-graceful') === true;
+    if (restarted || (start?.epoch !== undefined && end?.epoch !== undefined && start.epoch !== end.epoch)) {
       notes.push('server figures over the window dropped: the server restarted in it (a new process); its CPU per bucket is in the fault timeline');
       [start, end] = [null, null];
     }

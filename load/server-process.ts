@@ -5,10 +5,17 @@
  *
  * The child is tied to this process by an IPC channel: `serve` exits when the channel closes,
  * so a bench killed with SIGKILL leaves no server behind. For fault workloads the server can be
- * restarted on the same port (a new process, a new epoch) and stopped / continued (a stall).
+ * restarted on the same port and stopped / continued (a stall). A graceful restart (SIGTERM) hands
+ * the stream over through `serve --state-file`: the successor keeps the epoch and the history, so
+ * clients resume without loss; a hard one (SIGKILL) leaves nothing, and the successor starts a
+ * new epoch.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '../servers/contract.js';
@@ -44,15 +51,17 @@ export interface ServerProcess {
   readonly certificate: string | undefined;
   /** The current process (a restart changes it). */
   readonly pid: number;
+  /** The current process's stream epoch (from its listening line; a graceful restart keeps it). */
+  readonly epoch: string;
   /** Set when the process exited on its own (a crash mid-step; not a restart asked for). */
   readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Last lines of its stderr, for the failure message. */
   stderrTail(): string;
   stop(): Promise<void>;
   /**
-   * Ends the process with `signal` (SIGTERM: graceful, streams ended; SIGKILL: hard), waits
-   * `downtimeMs` from its exit, and starts a new one on the same port. Resolves when the new one
-   * listens (its epoch is new: the history is gone).
+   * Ends the process with `signal` (SIGTERM: graceful, streams ended, the stream handed over;
+   * SIGKILL: hard, the history gone), waits `downtimeMs` from its exit, and starts a new one on the
+   * same port. Resolves when the new one listens.
    */
   restart(signal: 'SIGTERM' | 'SIGKILL', downtimeMs: number): Promise<void>;
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a stalled server. */
@@ -65,6 +74,8 @@ const REBIND_WAIT_MS = 100;
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const identity = options.tls === true ? await writeIdentity() : undefined;
+  // Exists only from a graceful exit until the successor reads it (or stop() removes it).
+  const stateFile = join(tmpdir(), `wirebench-feed-${process.pid}-${randomBytes(6).toString('hex')}.json`);
   const args = (port: number) => [
     // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
     '--expose-gc',
@@ -81,6 +92,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     '--hold', `${options.holdMs}ms`,
     '--heartbeat', `${options.heartbeatMs}ms`,
     ...(identity === undefined ? [] : ['--tls-cert', identity.certFile, '--tls-key', identity.keyFile]),
+    '--state-file', stateFile,
     ...(options.extraArgs ?? []),
   ];
   let stderr = '';
@@ -88,6 +100,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   /** A restart is under way: the old process's exit is not a crash. */
   let restarting = false;
   let stopped = false;
+  let epoch = '';
   const launch = async (port: number): Promise<{ child: ChildProcess; url: string }> => {
     // 'ipc' ties the child's life to ours (scripts/serve.ts exits when the channel closes).
     const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -99,7 +112,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       if (child === current && !restarting) exited = { code, signal };
     });
     current = child;
-    const url = await readListeningUrl(child, options.startTimeoutMs ?? 10_000, () => stderr);
+    const listening = await readListeningLine(child, options.startTimeoutMs ?? 10_000, () => stderr);
+    epoch = listening.epoch;
+    const url = listening.url;
     // The channel is only a lifeline: it must not keep this process alive.
     child.channel?.unref();
     return { child, url };
@@ -120,6 +135,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     get pid() {
       return current?.pid ?? -1;
     },
+    get epoch() {
+      return epoch;
+    },
     get exited() {
       return exited;
     },
@@ -128,6 +146,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       stopped = true;
       if (current) await stopChild(current);
       await identity?.remove();
+      rmSync(stateFile, { force: true });
     },
     async restart(signal, downtimeMs) {
       const old = current;
@@ -142,6 +161,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           await gone;
           clearTimeout(cut);
         }
+        // A hard restart hands nothing over, whatever an earlier graceful exit may have left.
+        if (signal === 'SIGKILL') rmSync(stateFile, { force: true });
         await new Promise((resolve) => setTimeout(resolve, downtimeMs));
         // Stopped during the downtime (Ctrl-C): no new server to outlive the run.
         if (stopped) return;
@@ -176,7 +197,7 @@ async function writeIdentity(): Promise<{ cert: string; certFile: string; keyFil
   return { cert, certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<string> {
+async function readListeningLine(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; epoch: string }> {
   const lines = createInterface({ input: child.stdout! });
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
@@ -186,9 +207,9 @@ async function readListeningUrl(child: ChildProcess, timeoutMs: number, stderr: 
         throw new Error(`embedded server exited with code ${String(code)} before listening: ${stderr().trim() || 'no output'}`);
       }),
     ]);
-    const parsed = JSON.parse(result) as { url?: unknown };
+    const parsed = JSON.parse(result) as { url?: unknown; epoch?: unknown };
     if (typeof parsed.url !== 'string') throw new Error(`embedded server's first line has no url: ${result}`);
-    return parsed.url;
+    return { url: parsed.url, epoch: typeof parsed.epoch === 'string' ? parsed.epoch : '' };
   } catch (error) {
     child.kill('SIGKILL');
     if ((error as Error).name === 'AbortError') {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { takeFeedState, writeFeedState, type FeedState } from '../servers/feed-state.js';
 import { createWirebenchServer, ServerOptionsError, SERVER_DEFAULTS, type WirebenchServer, type WirebenchServerOptions } from '../servers/server.js';
 import { normalizeAllowedHost, normalizeOrigin } from '../servers/server-options.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -28,6 +29,7 @@ interface ServeFlags {
   requestTimeout: string;
   writeStallTimeout: string;
   idleTimeout: string;
+  stateFile?: string;
   corsCredentials?: boolean;
   corsMaxAge: string;
   padHeaders: string;
@@ -63,27 +65,43 @@ export function registerServe(program: Command): void {
     .option('--tls', 'serve HTTPS and WSS with a self-signed certificate made at start (for localhost, 127.0.0.1, ::1 and --host); the first line carries it, PEM, as "certificate"')
     .option('--tls-cert <file>', 'serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--state-file <path>', 'graceful restart without loss: on SIGTERM/SIGINT write the feed (epoch and history) here; at start continue the stream from it (the file is then removed)')
     .action(async (flags: ServeFlags) => {
-      const server = await startServer(flags);
+      const continueFrom = flags.stateFile === undefined ? undefined : takeFeedState(flags.stateFile);
+      if (continueFrom !== undefined && 'reason' in continueFrom) {
+        process.stderr.write(`wirebench serve: --state-file ${continueFrom.reason}; starting a new stream (new epoch)\n`);
+      }
+      const server = await startServer(flags, continueFrom !== undefined && !('reason' in continueFrom) ? continueFrom : undefined);
+      const { epoch, seq } = server.healthz();
       // A self-signed certificate is announced so that a client (the bench) can trust exactly it.
       const tls = server.certificate === undefined ? {} : { tls: true, ...(flags.tls === true ? { certificate: server.certificate } : {}) };
       process.stdout.write(
-        `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid, ...tls })}\n`,
+        `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid, epoch, seq, ...tls })}\n`,
       );
-      await untilSignal();
+      const signal = await untilSignal();
       const deadline = setTimeout(() => {
         process.stderr.write('wirebench serve: shutdown took too long; exiting\n');
         process.exit(EXIT.ok);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
+      // Before the streams end: their clients may reconnect to a successor that reads this file.
+      // Not when the parent vanished (nobody will start a successor).
+      if (flags.stateFile !== undefined && signal !== 'disconnect') {
+        try {
+          writeFeedState(flags.stateFile, server.handOver());
+        } catch (error) {
+          process.stderr.write(`wirebench serve: could not write --state-file ${flags.stateFile}: ${(error as Error).message}\n`);
+        }
+      }
       await server.close();
       process.stdout.write(`${JSON.stringify({ event: 'closed' })}\n`);
       process.exitCode = EXIT.ok;
     });
 }
 
-async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
+async function startServer(flags: ServeFlags, continueFrom: FeedState | undefined): Promise<WirebenchServer> {
   const options = {
+    continueFrom,
     transports: parseTransports('--transport', flags.transport),
     host: flags.host,
     port: parsePositiveInt('--port', flags.port, { min: 0, max: 65_535 }),
@@ -116,7 +134,7 @@ async function startServer(flags: ServeFlags): Promise<WirebenchServer> {
 }
 
 /** Library option → the flag a user typed, so a range error names what they wrote. */
-const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost' | 'tls' | 'tlsCert' | 'tlsKey'> }>> = {
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost' | 'tls' | 'tlsCert' | 'tlsKey' | 'stateFile'> }>> = {
   transports: { name: '--transport', property: 'transport' },
   host: { name: '--host', property: 'host' },
   port: { name: '--port', property: 'port' },

@@ -4,6 +4,7 @@
  */
 import { monotonicUs, newEpochId, serializeMessage, type FeedMessage } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import type { FeedState } from './feed-state.js';
 import { MessageHistory, type PreparedMessage } from './history.js';
 import type { ServerStatsCollector } from './server-stats.js';
 
@@ -39,8 +40,11 @@ export function makePayload(sizeBytes: number): string {
 
 export class Feed {
   readonly history: MessageHistory;
-  /** Stream identity: a new one per feed, since a new feed starts with an empty history at seq 1. */
-  readonly epoch = newEpochId();
+  /**
+   * Stream identity: a new one per feed, since a new feed starts with an empty history at seq 1 —
+   * unless it continues a stream handed over by a graceful restart (feed-state.ts), history and all.
+   */
+  readonly epoch: string;
   private readonly sinks: FeedSink[] = [];
   private readonly payload: string;
   private readonly tickIntervalUs: number;
@@ -50,12 +54,20 @@ export class Feed {
   private startUs = 0;
   private tickTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Stopped for good: nothing more may join the history a successor was handed (upstream included). */
+  private sealed = false;
 
   constructor(
     private readonly options: FeedOptions,
     private readonly stats: ServerStatsCollector,
+    handedOver?: FeedState,
   ) {
     this.history = new MessageHistory(options.historyLength);
+    this.epoch = handedOver?.epoch ?? newEpochId();
+    if (handedOver !== undefined) {
+      for (const message of handedOver.messages.slice(-options.historyLength)) this.history.restore(message);
+      this.lastSeq = this.history.head;
+    }
     this.payload = makePayload(options.sizeBytes);
     this.tickIntervalUs = options.rate > 0 ? 1e6 / options.rate : Infinity;
     this.delayed = options.deliveryDelayMs > 0 ? new DeadlineQueue(options.deliveryDelayMs, (_seq, message) => this.commit(message)) : undefined;
@@ -89,8 +101,22 @@ export class Feed {
     this.delayed?.clear();
   }
 
-  /** An upstream (chat) message: `ts` is now, `sent` the publisher's clock. Returns its seq. */
-  publishUpstream(data: string, sentUs: number | undefined): number {
+  /**
+   * Stops the feed for good and returns what a successor needs to continue the stream: upstream
+   * publishes are refused from now on, so the history handed over is the whole stream.
+   */
+  handOver(): FeedState {
+    this.stop();
+    this.sealed = true;
+    return { epoch: this.epoch, messages: this.history.after(0).messages };
+  }
+
+  /**
+   * An upstream (chat) message: `ts` is now, `sent` the publisher's clock. Returns its seq, or
+   * undefined once the feed was handed over (the server is shutting down).
+   */
+  publishUpstream(data: string, sentUs: number | undefined): number | undefined {
+    if (this.sealed) return undefined;
     const seq = ++this.lastSeq;
     const message: FeedMessage = sentUs === undefined ? { seq, ts: this.nowUs(), data } : { seq, ts: this.nowUs(), sent: sentUs, data };
     this.stats.publishedUpstream++;

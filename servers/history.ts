@@ -42,6 +42,12 @@ export class MessageHistory {
     if (this.count < this.capacity) this.count++;
   }
 
+  /** Appends a message handed over by a predecessor: the first may start anywhere, the rest follow it. */
+  restore(message: PreparedMessage): void {
+    if (this.count === 0 && this.headSeq === 0) this.headSeq = message.seq - 1;
+    this.append(message);
+  }
+
   /** Everything after `since` (exclusive); a cursor in the future is owed nothing yet. */
   after(since: number): Backlog {
     if (since >= this.headSeq) return { gap: undefined, messages: [] };

@@ -20,7 +20,9 @@ export function registerPublishRoute(context: TransportContext): void {
     if (!originOrRefuse(context, request, reply)) return reply;
     const parsed = typeof request.body === 'string' ? parsePublishRequest(request.body) : { reason: 'empty body: send {"data": "<text>", "sent": <µs, optional>}' };
     if ('reason' in parsed) return context.refusals.reply(reply, 400, ERROR.badRequest, parsed.reason);
-    const response: PublishResponse = { seq: context.feed.publishUpstream(parsed.data, parsed.sent) };
+    const seq = context.feed.publishUpstream(parsed.data, parsed.sent);
+    if (seq === undefined) return context.refusals.reply(reply, 503, ERROR.closing, 'server is shutting down: the feed was handed over');
+    const response: PublishResponse = { seq };
     return sendJson(reply, response);
   });
 }

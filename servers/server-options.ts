@@ -5,6 +5,7 @@
 import { TRANSPORTS, type TransportName, isTransportName } from './contract.js';
 import { createSecureContext } from 'node:tls';
 import type { TlsIdentity } from './tls-identity.js';
+import { checkFeedState, type FeedState } from './feed-state.js';
 
 export interface WirebenchServerOptions {
   /** Transports whose routes are registered (the others answer 404). Default: all four. */
@@ -58,6 +59,12 @@ export interface WirebenchServerOptions {
    * (the 72 s keep-alive timeout then closes it, uncounted). Default 10 000.
    */
   idleTimeoutMs?: number;
+  /**
+   * Continue a stream handed over by a server that was closed gracefully (its `handOver()`; `serve
+   * --state-file`): its epoch and history, seq going on after its head, so clients resume without
+   * loss or reset. Absent: a new stream (new epoch, empty history). Default absent.
+   */
+  continueFrom?: FeedState;
   /** On close, how long streams get to end cleanly before their sockets are destroyed, ms. Default 500. */
   closeGraceMs?: number;
   /**
@@ -73,7 +80,8 @@ export interface WirebenchServerOptions {
   clockSkewMs?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts' | 'tls'>> & {
+export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts' | 'tls' | 'continueFrom'>> & {
+  continueFrom: FeedState | undefined;
   allowedHosts: readonly string[];
   tls: TlsIdentity | 'self-signed' | null;
   transports: readonly TransportName[];
@@ -154,6 +162,7 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     deliveryDelayMs: number('deliveryDelayMs', options.deliveryDelayMs ?? SERVER_DEFAULTS.deliveryDelayMs, LIMITS.durationMs),
     writeStallTimeoutMs: number('writeStallTimeoutMs', options.writeStallTimeoutMs ?? SERVER_DEFAULTS.writeStallTimeoutMs, LIMITS.durationMs),
     idleTimeoutMs: number('idleTimeoutMs', options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, LIMITS.durationMs),
+    continueFrom: feedState(options.continueFrom),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
     tls: tlsOption(options.tls),
     clockSkewMs: clockSkew(options.clockSkewMs ?? SERVER_DEFAULTS.clockSkewMs),
@@ -200,6 +209,13 @@ function tlsOption(value: WirebenchServerOptions['tls']): ResolvedServerOptions[
     throw new ServerOptionsError('tls', '{key, cert}', `the key and certificate do not make a TLS identity (${(error as Error).message}): give a matching PEM pair`);
   }
   return { key: value.key, cert: value.cert };
+}
+
+function feedState(value: unknown): FeedState | undefined {
+  if (value === undefined) return undefined;
+  const state = checkFeedState(value);
+  if ('reason' in state) throw new ServerOptionsError('continueFrom', '…', `hand over what a server's handOver() returned (${state.reason})`);
+  return state;
 }
 
 function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {

@@ -10,6 +10,7 @@ import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName 
 import { registerCors } from './cors.js';
 import { HostAllowList } from './host-check.js';
 import { Feed } from './feed.js';
+import type { FeedState } from './feed-state.js';
 import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
 import { registerPublishRoute } from './publish-route.js';
 import { resolveServerOptions, type WirebenchServerOptions } from './server-options.js';
@@ -19,6 +20,7 @@ import { TRANSPORT_DEFINITIONS } from './transports.js';
 import { selfSignedIdentity } from './tls-identity.js';
 
 export { ServerOptionsError, SERVER_DEFAULTS, type WirebenchServerOptions } from './server-options.js';
+export type { FeedState } from './feed-state.js';
 
 export interface WirebenchServer {
   /** `http://host:port` (`https://` over TLS), ready to use (IPv6 hosts in brackets). */
@@ -30,8 +32,13 @@ export interface WirebenchServer {
   readonly transports: readonly TransportName[];
   stats(): ServerStats;
   healthz(): Healthz;
-  /** Publishes an upstream message in-process, as `POST /publish` would. Returns its seq. */
+  /** Publishes an upstream message in-process, as `POST /publish` would. Returns its seq; throws once handed over. */
   publish(data: string, sentUs?: number): number;
+  /**
+   * Stops the feed for good (upstream publishes refused from now on) and returns its epoch and
+   * history, for a successor's `continueFrom` (a graceful restart). Call `close()` after it.
+   */
+  handOver(): FeedState;
   /**
    * Stops accepting, ends every stream cleanly (SSE end, WS close 1001, held long-polls `[]`),
    * destroys what has not ended after `closeGraceMs`. Idempotent.
@@ -43,7 +50,7 @@ export interface WirebenchServer {
 export async function createWirebenchServer(options: WirebenchServerOptions = {}): Promise<WirebenchServer> {
   const resolved = resolveServerOptions(options);
   const stats = new ServerStatsCollector();
-  const feed = new Feed(resolved, stats);
+  const feed = new Feed(resolved, stats, resolved.continueFrom);
   const padValue = 'x'.repeat(resolved.padHeaderBytes);
   const rawHeaderLines = resolved.padHeaderBytes > 0 ? `${PAD_HEADER}: ${padValue}\r\n` : '';
   const refusals = new Refusals(stats, rawHeaderLines);
@@ -207,7 +214,12 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     transports: [...resolved.transports],
     stats: snapshot,
     healthz,
-    publish: (data, sentUs) => feed.publishUpstream(data, sentUs),
+    publish: (data, sentUs) => {
+      const seq = feed.publishUpstream(data, sentUs);
+      if (seq === undefined) throw new Error('the feed was handed over: this server is closing');
+      return seq;
+    },
+    handOver: () => feed.handOver(),
     close: () => (closed ??= close()),
   };
 }

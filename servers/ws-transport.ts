@@ -115,6 +115,7 @@ export const wsTransport: TransportDefinition = {
         this.close(WS_CLOSE.unsupportedData, parsed.reason.slice(0, 120));
         return;
       }
+      // Refused once the feed was handed over: the close (1001) follows at once.
       context.feed.publishUpstream(parsed.data, parsed.sent);
     }
 

@@ -30,6 +30,26 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout:
 /** Short reconnect delays so the test is quick; the grace they imply bounds the step. */
 const FAST = ['--reconnect-delay', '100ms', '--reconnect-max', '400ms', '--sse-retry', '300ms'];
 
+/** Each transport's one step, which must be ok, with its fault figures and a line describing them. */
+function faultSteps(document: ReturnType<typeof parseResults>) {
+  return document.results.map((transport) => {
+    const step = transport.steps[0]!;
+    assert.equal(step.status, 'ok', `${transport.transport}: ${step.status === 'failed' ? step.reason : ''}`);
+    const m = step.measurement!;
+    const faults = m.faults!;
+    const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, faults: { ...faults, timeline: undefined, recovery: faults.recovery.count } })}`;
+    return { step, m, faults, what };
+  });
+}
+
+/** A bench with `args` (plus FAST, --out, --no-report) that must exit 0; its results and how long it took. */
+async function benchOk(name: string, args: string[]): Promise<{ document: ReturnType<typeof parseResults>; ms: number }> {
+  const out = await mkdtemp(path.join(os.tmpdir(), `wirebench-${name}-`));
+  const result = await run(['bench', ...args, ...FAST, '--out', out, '--no-report'], 230_000);
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  return { document: parseResults(await readFile(path.join(out, 'results.json'), 'utf8')), ms: result.ms };
+}
+
 test('fault specs: kind@at:duration, percent or time, defaults, and --target limits', () => {
   assert.deepEqual(parseFault('--fault', 'restart-hard', { windowMs: 8000, dropPerSec: 0.5, target: false }), { kind: 'restart-hard', atMs: 4000, durationMs: 1000 });
   assert.deepEqual(parseFault('--fault', 'stall@25%:2s', { windowMs: 8000, dropPerSec: 0.5, target: false }), { kind: 'stall', atMs: 2000, durationMs: 2000 });
@@ -50,20 +70,11 @@ test('bench --fault with a bad spec or a server fault under --target: one line, 
 });
 
 test('a hard restart mid-window: no loss for long-poll, SSE and WebSocket, a reset per client, recovery timed, bounded step', { timeout: 240_000 }, async () => {
-  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-faults-'));
   const clients = 4;
-  const args = ['bench', '--transports', 'longpoll,sse,ws', '--clients', String(clients), '--duration', '5s', '--warmup', '500ms', '--rate', '10', '--workers', '1', '--fault', 'restart-hard@20%:300ms', ...FAST, '--out', out, '--no-report'];
-  const result = await run(args, 230_000);
-  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
-  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  const { document, ms } = await benchOk('faults', ['--transports', 'longpoll,sse,ws', '--clients', String(clients), '--duration', '5s', '--warmup', '500ms', '--rate', '10', '--workers', '1', '--fault', 'restart-hard@20%:300ms']);
   assert.deepEqual(document.config.faults, [{ kind: 'restart-hard', atMs: 1000, durationMs: 300 }]);
   assert.deepEqual(document.config.reconnect, { baseMs: 100, maxMs: 400, jitter: 0.5, sseRetryMs: 300 });
-  for (const transport of document.results) {
-    const step = transport.steps[0]!;
-    assert.equal(step.status, 'ok', `${transport.transport}: ${step.status === 'failed' ? step.reason : ''}`);
-    const m = step.measurement!;
-    const faults = m.faults!;
-    const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, faults: { ...faults, timeline: undefined, recovery: faults.recovery.count } })}`;
+  for (const { step, m, faults, what } of faultSteps(document)) {
     assert.equal(faults.injected.length, 1, what);
     assert.equal(faults.injected[0]!.kind, 'restart-hard');
     assert.equal(m.window.messages.lost, 0, `resumed within the new epoch's history: nothing lost — ${what}`);
@@ -81,15 +92,27 @@ test('a hard restart mid-window: no loss for long-poll, SSE and WebSocket, a res
     assert.match(step.notes?.join(' ') ?? '', /restarted/);
   }
   // Schedule: per transport 0.5 s warm-up + 5 s window + the grace (1 s + max(0.4 s × 1.5, 2 × 0.3 s) + 3 s), plus start-up.
-  assert.ok(result.ms < 3 * (5.5 + 4.6 + 6) * 1000, `the run ended within its schedule plus grace (${result.ms} ms)`);
+  assert.ok(ms < 3 * (5.5 + 4.6 + 6) * 1000, `the run ended within its schedule plus grace (${ms} ms)`);
+});
+
+test('a graceful restart mid-window: the stream handed over — no loss, no reset, no duplicates, recovery timed, bounded step', { timeout: 240_000 }, async () => {
+  const clients = 4;
+  const { document, ms } = await benchOk('graceful', ['--transports', 'poll,longpoll,sse,ws', '--clients', String(clients), '--duration', '4s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'restart-graceful@25%:300ms']);
+  for (const { m, faults, what } of faultSteps(document)) {
+    assert.match(faults.injected[0]!.note, /the same epoch: history and epoch handed over/, what);
+    assert.equal(faults.resets, 0, `no epoch change, so no reset — ${what}`);
+    assert.equal(m.window.messages.lost, 0, what);
+    assert.equal(m.window.messages.gapped, 0, what);
+    assert.equal(m.window.messages.duplicated, 0, what);
+    assert.equal(faults.unrecovered, 0, what);
+    assert.equal(faults.recovery.count, clients, `every client's recovery timed — ${what}`);
+  }
+  // Per transport 0.5 s warm-up + 4 s window + the grace (≤ 4.6 s), plus start-up.
+  assert.ok(ms < 4 * (4.5 + 4.6 + 6) * 1000, `the run ended within its schedule plus grace (${ms} ms)`);
 });
 
 test('the drop fault: connections reset by the generator are recovered with resume, counted, timed', { timeout: 240_000 }, async () => {
-  const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-drop-'));
-  const args = ['bench', '--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'drop@20%:1s', '--drop-rate', '1', ...FAST, '--out', out, '--no-report'];
-  const result = await run(args, 230_000);
-  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
-  const document = parseResults(await readFile(path.join(out, 'results.json'), 'utf8'));
+  const { document } = await benchOk('drop', ['--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'drop@20%:1s', '--drop-rate', '1']);
   for (const transport of document.results) {
     const m = transport.steps[0]!.measurement!;
     const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, errors: m.window.errors })}`;

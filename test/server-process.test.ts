@@ -1,7 +1,7 @@
 /**
  * The embedded server process (load/server-process.ts) as fault workloads use it: no orphan
- * when the parent is killed with SIGKILL; a restart on the same port is a new process with a new
- * epoch, hard or graceful; a freeze stops it answering and a thaw brings it back. Real processes
+ * when the parent is killed with SIGKILL; a restart on the same port is a new process, with a new
+ * epoch when hard, with the stream handed over when graceful; a freeze stops it answering and a thaw brings it back. Real processes
  * on 127.0.0.1, bounded in time.
  */
 import { test } from 'node:test';
@@ -45,12 +45,15 @@ setInterval(() => {}, 1000);`;
 });
 
 for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
-  test(`restart (${signal}): same port, a new process, a new epoch, a history from seq 0`, { timeout: TIMEOUT_MS }, async (t) => {
+  const what = signal === 'SIGKILL' ? 'a new epoch, a history from seq 0' : 'the stream handed over: same epoch, seq going on';
+  test(`restart (${signal}): same port, a new process, ${what}`, { timeout: TIMEOUT_MS }, async (t) => {
     const server = await startServerProcess({ transport: 'all', rate: 20, size: 8, holdMs: 1000, heartbeatMs: 0 });
     t.after(() => server.stop());
     const before = await healthz(server.url);
+    assert.equal(server.epoch, before.epoch, 'the epoch from the listening line');
     const oldPid = server.pid;
     await new Promise((resolve) => setTimeout(resolve, 300));
+    const atRestart = await healthz(server.url);
     const started = Date.now();
     await server.restart(signal, 300);
     assert.ok(Date.now() - started >= 300, 'the downtime is kept');
@@ -58,8 +61,14 @@ for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     assert.equal(alive(oldPid), false);
     assert.equal(server.exited, undefined, 'a restart asked for is not a crash');
     const after = await healthz(server.url);
-    assert.notEqual(after.epoch, before.epoch);
-    assert.ok(after.seq < 20, `the new server starts over (seq ${after.seq})`);
+    assert.equal(server.epoch, after.epoch);
+    if (signal === 'SIGKILL') {
+      assert.notEqual(after.epoch, before.epoch);
+      assert.ok(after.seq < 20, `the new server starts over (seq ${after.seq})`);
+    } else {
+      assert.equal(after.epoch, before.epoch);
+      assert.ok(after.seq >= atRestart.seq, `seq goes on (${atRestart.seq} before, ${after.seq} after)`);
+    }
   });
 }
 
