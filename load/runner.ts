@@ -407,6 +407,10 @@ async function runStep(
       notes.push(`memory per connection not measured: ${url}${ROUTES.stats}?gc=1 did not run a GC (a wirebench server does when node runs with --expose-gc)`);
     }
 
+    // Probed again once the clients are connected (the machine is quieter than while the workers
+    // started): the lower round trip wins, and its offset corrects the window's latency.
+    const connectedClock = clock && !connectFailure ? await clockProbe('once the clients were connected') : null;
+    const usedClock = connectedClock && clock && connectedClock.uncertaintyUs < clock.uncertaintyUs ? { ...connectedClock, probes: clock.probes + connectedClock.probes } : clock && { ...clock, probes: clock.probes + (connectedClock?.probes ?? 0) };
     // The window opens after the warm-up, or at its slot's fixed wall-clock start (--start-at).
     const window: MeasureWindow = { startUs: monotonicUs() + (slot ? slot.windowStartMs - Date.now() : config.warmupMs) * 1000, endUs: 0 };
     window.endUs = window.startUs + config.durationMs * 1000;
@@ -419,7 +423,7 @@ async function runStep(
     // The timeline stops a delivery grace before the step does: messages published later may
     // still be on their way (a poll not yet sent), which is not loss.
     const timeline = faultPlan.length > 0 ? { bucketMs: FAULT_BUCKET_MS, spanMs: config.durationMs + graceMs - deliveryGraceMs(config, transport) } : undefined;
-    for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs(), timeline });
+    for (const worker of workers) worker.send({ type: 'window', window, publishFromUs: monotonicUs(), timeline, ...(usedClock ? { clockOffsetUs: usedClock.offsetUs } : {}) });
     // Fault steps: the faults on schedule, and the server's CPU sampled through the window.
     const faultRun =
       faultPlan.length > 0
@@ -496,10 +500,10 @@ async function runStep(
         cpuSamples: (await cpuSamples) ?? [],
       });
     }
-    if (measurement && clock) {
+    if (measurement && usedClock) {
       // Re-estimated after the window: drift (and the two estimates' error) over the step.
       const after = await clockProbe('after the window');
-      measurement.clock = { offsetUs: clock.offsetUs, uncertaintyUs: clock.uncertaintyUs, probes: clock.probes, driftUs: after ? after.offsetUs - clock.offsetUs : null };
+      measurement.clock = { offsetUs: usedClock.offsetUs, uncertaintyUs: usedClock.uncertaintyUs, probes: usedClock.probes, driftUs: after ? after.offsetUs - usedClock.offsetUs : null };
     }
     if (capture && measurement) {
       const captured = await capture.finish(good, window, measurement.window, measurement.totals);
@@ -512,7 +516,7 @@ async function runStep(
         ? {
             schedule: {
               windowStartAt: new Date(slot.windowStartMs).toISOString(),
-              windowStartServerUs: clock ? window.startUs + clock.offsetUs : null,
+              windowStartServerUs: usedClock ? window.startUs + usedClock.offsetUs : null,
               windowOpenedLateMs: Math.max(0, ...good.map((r) => ((r.windowOpenedUs ?? window.startUs) - window.startUs) / 1000)),
             },
           }

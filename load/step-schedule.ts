@@ -22,7 +22,7 @@ export const FAULT_RESTART_ALLOWANCE_MS = 3000;
 /** The slot's fixed parts, ms; each is documented in docs/scale-out.md. */
 export const SCHEDULE_MS = {
   /** Forking the load workers, /healthz, the clock probes. */
-  prepare: 3000,
+  prepare: 5000,
   /** Added to the connect budget, which is also stretched by {@link CONNECT_BUDGET_FACTOR}. */
   connectSlack: 5000,
   /** Collecting the workers' reports and closing every client. */

@@ -53,6 +53,8 @@ export interface WindowCommand {
   window: MeasureWindow;
   /** When publishers start (µs monotonic): the beginning of warm-up. */
   publishFromUs: number;
+  /** `--target`: the clock offset re-estimated once the clients were connected (replaces the connect command's). */
+  clockOffsetUs?: number;
   /** Fault steps: keep per-bucket figures from the window's start over `spanMs` (window and grace). */
   timeline?: { bucketMs: number; spanMs: number };
 }

@@ -140,6 +140,7 @@ function atUs(targetUs: number, action: () => void): void {
 
 function openWindow(command: WindowCommand): void {
   const { window } = command;
+  if (command.clockOffsetUs !== undefined) tracker.serverClockOffsetUs = command.clockOffsetUs;
   const { timeline } = command;
   if (timeline !== undefined) faults.startTimeline(window.startUs, timeline.bucketMs, Math.ceil(timeline.spanMs / timeline.bucketMs));
   atUs(window.startUs, () => {

@@ -6,6 +6,7 @@
 import type { ResultsDocument } from '../load/results-schema.js';
 import { deriveFigures } from './figures.js';
 import { faultTable } from './fault-report.js';
+import { shardTable } from './shard-report.js';
 import { writeHeadline } from './headline.js';
 import { allTables, type Table } from './tables.js';
 import { bytesScope } from './figure-registry.js';
@@ -34,6 +35,7 @@ export function renderMarkdown(doc: ResultsDocument): string {
   const headline = writeHeadline(figures);
   const status = doc.status === 'complete' ? '' : `\n> **Note:** the run was ${doc.status}; only the steps that finished are shown.\n`;
   const faultSummary = faultTable(doc);
-  const tables = faultSummary ? [...allTables(figures), faultSummary] : allTables(figures);
+  const shards = shardTable(doc);
+  const tables = [...allTables(figures), ...(faultSummary ? [faultSummary] : []), ...(shards ? [shards] : [])];
   return `## wirebench report\n${status}\n**${escapeMarkdown(headline.text)}**\n\n_${escapeMarkdown(bytesScope(doc))}_\n\n${tables.map(renderTable).join('\n\n')}\n`;
 }
