@@ -6,11 +6,11 @@
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { Command } from 'commander';
-import { describeEnvironment } from '../load/environment.js';
-import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile, type HeaderProfileName } from '../load/header-profiles.js';
-import { defaultResultsDir } from '../load/results-file.js';
-import { RunConfigSchema, type ResultsDocument, type RunConfig } from '../load/results-schema.js';
-import { runBench, type RunEvent } from '../load/runner.js';
+import { describeEnvironment } from '../load/run/environment.js';
+import { DEFAULT_COOKIE_BYTES, resolveHeaderProfile, type HeaderProfileName } from '../load/clients/header-profiles.js';
+import { defaultResultsDir } from '../load/results/results-file.js';
+import { RunConfigSchema, type ResultsDocument, type RunConfig } from '../load/results/results-schema.js';
+import { runBench, type RunEvent } from '../load/run/runner.js';
 import { benchFlagDefaults, buildConfig } from '../scripts/bench.js';
 import { parseDurationMs } from '../scripts/options.js';
 import { WIREBENCH_VERSION } from '../scripts/version.js';

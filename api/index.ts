@@ -6,7 +6,7 @@
 
 // Running a bench, with typed progress events.
 export { bench, resolveRunConfig, BenchOptionsError, type BenchOptions } from './bench.js';
-export { RunError, type RunEvent, type StepPhase } from '../load/runner.js';
+export { RunError, type RunEvent, type StepPhase } from '../load/run/runner.js';
 
 // Results: the schema (types + JSON Schema), reading, validating, merging shards.
 export {
@@ -24,9 +24,9 @@ export {
   type RunConfig,
   type StepResult,
   type TransportResult,
-} from '../load/results-schema.js';
+} from '../load/results/results-schema.js';
 export { readResultsFile, ResultsFileError } from '../reports/read-results.js';
-export { writeResultsFile } from '../load/results-file.js';
+export { writeResultsFile } from '../load/results/results-file.js';
 export { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 export { jsonSchemas, resultsJsonSchema } from './json-schemas.js';
 

@@ -6,8 +6,8 @@
  * `wirebench/micro.schema.json` and `wirebench/config.schema.json`.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { MicroDocumentSchema } from '../load/micro/micro-schema.js';
-import { ResultsDocumentSchema } from '../load/results-schema.js';
+import { MicroDocumentSchema } from '../load/results/micro-schema.js';
+import { ResultsDocumentSchema } from '../load/results/results-schema.js';
 import { ConfigFileSchema } from '../scripts/config-file.js';
 
 function asJsonSchema(schema: TSchema, title: string): Record<string, unknown> {

@@ -35,7 +35,7 @@
  *   (the POST and its answer, or a masked frame), amortized over delivered messages by the
  *   observed published ÷ delivered; the publish body is the up payload.
  */
-import type { Measurement, RunConfig } from '../load/results-schema.js';
+import type { Measurement, RunConfig } from '../load/results/results-schema.js';
 
 /** Client-to-server WebSocket frames carry a 4-byte masking key (RFC 6455 §5.3). */
 const WS_CLIENT_MASK_BYTES = 4;

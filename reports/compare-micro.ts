@@ -3,7 +3,7 @@
  * message. Microbenchmarks are noisy by nature, so the threshold is a relative tolerance with an
  * absolute floor in ns, like latency in a run.
  */
-import type { MicroDocument } from '../load/micro/micro-schema.js';
+import type { MicroDocument } from '../load/results/micro-schema.js';
 import { judge, type GateScope, type Threshold } from './compare-thresholds.js';
 import { clipText } from './format.js';
 import { CompareRefusedError, type CompareReport, type CompareRow } from './compare.js';

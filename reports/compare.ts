@@ -4,9 +4,9 @@
  * CLI reads the files, this decides, an exporter (reports/compare-exporters.ts) renders.
  *
  * With `--repeat N` a step's measurement already holds the medians of its repeats
- * (load/repeat-median.ts), so compare reads `measurement` whatever N was.
+ * (load/meter/repeat-median.ts), so compare reads `measurement` whatever N was.
  */
-import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
 import { FIGURES, type FigureUnit } from './figure-registry.js';
 import { clipText } from './format.js';

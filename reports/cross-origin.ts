@@ -3,7 +3,7 @@
  * websocket.org figure: which page, which requests were preflighted, and what the preflights
  * cost per delivered message per transport at the largest measured step.
  */
-import type { RunConfig } from '../load/results-schema.js';
+import type { RunConfig } from '../load/results/results-schema.js';
 import { FIGURES } from './figure-registry.js';
 import { okSteps, type ReportFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';

@@ -2,7 +2,7 @@
  * The report formats behind one interface (as hyperfine's exporters): the CLI picks one by name,
  * the bench writes them all.
  */
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { renderHtml } from './html-report.js';
 import { renderMarkdown } from './markdown-report.js';
 

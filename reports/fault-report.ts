@@ -4,7 +4,7 @@
  * lost per second of publish time around the fault; and per step lost, recovered, duplicates,
  * time to recover and the reconnect storm against the steady state. Reads only the results schema.
  */
-import type { FaultFigures, ResultsDocument } from '../load/results-schema.js';
+import type { FaultFigures, ResultsDocument } from '../load/results/results-schema.js';
 import { transportColor, type ChartSpec, type DatasetSpec } from './chart-specs.js';
 import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
 import type { Table, TableRow } from './tables.js';

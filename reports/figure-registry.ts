@@ -9,7 +9,7 @@
  * This is the seed of the results model of issue 13: a figure added here is one entry, and every
  * place that lists figures by id picks it up by name.
  */
-import type { CapturedDirection, Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import type { CapturedDirection, Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { requestHeaderBytes } from './bytes-model.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
 

@@ -5,7 +5,7 @@
  * Every per-message figure comes from the measured window's raw counters (or load/'s derived
  * figures where they say exactly what is needed), per delivered message.
  */
-import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { TRANSPORTS } from '../servers/contract.js';
 import { FIGURES, type FigureId, type FigureLayer } from './figure-registry.js';
 import { formatCount } from './format.js';

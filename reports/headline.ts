@@ -12,7 +12,7 @@ import {
   type StepFigures,
   type ThroughputCell,
 } from './figures.js';
-import type { RunConfig } from '../load/results-schema.js';
+import type { RunConfig } from '../load/results/results-schema.js';
 import { requestHeaderBytes } from './bytes-model.js';
 import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel, clipText } from './format.js';
 

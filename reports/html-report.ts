@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { chartSpecs, type ChartSpec } from './chart-specs.js';
 import { faultChart, faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';

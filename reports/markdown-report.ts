@@ -3,7 +3,7 @@
  * comments. Strings from the results are escaped so a cell cannot break the table or smuggle
  * HTML into the page that renders it.
  */
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { deriveFigures } from './figures.js';
 import { faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';

@@ -6,14 +6,14 @@
  *   measured twice is refused rather than averaged.
  * - Shards of one run (`bench --shard I/N --start-at`, every shard the same steps in the same
  *   wall-clock windows, each with its share of the clients): every step is the exact merge of
- *   the shards' (load/measurement-merge.ts: counters summed, HDR histograms merged), ok only if
+ *   the shards' (load/meter/measurement-merge.ts: counters summed, HDR histograms merged), ok only if
  *   every shard's is, each shard's own step kept beside it for drill-down.
  * The merged document keeps the first document's environment.
  */
 import { TRANSPORTS } from '../servers/contract.js';
-import { validateResults, type ResultsDocument, type RunConfig, type ShardStep, type StepResult, type TransportResult } from '../load/results-schema.js';
+import { validateResults, type ResultsDocument, type RunConfig, type ShardStep, type StepResult, type TransportResult } from '../load/results/results-schema.js';
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
-import { mergeMeasurements } from '../load/measurement-merge.js';
+import { mergeMeasurements } from '../load/meter/measurement-merge.js';
 import { COMPARABLE_CONFIG } from './compare.js';
 
 /** Shards that cannot be one run: `message` names the difference. */

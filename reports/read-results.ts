@@ -4,8 +4,8 @@
  * schema-invalid — becomes one
  * ResultsFileError whose message names the file and the first problem, ready to print as one line.
  */
-import { parseResults, ResultsSchemaError, type ResultsDocument } from '../load/results-schema.js';
-import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded } from '../load/safe-file.js';
+import { parseResults, ResultsSchemaError, type ResultsDocument } from '../load/results/results-schema.js';
+import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded } from '../load/results/safe-file.js';
 
 export class ResultsFileError extends Error {
   constructor(

@@ -3,7 +3,7 @@
  * for every step, beside the merged ones the other tables show — which shard lost messages,
  * saturated, opened its window late, or sat behind a large clock-offset uncertainty.
  */
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
 import type { Table, TableRow } from './tables.js';
 

@@ -3,7 +3,7 @@
  * table (reports/figure-registry.ts STEP_TABLE_FIGURES) as raw numbers in the unit named in each
  * header — for a spreadsheet or a script, where the terminal table has formatted text.
  */
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { FIGURES, STEP_TABLE_FIGURES } from './figure-registry.js';
 
 const UNIT_SUFFIX: Record<string, string> = { B: 'bytes', us: 'us', Mbps: 'Mbps', count: 'count', fraction: 'fraction' };

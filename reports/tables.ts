@@ -2,7 +2,7 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
-import type { RunConfig } from '../load/results-schema.js';
+import type { RunConfig } from '../load/results/results-schema.js';
 import { requestHeaderBytes } from './bytes-model.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from './figure-registry.js';

@@ -5,7 +5,7 @@
  * way the tables and compare read them, so a threshold and the report cannot disagree.
  */
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { FIGURES, formatInUnit, type FigureId, type FigureUnit } from './figure-registry.js';
 
 export const THRESHOLD_OPERATORS = ['<=', '>=', '==', '!=', '<', '>'] as const;

@@ -1,12 +1,12 @@
 /**
  * Writes reports to disk: what `wirebench report` and the end of `npm run bench` call.
- * Writes are atomic (load/safe-file.ts: a temporary file renamed into place), so a report beside
+ * Writes are atomic (load/results/safe-file.ts: a temporary file renamed into place), so a report beside
  * a results file is never half-written, even if the process is killed or the disk is full; a
  * symbolic link is written through, a FIFO or a device is never replaced.
  */
 import { join } from 'node:path';
-import type { ResultsDocument } from '../load/results-schema.js';
-import { writeFileSafely } from '../load/safe-file.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
+import { writeFileSafely } from '../load/results/safe-file.js';
 import { EXPORTERS, type ReportFormat } from './exporters.js';
 
 /** Renders one format and writes it to `path`; returns the path. */

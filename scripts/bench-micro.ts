@@ -6,8 +6,8 @@
  *   node dist/scripts/bench-micro.js [--out results/micro.json] [--size 64] [--time 500ms] [--batch 100]
  */
 import { parseArgs } from 'node:util';
-import { describeEnvironment } from '../load/environment.js';
-import { writeFileSafely } from '../load/safe-file.js';
+import { describeEnvironment } from '../load/run/environment.js';
+import { writeFileSafely } from '../load/results/safe-file.js';
 import { runMicro } from '../load/micro/run-micro.js';
 import { runScript } from './exit-codes.js';
 import { parseDurationMs, parsePositiveInt } from './options.js';

@@ -4,8 +4,8 @@
  * terminal (CI logs), one line per phase instead of a redrawn line.
  */
 import { formatEta, stylerFor } from './terminal-style.js';
-import type { RunEvent } from '../load/runner.js';
-import type { ResultsDocument, RunConfig, StepResult } from '../load/results-schema.js';
+import type { RunEvent } from '../load/run/runner.js';
+import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { CAPTURE_TABLE_FIGURES, FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
 
 export class BenchProgress {

@@ -2,17 +2,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { TRANSPORTS } from '../servers/contract.js';
-import { DEFAULT_RECONNECT } from '../load/client-support.js';
-import { connectionBudgetProblem, readSystemLimits } from '../load/connection-budget.js';
-import { describeEnvironment } from '../load/environment.js';
-import { CHROMIUM_PREFLIGHT_CACHE } from '../load/cors-preflight.js';
-import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/header-profiles.js';
+import { DEFAULT_RECONNECT } from '../load/clients/reconnect-backoff.js';
+import { connectionBudgetProblem, readSystemLimits } from '../load/run/connection-budget.js';
+import { describeEnvironment } from '../load/run/environment.js';
+import { CHROMIUM_PREFLIGHT_CACHE } from '../load/clients/cors-preflight.js';
+import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/clients/header-profiles.js';
 import { SERVER_DEFAULTS } from '../servers/server-options.js';
-import { defaultResultsDir } from '../load/results-file.js';
-import { PROTOCOLS, protocolUsesTls, type Protocol, type RunConfig, type TlsConfig } from '../load/results-schema.js';
+import { defaultResultsDir } from '../load/results/results-file.js';
+import { PROTOCOLS, protocolUsesTls, type Protocol, type RunConfig, type TlsConfig } from '../load/results/results-schema.js';
 import { readFileSync } from 'node:fs';
-import { runBench } from '../load/runner.js';
-import { OutputPathError, prepareOutputDirectory } from '../load/safe-file.js';
+import { runBench } from '../load/run/runner.js';
+import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-file.js';
 import { BenchProgress, printSummaryTable } from './bench-progress.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import {
@@ -32,7 +32,7 @@ import { renderThresholdText } from '../reports/thresholds.js';
 import { PassThrough } from 'node:stream';
 import { addFailOnOption, addThresholdOption, checkThresholds, parseFailOn, parseThresholds } from './threshold-options.js';
 import { parseShard, parseSourceAddresses, parseStartAt } from './shard-options.js';
-import { shardClientCount } from '../load/step-schedule.js';
+import { shardClientCount } from '../load/run/step-schedule.js';
 
 /** Named scenarios; explicit flags still win over a preset. */
 const PRESETS: Record<string, Partial<Record<string, string>>> = {

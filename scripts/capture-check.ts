@@ -14,7 +14,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readPayloadBytes } from '../load/step-capture.js';
+import { readPayloadBytes } from '../load/capture/step-capture.js';
 import { scriptedBench } from './bench.js';
 import { EXIT, runScript } from './exit-codes.js';
 import { parsePositiveNumber } from './options.js';

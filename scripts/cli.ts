@@ -9,7 +9,7 @@
  * description from scripts/commands.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { OutputPathError } from '../load/safe-file.js';
+import { OutputPathError } from '../load/results/safe-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { COMMANDS } from './commands.js';
 import { WIREBENCH_VERSION } from './version.js';

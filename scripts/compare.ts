@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { validateMicro, MICRO_SCHEMA_ID, type MicroDocument } from '../load/micro/micro-schema.js';
-import { ResultsSchemaError, validateResults, type ResultsDocument } from '../load/results-schema.js';
-import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded, writeFileSafely } from '../load/safe-file.js';
+import { validateMicro, MICRO_SCHEMA_ID, type MicroDocument } from '../load/results/micro-schema.js';
+import { ResultsSchemaError, validateResults, type ResultsDocument } from '../load/results/results-schema.js';
+import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded, writeFileSafely } from '../load/results/safe-file.js';
 import { COMPARE_EXPORTERS, COMPARE_FORMATS, type CompareFormat } from '../reports/compare-exporters.js';
 import { compareMicro, DEFAULT_MICRO_THRESHOLD } from '../reports/compare-micro.js';
 import { compareResults, CompareRefusedError, DEFAULT_THRESHOLDS, type CompareReport, type ResultMetric } from '../reports/compare.js';

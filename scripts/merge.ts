@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { basename, dirname } from 'node:path';
-import { writeResultsFile } from '../load/results-file.js';
-import { OutputPathError, prepareOutputDirectory } from '../load/safe-file.js';
+import { writeResultsFile } from '../load/results/results-file.js';
+import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-file.js';
 import { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 import { readResultsFile, ResultsFileError } from '../reports/read-results.js';
 import { EXIT, UsageError } from './exit-codes.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { dirname, join } from 'node:path';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { EXPORTERS, readResultsFile, REPORT_FORMATS, ResultsFileError, writeReport, writeReports, type ReportFormat } from '../reports/index.js';
 import { UsageError } from './exit-codes.js';
 import { parseChoice } from './options.js';

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { readlink, rename, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileSafely } from '../load/safe-file.js';
-import type { ResultsDocument } from '../load/results-schema.js';
+import { writeFileSafely } from '../load/results/safe-file.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { renderStepsCsv } from '../reports/steps-csv.js';
 
 export interface RunOutputs {

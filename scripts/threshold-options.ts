@@ -4,7 +4,7 @@
  * check is exit 4 (EXIT.threshold).
  */
 import { Option, type Command } from 'commander';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import {
   evaluateFailOn,
   evaluateThresholds,

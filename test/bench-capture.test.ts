@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { probeCapture } from '../load/packet-capture.js';
-import { parseResults, type CapturedDirection } from '../load/results-schema.js';
-import { startServerProcess } from '../load/server-process.js';
-import { readPayloadBytes } from '../load/step-capture.js';
+import { probeCapture } from '../load/capture/packet-capture.js';
+import { parseResults, type CapturedDirection } from '../load/results/results-schema.js';
+import { startServerProcess } from '../load/run/server-process.js';
+import { readPayloadBytes } from '../load/capture/step-capture.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readSystemLimits, RESERVED_FDS } from '../load/connection-budget.js';
+import { readSystemLimits, RESERVED_FDS } from '../load/run/connection-budget.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
@@ -104,7 +104,7 @@ test('--target benches an already running server: no embedded server, server cos
   const os = await import('node:os');
   const path = await import('node:path');
   const { createWirebenchServer } = await import('../servers/server.js');
-  const { parseResults } = await import('../load/results-schema.js');
+  const { parseResults } = await import('../load/results/results-schema.js');
   const server = await createWirebenchServer({ rate: 20 });
   const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-target-'));
   try {

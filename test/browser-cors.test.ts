@@ -14,8 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { Healthz, ServerStats } from '../servers/contract.js';
-import { headersForRequest, preflightHeaders, resolveHeaderProfile } from '../load/header-profiles.js';
-import { startServerProcess, type ServerProcess } from '../load/server-process.js';
+import { headersForRequest, preflightHeaders, resolveHeaderProfile } from '../load/clients/header-profiles.js';
+import { startServerProcess, type ServerProcess } from '../load/run/server-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

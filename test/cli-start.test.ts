@@ -41,7 +41,7 @@ function loadedModules(args: string[]): string[] {
 }
 
 test('--version and --help load no command module (fast start); a command loads only its own', () => {
-  const heavy = (m: string) => m.startsWith('reports/') || m.startsWith('servers/') || /^load\/(runner|worker|results-schema)/.test(m) || /^scripts\/(serve|bench|report|compare|ci)$/.test(m);
+  const heavy = (m: string) => m.startsWith('reports/') || m.startsWith('servers/') || /^load\/(run\/(runner|worker)|results\/results-schema)/.test(m) || /^scripts\/(serve|bench|report|compare|ci)$/.test(m);
   for (const args of [['--version'], ['--help']]) {
     const loaded = loadedModules(args);
     assert.ok(loaded.includes('scripts/commands'));
@@ -50,5 +50,5 @@ test('--version and --help load no command module (fast start); a command loads 
   }
   const report = loadedModules(['report', '--help']);
   assert.ok(report.includes('scripts/report'));
-  assert.ok(!report.some((m) => m.startsWith('load/runner') || m === 'scripts/bench' || m === 'scripts/serve'), `report --help loads: ${report.join(', ')}`);
+  assert.ok(!report.some((m) => m.startsWith('load/run/runner') || m === 'scripts/bench' || m === 'scripts/serve'), `report --help loads: ${report.join(', ')}`);
 });

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
-import { CLIENTS } from '../load/clients.js';
-import { SseClient } from '../load/sse-client.js';
-import { WsClient } from '../load/ws-client.js';
+import { CLIENTS } from '../load/clients/clients-by-transport.js';
+import { SseClient } from '../load/clients/sse-client.js';
+import { WsClient } from '../load/clients/ws-client.js';
 import { RecordingTracker, clientOptions, startServer, stopAfter, waitUntil } from './helpers/clients-harness.js';
 
 const TEST_TIMEOUT_MS = 20_000;

@@ -11,12 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FeedMessage } from '../servers/contract.js';
-import { headersForRequest, resolveHeaderProfile } from '../load/header-profiles.js';
-import { createLongPollClient } from '../load/longpoll-client.js';
-import { createPollClient } from '../load/poll-client.js';
-import { createSseClient } from '../load/sse-client.js';
-import { createWsClient, frameHeaderBytes } from '../load/ws-client.js';
-import type { TransportClient, WireCounters } from '../load/transport-client.js';
+import { headersForRequest, resolveHeaderProfile } from '../load/clients/header-profiles.js';
+import { createLongPollClient } from '../load/clients/long-poll-client.js';
+import { createPollClient } from '../load/clients/short-poll-client.js';
+import { createSseClient } from '../load/clients/sse-client.js';
+import { createWsClient, frameHeaderBytes } from '../load/clients/ws-client.js';
+import type { TransportClient, WireCounters } from '../load/clients/client-contract.js';
 import {
   RecordingTracker,
   chunkBytes,

@@ -12,8 +12,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { TRANSPORTS } from '../servers/contract.js';
 import { createWirebenchServer } from '../servers/server.js';
-import { CLIENTS } from '../load/clients.js';
-import { backoffMs, type ReconnectPolicy } from '../load/client-support.js';
+import { CLIENTS } from '../load/clients/clients-by-transport.js';
+import { backoffMs, type ReconnectPolicy } from '../load/clients/reconnect-backoff.js';
 import { RecordingTracker, clientOptions, startServer, stopAfter, waitUntil } from './helpers/clients-harness.js';
 
 const TEST_TIMEOUT_MS = 30_000;

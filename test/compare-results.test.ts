@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Measurement, ResultsDocument } from '../load/results-schema.js';
+import type { Measurement, ResultsDocument } from '../load/results/results-schema.js';
 import { judge } from '../reports/compare-thresholds.js';
 import { compareResults, CompareRefusedError, type CompareReport } from '../reports/compare.js';
 import { buildResults } from './fixtures/results-builder.js';

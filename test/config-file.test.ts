@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readConfigFile } from '../scripts/config-file.js';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'wirebench-config-'));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseResults } from '../load/results-schema.js';
+import { parseResults } from '../load/results/results-schema.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 

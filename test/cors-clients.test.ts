@@ -1,18 +1,18 @@
 /**
- * The clients' cross-origin profile (load/cors-preflight.ts, header-profiles.ts): headers as
+ * The clients' cross-origin profile (load/clients/cors-preflight.ts, header-profiles.ts): headers as
  * Chromium adapts them, the preflight cache as Chromium keeps it, and — against real servers —
  * preflights sent, counted, cached and refused as a browser would, their bytes inside the socket
  * meter's count and split out exactly.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CHROMIUM_PREFLIGHT_CACHE, PreflightCache, corsGranted, preflightMaxAgeSeconds } from '../load/cors-preflight.js';
-import { authorizationValue, headersForRequest, preflightHeaders, resolveHeaderProfile, type CrossOrigin } from '../load/header-profiles.js';
-import { createPollClient } from '../load/poll-client.js';
-import { createLongPollClient } from '../load/longpoll-client.js';
-import { createSseClient } from '../load/sse-client.js';
-import { createWsClient } from '../load/ws-client.js';
-import type { ClientOptions } from '../load/transport-client.js';
+import { CHROMIUM_PREFLIGHT_CACHE, PreflightCache, corsGranted, preflightMaxAgeSeconds } from '../load/clients/cors-preflight.js';
+import { authorizationValue, headersForRequest, preflightHeaders, resolveHeaderProfile, type CrossOrigin } from '../load/clients/header-profiles.js';
+import { createPollClient } from '../load/clients/short-poll-client.js';
+import { createLongPollClient } from '../load/clients/long-poll-client.js';
+import { createSseClient } from '../load/clients/sse-client.js';
+import { createWsClient } from '../load/clients/ws-client.js';
+import type { ClientOptions } from '../load/clients/client-contract.js';
 import { RecordingTracker, clientOptions, requestText, startServer, stopAfter, waitUntil } from './helpers/clients-harness.js';
 
 const APP = 'https://app.example.com';

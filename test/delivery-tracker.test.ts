@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FeedMessage } from '../servers/contract.js';
-import { DeliveryTracker } from '../load/delivery-tracker.js';
-import { decodeHistogram } from '../load/histogram.js';
+import { DeliveryTracker } from '../load/meter/delivery-tracker.js';
+import { decodeHistogram } from '../load/meter/histogram.js';
 
 const WINDOW = { startUs: 1_000_000, endUs: 2_000_000 };
 const msg = (seq: number, ts: number): FeedMessage => ({ seq, ts, data: 'x' });

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuPerBucket, mergeTimeline } from '../load/fault-figures.js';
-import type { WorkerReport } from '../load/worker-protocol.js';
+import { cpuPerBucket, mergeTimeline } from '../load/meter/fault-figures.js';
+import type { WorkerReport } from '../load/run/worker-protocol.js';
 
 test('server CPU per bucket: spread by time between samples of one epoch; unknown across a restart', () => {
   const samples = [

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResults, type Measurement, type StepResult } from '../load/results-schema.js';
+import { parseResults, type Measurement, type StepResult } from '../load/results/results-schema.js';
 import { compareResults, DEFAULT_THRESHOLDS, RESULT_METRICS, type CompareRow } from '../reports/compare.js';
 import { formatValue, renderCompareText } from '../reports/compare-exporters.js';
 import { deriveFigures } from '../reports/figures.js';

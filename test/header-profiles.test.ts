@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_COOKIE_BYTES, cookieValue, headersForRequest, resolveHeaderProfile } from '../load/header-profiles.js';
-import { CursorRequest } from '../load/http-connection.js';
+import { DEFAULT_COOKIE_BYTES, cookieValue, headersForRequest, resolveHeaderProfile } from '../load/clients/header-profiles.js';
+import { CursorRequest } from '../load/clients/http-connection.js';
 import { Value } from '@sinclair/typebox/value';
-import { HeaderProfileSchema } from '../load/results-schema.js';
+import { HeaderProfileSchema } from '../load/results/results-schema.js';
 
 const HOST = '127.0.0.1:8080';
 

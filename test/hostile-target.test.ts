@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseResults, type ResultsDocument } from '../load/results-schema.js';
+import { parseResults, type ResultsDocument } from '../load/results/results-schema.js';
 import { runCli, type ChildRun } from './helpers/bench-child.js';
 import { startHostileTarget, type HostileOptions } from './helpers/hostile-target.js';
 

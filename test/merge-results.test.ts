@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 import { buildResults } from './fixtures/results-builder.js';
-import { createHistogram, decodeHistogram, encodeHistogram, recordUs, summarize } from '../load/histogram.js';
-import type { Measurement, ResultsDocument } from '../load/results-schema.js';
+import { createHistogram, decodeHistogram, encodeHistogram, recordUs, summarize } from '../load/meter/histogram.js';
+import type { Measurement, ResultsDocument } from '../load/results/results-schema.js';
 
 test('shards of one configuration merge into one valid document: transports and steps united, in order', () => {
   const wsShard = buildResults({ transports: ['ws'], clients: [10, 100] });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { validateMicro } from '../load/micro/micro-schema.js';
+import { validateMicro } from '../load/results/micro-schema.js';
 import { microCases } from '../load/micro/micro-tasks.js';
 import { EXIT } from '../scripts/exit-codes.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { captureFigures } from '../load/capture-figures.js';
-import { readTcpSegments } from '../load/pcap-reader.js';
-import type { IntervalFigures } from '../load/results-schema.js';
+import { captureFigures } from '../load/capture/capture-figures.js';
+import { readTcpSegments } from '../load/capture/pcap-reader.js';
+import type { IntervalFigures } from '../load/results/results-schema.js';
 
 /** One Ethernet/IPv4/TCP frame as tcpdump writes it for `lo`, with `payload` (possibly cut by snaplen). */
 function frame(srcPort: number, dstPort: number, flags: number, payload: string, payloadBytes = payload.length): Buffer {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeHistogram } from '../load/histogram.js';
-import { median, medianMeasurement, repeatStep } from '../load/repeat-median.js';
-import { validateResults, type Measurement, type StepResult } from '../load/results-schema.js';
+import { decodeHistogram } from '../load/meter/histogram.js';
+import { median, medianMeasurement, repeatStep } from '../load/meter/repeat-median.js';
+import { validateResults, type Measurement, type StepResult } from '../load/results/results-schema.js';
 import { buildResults } from './fixtures/results-builder.js';
 
 function threeRepeats(): { doc: ReturnType<typeof buildResults>; repeats: Measurement[] } {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Measurement, RunConfig } from '../load/results-schema.js';
+import type { Measurement, RunConfig } from '../load/results/results-schema.js';
 import {
   longPollEmptyAnswersPerMessage,
   modelBytesPerMessage,

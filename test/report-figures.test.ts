@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { validateResults, type ResultsDocument } from '../load/results-schema.js';
+import { validateResults, type ResultsDocument } from '../load/results/results-schema.js';
 import { chartSpecs, reachAxisMin } from '../reports/chart-specs.js';
 import { deriveFigures, PAPER_MODEL, PAPER_PUBLISHED, paperMethodMbps, paperPollMbps, paperWsMbps, projectMbps } from '../reports/figures.js';
 import { formatBytes, formatFraction, formatLatencyUs, formatNumber, formatRatio, formatSignedPercent } from '../reports/format.js';

@@ -1,5 +1,5 @@
 /**
- * The embedded server process (load/server-process.ts) as fault workloads use it: no orphan
+ * The embedded server process (load/run/server-process.ts) as fault workloads use it: no orphan
  * when the parent is killed with SIGKILL; a restart on the same port is a new process, with a new
  * epoch when hard, with the stream handed over when graceful; a freeze stops it answering and a thaw brings it back. Real processes
  * on 127.0.0.1, bounded in time.
@@ -11,10 +11,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Healthz } from '../servers/contract.js';
-import { startServerProcess } from '../load/server-process.js';
+import { startServerProcess } from '../load/run/server-process.js';
 import { waitUntil } from './helpers/server-harness.js';
 
-const SERVER_PROCESS = fileURLToPath(new URL('../load/server-process.js', import.meta.url));
+const SERVER_PROCESS = fileURLToPath(new URL('../load/run/server-process.js', import.meta.url));
 const TIMEOUT_MS = 60_000;
 
 function alive(pid: number): boolean {

@@ -1,7 +1,7 @@
 /** `GET /stats?gc=1`: a snapshot after a full GC, bounded, loopback only; bad values refused. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startServerProcess } from '../load/server-process.js';
+import { startServerProcess } from '../load/run/server-process.js';
 import { createWirebenchServer } from '../servers/server.js';
 import { GC_SETTLE_MS } from '../servers/server-stats.js';
 

@@ -13,9 +13,9 @@ import { test } from 'node:test';
 import { readResultsFile } from '../reports/read-results.js';
 import { CLI } from './helpers/bench-child.js';
 import { bench } from '../api/bench.js';
-import { estimateClockOffset } from '../load/clock-offset.js';
+import { estimateClockOffset } from '../load/run/clock-offset.js';
 import { createWirebenchServer } from '../servers/server.js';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 
 const SKEW_MS = 7_000;
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser } from 'eventsource-parser';
-import { createSseParser, type SseEvent } from '../load/sse-parser.js';
+import { createSseParser, type SseEvent } from '../load/clients/sse-parser.js';
 
 interface Collected {
   events: SseEvent[];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createHistogram, encodeHistogram, mergeEncoded, recordUs, subtractEncoded, summarize } from '../load/histogram.js';
-import { deriveFigures, mergeIntervals, windowExpected } from '../load/step-figures.js';
-import type { RawInterval } from '../load/delivery-tracker.js';
+import { createHistogram, encodeHistogram, mergeEncoded, recordUs, subtractEncoded, summarize } from '../load/meter/histogram.js';
+import { deriveWindowFigures, mergeIntervals, windowExpected } from '../load/meter/step-figures.js';
+import type { RawInterval } from '../load/meter/delivery-tracker.js';
 
 /** A seeded PRNG so the statistics test is the same every run. */
 function mulberry32(seed: number): () => number {
@@ -75,7 +75,7 @@ test('interval merge adds counters and errors, splits payload from overhead, and
   assert.equal(figures.bytes.down.payloadBytes, 1900);
   assert.equal(figures.bytes.down.overheadBytes, 7600);
   assert.equal(figures.messages.lost, 24 - 19);
-  const derived = deriveFigures(figures, 4);
+  const derived = deriveWindowFigures(figures, 4);
   assert.equal(derived.bytesPerMessage.down, 9500 / 19);
   assert.equal(derived.bytesPerClientPerSec.down, 9500 / 4 / 2);
   assert.equal(derived.mbps.down, (9500 * 8) / 2 / 1e6);
@@ -85,5 +85,5 @@ test('interval merge adds counters and errors, splits payload from overhead, and
 
 test('when no client saw a message in the window, the server\'s count stands in, so total loss is not hidden', () => {
   assert.equal(windowExpected([raw({}), raw({})], 10, 8), 80);
-  assert.equal(deriveFigures(mergeIntervals([raw({})], [{ readBytes: 0, writtenBytes: 0 }], 1000, 80), 10).reach, 0);
+  assert.equal(deriveWindowFigures(mergeIntervals([raw({})], [{ readBytes: 0, writtenBytes: 0 }], 1000, 80), 10).reach, 0);
 });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CLIENTS } from '../load/clients.js';
-import { DeliveryTracker } from '../load/delivery-tracker.js';
+import { CLIENTS } from '../load/clients/clients-by-transport.js';
+import { DeliveryTracker } from '../load/meter/delivery-tracker.js';
 import { TRANSPORTS } from '../servers/contract.js';
 import { startServer, waitUntil } from './helpers/server-harness.js';
 import { resolveRunConfig } from '../api/bench.js';
 import { parseSourceAddresses } from '../scripts/shard-options.js';
-import { shardClientCount, stepSchedule } from '../load/step-schedule.js';
+import { shardClientCount, stepSchedule } from '../load/run/step-schedule.js';
 
 test('shards split every step by client id: I, I+N, … — together exactly the step', () => {
   for (const clients of [4, 7, 10, 4000]) {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { ResultsDocument } from '../load/results-schema.js';
+import type { ResultsDocument } from '../load/results/results-schema.js';
 import { selfSignedIdentity } from '../servers/tls-identity.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));

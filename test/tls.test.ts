@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import https from 'node:https';
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
-import { CLIENTS } from '../load/clients.js';
+import { CLIENTS } from '../load/clients/clients-by-transport.js';
 import { RecordingTracker, clientOptions, startServer, stopAfter, waitUntil } from './helpers/clients-harness.js';
 
 const TEST_TIMEOUT_MS = 30_000;

@@ -14,10 +14,10 @@ import { makePayload } from '../../servers/feed.js';
 import { MessageHistory, type PreparedMessage } from '../../servers/history.js';
 import { JsonArrayBodies } from '../../servers/json-array-body.js';
 import { sseEvent } from '../../servers/sse-transport.js';
-import { DeliveryTracker, type ClientTracker } from '../delivery-tracker.js';
-import { arrayElementBounds } from '../json-array-elements.js';
-import { createSseParser } from '../sse-parser.js';
-import type { MicroTask } from './micro-schema.js';
+import { DeliveryTracker, type ClientTracker } from '../meter/delivery-tracker.js';
+import { arrayElementBounds } from '../clients/json-array-elements.js';
+import { createSseParser } from '../clients/sse-parser.js';
+import type { MicroTask } from '../results/micro-schema.js';
 
 export interface MicroCase {
   group: MicroTask['group'];

@@ -3,8 +3,8 @@
  * is per message: tinybench times one call of a task (a batch of messages), we divide by the batch.
  */
 import { Bench } from 'tinybench';
-import type { Environment } from '../results-schema.js';
-import { MICRO_SCHEMA_ID, MICRO_SCHEMA_VERSION, type MicroDocument, type MicroTask } from './micro-schema.js';
+import type { Environment } from '../results/results-schema.js';
+import { MICRO_SCHEMA_ID, MICRO_SCHEMA_VERSION, type MicroDocument, type MicroTask } from '../results/micro-schema.js';
 import { microCases } from './micro-tasks.js';
 
 export interface MicroOptions {

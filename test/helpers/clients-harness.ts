@@ -6,8 +6,8 @@
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { serializeMessage, type FeedMessage, type GapSignal, type ResetSignal } from '../../servers/contract.js';
-import { DeliveryTracker, type ClientTracker } from '../../load/delivery-tracker.js';
-import type { ClientOptions, TransportClient } from '../../load/transport-client.js';
+import { DeliveryTracker, type ClientTracker } from '../../load/meter/delivery-tracker.js';
+import type { ClientOptions, TransportClient } from '../../load/clients/client-contract.js';
 
 export { startServer, waitUntil } from './server-harness.js';
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { createHistogram, encodeHistogram, recordUs } from '../../load/histogram.js';
+import { createHistogram, encodeHistogram, recordUs } from '../../load/meter/histogram.js';
 import { monotonicUs } from '../../servers/contract.js';
 
 export type HealthzMode = 'ok' | 'seq-missing' | 'seq-string' | 'seq-negative' | 'endless' | 'not-json' | 'bad-after-first';

@@ -1,0 +1,235 @@
+/**
+ * Starts an embedded wirebench server as a child process (`wirebench serve --port 0`), exactly
+ * as a user would, and reads where it listens from its first stdout line. A fresh process per
+ * transport keeps one transport's garbage and sockets out of the next one's CPU and RSS.
+ *
+ * The child is tied to this process by an IPC channel: `serve` exits when the channel closes,
+ * so a bench killed with SIGKILL leaves no server behind. For fault workloads the server can be
+ * restarted on the same port and stopped / continued (a stall). A graceful restart (SIGTERM) hands
+ * the stream over through `serve --state-file`: the successor keeps the epoch and the history, so
+ * clients resume without loss; a hard one (SIGKILL) leaves nothing, and the successor starts a
+ * new epoch.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { TransportName } from '../../servers/contract.js';
+import { selfSignedIdentity } from '../../servers/tls-identity.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The compiled CLI (dist/scripts/cli.js), run with plain node: no TypeScript loader in what is measured. */
+const CLI_PATH = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+
+export interface ServerProcessOptions {
+  /** The transport to serve (a bench serves one per process), or all of them. */
+  transport: TransportName | 'all';
+  rate: number;
+  size: number;
+  holdMs: number;
+  heartbeatMs: number;
+  /** Extra `serve` flags (e.g. --history, --pad-headers for regression tests). */
+  extraArgs?: string[];
+  /** How long to wait for the listening line. Default 10 s. */
+  startTimeoutMs?: number;
+  /**
+   * Serve HTTPS / WSS with a self-signed certificate made here, once: a restarted process
+   * presents the same one, so the clients' trust (ServerProcess.certificate) holds across it.
+   */
+  tls?: boolean;
+}
+
+export interface ServerProcess {
+  readonly url: string;
+  /** Over TLS: the PEM certificate every process of this server presents (the clients' CA). */
+  readonly certificate: string | undefined;
+  /** The current process (a restart changes it). */
+  readonly pid: number;
+  /** The current process's stream epoch (from its listening line; a graceful restart keeps it). */
+  readonly epoch: string;
+  /** Set when the process exited on its own (a crash mid-step; not a restart asked for). */
+  readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Last lines of its stderr, for the failure message. */
+  stderrTail(): string;
+  stop(): Promise<void>;
+  /**
+   * Ends the process with `signal` (SIGTERM: graceful, streams ended, the stream handed over;
+   * SIGKILL: hard, the history gone), waits `downtimeMs` from its exit, and starts a new one on the
+   * same port. Resolves when the new one listens.
+   */
+  restart(signal: 'SIGTERM' | 'SIGKILL', downtimeMs: number): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a stalled server. */
+  freeze(frozen: boolean): void;
+}
+
+/** A restart re-binds the same port; the old listener may take a moment to be released. */
+const REBIND_ATTEMPTS = 20;
+const REBIND_WAIT_MS = 100;
+
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const identity = options.tls === true ? await writeIdentity() : undefined;
+  // Exists only from a graceful exit until the successor reads it (or stop() removes it).
+  const stateFile = join(tmpdir(), `wirebench-feed-${process.pid}-${randomBytes(6).toString('hex')}.json`);
+  const args = (port: number) => [
+    // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
+    '--expose-gc',
+    // A GC may otherwise drop the bytecode of functions idle for a while, shrinking the heap by
+    // more than a few connections hold: memory per connection at a small step would go negative.
+    '--no-flush-bytecode',
+    CLI_PATH,
+    'serve',
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--transport', options.transport,
+    '--rate', String(options.rate),
+    '--size', String(options.size),
+    '--hold', `${options.holdMs}ms`,
+    '--heartbeat', `${options.heartbeatMs}ms`,
+    ...(identity === undefined ? [] : ['--tls-cert', identity.certFile, '--tls-key', identity.keyFile]),
+    '--state-file', stateFile,
+    ...(options.extraArgs ?? []),
+  ];
+  let stderr = '';
+  let exited: ServerProcess['exited'];
+  /** A restart is under way: the old process's exit is not a crash. */
+  let restarting = false;
+  let stopped = false;
+  let epoch = '';
+  const launch = async (port: number): Promise<{ child: ChildProcess; url: string }> => {
+    // 'ipc' ties the child's life to ours (scripts/serve.ts exits when the channel closes).
+    const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.once('exit', (code, signal) => {
+      if (child === current && !restarting) exited = { code, signal };
+    });
+    current = child;
+    const listening = await readListeningLine(child, options.startTimeoutMs ?? 10_000, () => stderr);
+    epoch = listening.epoch;
+    const url = listening.url;
+    // The channel is only a lifeline: it must not keep this process alive.
+    child.channel?.unref();
+    return { child, url };
+  };
+  let current: ChildProcess | undefined;
+  let first: { child: ChildProcess; url: string };
+  try {
+    first = await launch(0);
+  } catch (error) {
+    await identity?.remove();
+    throw error;
+  }
+  const port = Number(new URL(first.url).port);
+
+  return {
+    url: first.url,
+    certificate: identity?.cert,
+    get pid() {
+      return current?.pid ?? -1;
+    },
+    get epoch() {
+      return epoch;
+    },
+    get exited() {
+      return exited;
+    },
+    stderrTail: () => stderr.trim().split('\n').slice(-3).join(' | '),
+    stop: async () => {
+      stopped = true;
+      if (current) await stopChild(current);
+      await identity?.remove();
+      rmSync(stateFile, { force: true });
+    },
+    async restart(signal, downtimeMs) {
+      const old = current;
+      if (old === undefined || exited) throw new Error('the embedded server is not running');
+      restarting = true;
+      try {
+        if (old.exitCode === null && old.signalCode === null) {
+          const gone = once(old, 'exit');
+          old.kill('SIGCONT'); // a frozen process must be able to act on SIGTERM
+          old.kill(signal);
+          const cut = setTimeout(() => old.kill('SIGKILL'), 3000);
+          await gone;
+          clearTimeout(cut);
+        }
+        // A hard restart hands nothing over, whatever an earlier graceful exit may have left.
+        if (signal === 'SIGKILL') rmSync(stateFile, { force: true });
+        await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+        // Stopped during the downtime (Ctrl-C): no new server to outlive the run.
+        if (stopped) return;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launch(port);
+            return;
+          } catch (error) {
+            if (attempt >= REBIND_ATTEMPTS || !/EADDRINUSE/.test((error as Error).message)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, REBIND_WAIT_MS));
+          }
+        }
+      } finally {
+        restarting = false;
+      }
+    },
+    freeze(frozen) {
+      if (current && current.exitCode === null && current.signalCode === null) current.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+    },
+  };
+}
+
+/** A self-signed identity in a private temporary directory (0700), for `serve --tls-cert/--tls-key`. */
+async function writeIdentity(): Promise<{ cert: string; certFile: string; keyFile: string; remove(): Promise<void> }> {
+  // Made by the same code as `serve --tls` (servers/tls-identity.ts), for loopback names.
+  const { cert, key } = await selfSignedIdentity('127.0.0.1');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  await writeFile(certFile, cert, { mode: 0o600 });
+  await writeFile(keyFile, key, { mode: 0o600 });
+  return { cert, certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function readListeningLine(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; epoch: string }> {
+  const lines = createInterface({ input: child.stdout! });
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const result = await Promise.race([
+      once(lines, 'line', { signal: timeout }).then(([line]) => line as string),
+      once(child, 'exit', { signal: timeout }).then(([code]) => {
+        throw new Error(`embedded server exited with code ${String(code)} before listening: ${stderr().trim() || 'no output'}`);
+      }),
+    ]);
+    const parsed = JSON.parse(result) as { url?: unknown; epoch?: unknown };
+    if (typeof parsed.url !== 'string') throw new Error(`embedded server's first line has no url: ${result}`);
+    return { url: parsed.url, epoch: typeof parsed.epoch === 'string' ? parsed.epoch : '' };
+  } catch (error) {
+    child.kill('SIGKILL');
+    if ((error as Error).name === 'AbortError') {
+      throw new Error(`embedded server did not report its port within ${timeoutMs} ms: ${stderr().trim() || 'no output'}`, { cause: error });
+    }
+    throw error;
+  } finally {
+    lines.close();
+    // Keep draining stdout (readline's close pauses it) so a chatty server never blocks on a full pipe.
+    child.stdout?.resume();
+  }
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within 3 s (servers promise 2 s). */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGCONT'); // a stalled (SIGSTOPped) server acts on SIGTERM only once continued
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
