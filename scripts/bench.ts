@@ -191,11 +191,11 @@ export function registerBench(program: Command): void {
     .option('--reconnect-jitter <0..1>', 'each reconnect / retry delay is multiplied by 1 ± this, at random', D.reconnectJitter)
     .option('--sse-retry <time>', 'SSE reconnection time until the server sends retry: (EventSource, no jitter)', D.sseRetry)
     .addOption(
-      new Option('--fault <spec>', 'inject a fault in every step: restart-hard|restart-graceful|stall|drop[@at][:duration], e.g. restart-hard@50%:1s (repeatable; --target: drop only)')
+      new Option('--fault <spec>', 'inject a fault in every step: restart-hard|restart-graceful|stall|drop|drop-server[@at][:duration], e.g. restart-hard@50%:1s (repeatable; --target: drop only)')
         .default([])
         .argParser((v: string, prev: string[]) => [...prev, v]),
     )
-    .option('--drop-rate <share/s>', 'drop fault: share of the connections reset per second while it lasts', D.dropRate)
+    .option('--drop-rate <share/s>', 'drop and drop-server faults: share of the connections reset per second while they last', D.dropRate)
     .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp());
   addThresholdOption(bench);
   addFailOnOption(bench);

@@ -39,14 +39,16 @@ export function parsePositiveNumber(flag: string, raw: string, { allowZero = fal
   return value;
 }
 
-const FAULT_KINDS = ['restart-hard', 'restart-graceful', 'stall', 'drop'] as const;
+const FAULT_KINDS = ['restart-hard', 'restart-graceful', 'stall', 'drop', 'drop-server'] as const;
 /** Downtime (restart), stall length, or drop period when the spec names none, ms. */
-export const FAULT_DEFAULT_DURATION_MS: Record<(typeof FAULT_KINDS)[number], number> = { 'restart-hard': 1000, 'restart-graceful': 1000, stall: 3000, drop: 1000 };
+export const FAULT_DEFAULT_DURATION_MS: Record<(typeof FAULT_KINDS)[number], number> = { 'restart-hard': 1000, 'restart-graceful': 1000, stall: 3000, drop: 1000, 'drop-server': 1000 };
 
 /**
- * `--fault kind[@at][:duration]`: kind restart-hard, restart-graceful, stall or drop; `at` a share
- * of the measured window (`50%`, the default) or a time from its start (`3s`); `duration` the
- * downtime, the stall or how long connections are dropped. With --target only `drop` is possible.
+ * `--fault kind[@at][:duration]`: kind restart-hard, restart-graceful, stall, drop (by the
+ * generator) or drop-server (by the embedded server); `at` a share of the measured window (`50%`,
+ * the default) or a time from its start (`3s`); `duration` the downtime, the stall or how long
+ * connections are dropped. With --target only `drop` is possible: the other faults act on the
+ * server process, and a target's is not ours.
  */
 export function parseFault(
   flag: string,
@@ -59,7 +61,7 @@ export function parseFault(
     throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a fault: use kind[@at][:duration] with kind one of ${FAULT_KINDS.join(', ')}, e.g. restart-hard@50%:1s`);
   }
   if (target && kind !== 'drop') {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)} needs the embedded server (it signals the server process); with --target only the client-side fault drop is possible`);
+    throw new UsageError(`${flag} ${JSON.stringify(raw)} needs the embedded server (it acts on the server process); with --target only the client-side fault drop is possible`);
   }
   const at = match[2];
   let atMs = windowMs / 2;
@@ -69,7 +71,7 @@ export function parseFault(
   }
   if (!(atMs < windowMs)) throw new UsageError(`${flag} ${JSON.stringify(raw)} is not valid: the fault must fall inside the measured window (--duration ${windowMs} ms)`);
   const durationMs = match[3] === undefined ? FAULT_DEFAULT_DURATION_MS[kind] : parseDurationMs(`${flag} ${kind}:`, match[3], { allowZero: true });
-  return kind === 'drop' ? { kind, atMs, durationMs, dropPerSec } : { kind, atMs, durationMs };
+  return kind === 'drop' || kind === 'drop-server' ? { kind, atMs, durationMs, dropPerSec } : { kind, atMs, durationMs };
 }
 
 /** A number from 0 to 1, e.g. `0.5`. */

@@ -78,6 +78,7 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid, epoch, seq, ...tls })}\n`,
       );
+      onParentCommand(server);
       const signal = await untilSignal();
       const deadline = setTimeout(() => {
         process.stderr.write('wirebench serve: shutdown took too long; exiting\n');
@@ -191,6 +192,29 @@ function asUsage<T>(flag: string, raw: string, parse: () => T): T {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** What a parent (the bench) may ask of its embedded server over the IPC channel. */
+interface ParentCommand {
+  type: 'drop-connections';
+  sharePerSec: number;
+  durationMs: number;
+}
+
+/**
+ * Commands from the parent that started this server with an IPC channel: the server side of the
+ * drop fault. Anything else is one line on stderr and otherwise ignored.
+ */
+function onParentCommand(server: WirebenchServer): void {
+  if (process.channel === undefined) return;
+  process.on('message', (message: Partial<ParentCommand> | null) => {
+    try {
+      if (message?.type !== 'drop-connections') throw new Error(`unknown command ${JSON.stringify(message).slice(0, 80)}`);
+      server.dropConnections(Number(message.sharePerSec), Number(message.durationMs));
+    } catch (error) {
+      process.stderr.write(`wirebench serve: parent command refused: ${(error as Error).message}\n`);
+    }
+  });
 }
 
 /**

@@ -199,6 +199,11 @@ export interface ServerStats {
    * idle timeout (a frozen or vanished client). Optional for third-party servers.
    */
   idleDropped?: number;
+  /**
+   * Client connections the server reset (TCP RST) on command: the server side of the drop fault
+   * (`bench --fault drop-server`). Optional for third-party servers.
+   */
+  connectionsReset?: number;
   badRequests: number;
   /** Requests / upgrades refused by the Origin allow-list. */
   originRejected: number;

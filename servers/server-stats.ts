@@ -37,6 +37,7 @@ export class ServerStatsCollector {
   pingFloodDropped = 0;
   stalledDropped = 0;
   idleDropped = 0;
+  connectionsReset = 0;
   badRequests = 0;
   originRejected = 0;
   corsPreflights = 0;
@@ -116,6 +117,7 @@ export class ServerStatsCollector {
       pingFloodDropped: this.pingFloodDropped,
       stalledDropped: this.stalledDropped,
       idleDropped: this.idleDropped,
+      connectionsReset: this.connectionsReset,
       badRequests: this.badRequests,
       originRejected: this.originRejected,
       corsPreflights: this.corsPreflights,

@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
 import { registerCors } from './cors.js';
 import { HostAllowList } from './host-check.js';
+import { ConnectionDropper } from './connection-dropper.js';
 import { Feed } from './feed.js';
 import type { FeedState } from './feed-state.js';
 import { ERROR, PAD_HEADER, Refusals, sendJson } from './http-replies.js';
@@ -39,6 +40,12 @@ export interface WirebenchServer {
    * history, for a successor's `continueFrom` (a graceful restart). Call `close()` after it.
    */
   handOver(): FeedState;
+  /**
+   * The server side of the drop fault: resets (TCP RST) `sharePerSec` (0–100) of the open client
+   * connections per second for `durationMs`, each counted in /stats `connectionsReset`.
+   * /healthz and /stats connections are spared. Throws on a share or duration out of range.
+   */
+  dropConnections(sharePerSec: number, durationMs: number): void;
   /**
    * Stops accepting, ends every stream cleanly (SSE end, WS close 1001, held long-polls `[]`),
    * destroys what has not ended after `closeGraceMs`. Idempotent.
@@ -197,7 +204,9 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   const urlHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
 
   let closed: Promise<void> | undefined;
+  const dropper = new ConnectionDropper(app.server, stats);
   const close = async (): Promise<void> => {
+    dropper.stop();
     feed.stop();
     // Stop accepting first, so a client whose stream is ended cannot reconnect to this server.
     const appClosed = app.close();
@@ -220,6 +229,11 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
       return seq;
     },
     handOver: () => feed.handOver(),
+    dropConnections: (sharePerSec, durationMs) => {
+      if (!(sharePerSec >= 0 && sharePerSec <= 100)) throw new RangeError(`share per second ${sharePerSec} is not valid: use a number from 0 to 100`);
+      if (!(durationMs >= 0 && durationMs <= 24 * 3_600_000)) throw new RangeError(`duration ${durationMs} ms is not valid: use 0 to 24 h`);
+      dropper.drop(sharePerSec, durationMs);
+    },
     close: () => (closed ??= close()),
   };
 }

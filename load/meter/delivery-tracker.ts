@@ -336,6 +336,10 @@ class ClientState implements ClientTracker {
 
   onError(kind: string): void {
     const t = this.tracker;
+    if (t.faultOnErrorUntilUs > 0) {
+      const nowUs = monotonicUs();
+      if (nowUs <= t.faultOnErrorUntilUs) this.faultAt(nowUs);
+    }
     t.totals.errors[kind] = (t.totals.errors[kind] ?? 0) + 1;
     if (t.arrivedInWindow(monotonicUs())) t.window.errors[kind] = (t.window.errors[kind] ?? 0) + 1;
   }
@@ -370,6 +374,11 @@ export class DeliveryTracker {
   connectedClients = 0;
   /** Server clock − this host's clock, µs (load/run/clock-offset.ts); messages' `ts` are converted by it. */
   serverClockOffsetUs = 0;
+  /**
+   * The server resets connections until then (drop-server): a client's connection failure before
+   * it is the fault hitting that client, the start of its time to recover. 0 = no such fault.
+   */
+  faultOnErrorUntilUs = 0;
   private readonly clients: ClientState[] = [];
   private measureWindow: MeasureWindow | undefined;
 

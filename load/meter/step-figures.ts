@@ -178,6 +178,7 @@ export function serverFigures(start: CheckedStats | null, end: CheckedStats | nu
     ...counterDelta('heartbeatTimeouts', start.heartbeatTimeouts, end.heartbeatTimeouts),
     ...counterDelta('stalledDropped', start.stalledDropped, end.stalledDropped),
     ...counterDelta('idleDropped', start.idleDropped, end.idleDropped),
+    ...counterDelta('connectionsReset', start.connectionsReset, end.connectionsReset),
     ...counterDelta('pingFloodDropped', start.pingFloodDropped, end.pingFloodDropped),
   };
 }

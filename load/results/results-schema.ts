@@ -170,6 +170,8 @@ export const ServerFiguresSchema = Type.Object({
   stalledDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Long-poll connections closed for sending no next request within the idle timeout after an answer. */
   idleDropped: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Client connections the server reset (RST) over the window: the drop-server fault. */
+  connectionsReset: Type.Optional(Type.Integer({ minimum: 0 })),
   /** WebSocket clients cut for a ping flood (more than 50 pings a second). */
   pingFloodDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   connectionsAtEnd: Type.Integer({ minimum: 0 }),
@@ -287,12 +289,14 @@ export type CaptureFigures = Static<typeof CaptureFiguresSchema>;
 export const FaultKindSchema = Type.Union([
   /** SIGKILL of the embedded server, restarted on the same port after `durationMs`: history lost, new epoch. */
   Type.Literal('restart-hard'),
-  /** SIGTERM (streams ended, WebSocket 1001, held polls answered), restarted after `durationMs`: new epoch. */
+  /** SIGTERM (streams ended, WebSocket 1001, held polls answered), restarted after `durationMs`, the stream handed over: same epoch. */
   Type.Literal('restart-graceful'),
   /** SIGSTOP of the embedded server for `durationMs`, then SIGCONT: it neither reads nor writes. */
   Type.Literal('stall'),
   /** Client side (allowed with --target): connections reset (TCP RST) by the generator at `dropPerSec`. */
   Type.Literal('drop'),
+  /** Server side: the embedded server resets (TCP RST) `dropPerSec` of its client connections per second. */
+  Type.Literal('drop-server'),
 ]);
 export type FaultKind = Static<typeof FaultKindSchema>;
 

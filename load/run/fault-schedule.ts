@@ -9,14 +9,14 @@ import { monotonicUs } from '../../servers/contract.js';
 import type { InjectedFault } from '../meter/fault-figures.js';
 import type { FaultSpec } from '../results/results-schema.js';
 import type { ServerProcess } from './server-process.js';
-import type { FaultCommand, DropCommand } from './worker-protocol.js';
+import type { FaultCommand, DropCommand, ResetWatchCommand } from './worker-protocol.js';
 
 export interface FaultContext {
   windowStartUs: number;
   /** The embedded server (absent with --target: only the drop fault is possible, checked at parse time). */
   server: ServerProcess | undefined;
   /** Sends a command to every load worker. */
-  notify(command: FaultCommand | DropCommand): void;
+  notify(command: FaultCommand | DropCommand | ResetWatchCommand): void;
   /** Ends the step early (Ctrl-C). */
   signal: AbortSignal;
 }
@@ -55,6 +55,14 @@ export async function injectFaults(faults: readonly FaultSpec[], context: FaultC
     }
     const server = context.server;
     if (server === undefined) return { injected, failure: `--fault ${fault.kind} needs the embedded server` };
+    if (fault.kind === 'drop-server') {
+      const perSec = fault.dropPerSec ?? 0;
+      // A reset reaches a client at once on loopback; a second's slack covers a busy generator.
+      context.notify({ type: 'reset-watch', untilUs: atUs + (fault.durationMs + 1000) * 1000 });
+      if (!server.dropConnections(perSec, fault.durationMs)) return { injected, failure: `--fault drop-server: the embedded server ${server.pid} is not running` };
+      injected.push({ kind: fault.kind, atMs, durationMs: fault.durationMs, note: `${Math.round(perSec * 100)} % of the connections reset (RST) per second by the server ${server.pid}` });
+      continue;
+    }
     context.notify({ type: 'fault', atUs });
     if (fault.kind === 'stall') {
       server.freeze(true);

@@ -64,6 +64,12 @@ export interface ServerProcess {
    * same port. Resolves when the new one listens.
    */
   restart(signal: 'SIGTERM' | 'SIGKILL', downtimeMs: number): Promise<void>;
+  /**
+   * The server side of the drop fault: the process resets `sharePerSec` of its client connections
+   * per second (TCP RST) for `durationMs` (over the IPC channel; scripts/serve.ts). False when it
+   * is not running.
+   */
+  dropConnections(sharePerSec: number, durationMs: number): boolean;
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a stalled server. */
   freeze(frozen: boolean): void;
 }
@@ -178,6 +184,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       } finally {
         restarting = false;
       }
+    },
+    dropConnections(sharePerSec, durationMs) {
+      if (current === undefined || current.exitCode !== null || current.signalCode !== null || !current.connected) return false;
+      return current.send({ type: 'drop-connections', sharePerSec, durationMs });
     },
     freeze(frozen) {
       if (current && current.exitCode === null && current.signalCode === null) current.kill(frozen ? 'SIGSTOP' : 'SIGCONT');

@@ -60,6 +60,7 @@ export const StatsSchema = Type.Object({
   heartbeatTimeouts: Type.Optional(Count),
   stalledDropped: Type.Optional(Count),
   idleDropped: Type.Optional(Count),
+  connectionsReset: Type.Optional(Count),
   pingFloodDropped: Type.Optional(Count),
   /** Optional memory fields (memory per connection is read from them when `gc` is true). */
   heapUsedBytes: Type.Optional(NonNegative),

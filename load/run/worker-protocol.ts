@@ -72,11 +72,20 @@ export interface DropCommand {
   perSec: number;
 }
 
+/**
+ * The server resets connections (drop-server) until `untilUs`: a client whose connection fails
+ * before then was hit at that moment (the generator cannot know which ones the server picks).
+ */
+export interface ResetWatchCommand {
+  type: 'reset-watch';
+  untilUs: number;
+}
+
 export interface CollectCommand {
   type: 'collect';
 }
 
-export type ControllerMessage = ConnectCommand | WindowCommand | FaultCommand | DropCommand | CollectCommand;
+export type ControllerMessage = ConnectCommand | WindowCommand | FaultCommand | DropCommand | ResetWatchCommand | CollectCommand;
 
 export interface ProgressMessage {
   type: 'progress';

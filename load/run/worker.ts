@@ -243,6 +243,9 @@ process.on('message', (message: ControllerMessage) => {
     case 'drop':
       faults.drop(message.untilUs, message.perSec);
       break;
+    case 'reset-watch':
+      tracker.faultOnErrorUntilUs = message.untilUs;
+      break;
     case 'collect':
       collect().catch(fail);
       break;
