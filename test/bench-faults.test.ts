@@ -116,7 +116,7 @@ test('a graceful restart mid-window: the stream handed over — no loss, no rese
 });
 
 test('the drop fault: connections reset by the generator are recovered with resume, counted, timed', { timeout: 240_000 }, async () => {
-  const { document } = await benchOk('drop', ['--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'drop@20%:1s', '--drop-rate', '1']);
+  const { document, ms } = await benchOk('drop', ['--transports', 'poll,ws', '--clients', '5', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--interval', '200ms', '--workers', '1', '--fault', 'drop@20%:1s', '--drop-rate', '1']);
   for (const transport of document.results) {
     const m = transport.steps[0]!.measurement!;
     const what = `${transport.transport}: ${JSON.stringify({ messages: m.window.messages, errors: m.window.errors })}`;
@@ -127,6 +127,8 @@ test('the drop fault: connections reset by the generator are recovered with resu
     assert.ok(m.faults!.timeline.connects.reduce((a, b) => a + b, 0) >= 1, `reconnects after the resets — ${what}`);
     assert.ok(m.server !== null, 'one server process: its figures stand');
   }
+  // Per transport 0.5 s warm-up + 3 s window + the grace (≤ 4.6 s), plus start-up and collection.
+  assert.ok(ms < 2 * (3.5 + 4.6 + 10) * 1000, `the run ended within its schedule plus grace (${ms} ms)`);
 });
 
 test('the drop-server fault: the embedded server resets connections, counted in its figures; clients recover with resume, timed', { timeout: 240_000 }, async () => {
@@ -145,6 +147,19 @@ test('the drop-server fault: the embedded server resets connections, counted in 
   }
   // Per transport 0.5 s warm-up + 3 s window + the grace (≤ 4.6 s), plus start-up and collection
   // (generous: a busy 2-core machine takes seconds to start a server and its workers).
+  assert.ok(ms < 3 * (3.5 + 4.6 + 10) * 1000, `the run ended within its schedule plus grace (${ms} ms)`);
+});
+
+test('a stall of the server (SIGSTOP, SIGCONT) mid-window: the step ends within its schedule, nothing lost once it thaws', { timeout: 240_000 }, async () => {
+  const { document, ms } = await benchOk('stall', ['--transports', 'longpoll,sse,ws', '--clients', '4', '--duration', '3s', '--warmup', '500ms', '--rate', '10', '--workers', '1', '--fault', 'stall@20%:1500ms']);
+  for (const { m, faults, what } of faultSteps(document)) {
+    assert.equal(faults.injected[0]!.kind, 'stall');
+    assert.ok(faults.injected[0]!.durationMs >= 1500, what);
+    assert.equal(m.window.messages.lost, 0, `the server kept every message while stopped — ${what}`);
+    assert.equal(faults.resets, 0, what);
+    assert.equal(faults.unrecovered, 0, what);
+  }
+  // Per transport 0.5 s warm-up + 3 s window + the grace (≤ 4.6 s), plus start-up and collection.
   assert.ok(ms < 3 * (3.5 + 4.6 + 10) * 1000, `the run ended within its schedule plus grace (${ms} ms)`);
 });
 
