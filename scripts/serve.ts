@@ -37,6 +37,7 @@ interface ServeFlags {
   tls?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  http2?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -66,6 +67,7 @@ export function registerServe(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--state-file <path>', 'graceful restart without loss: on SIGTERM/SIGINT write the feed (epoch and history) here; at start continue the stream from it (the file is then removed)')
+    .option('--http2', 'HTTP/2 for poll, long-poll, SSE and publish: over TLS ALPN h2 with HTTP/1.1 beside it (WebSocket stays HTTP/1.1: RFC 8441 is not in ws); without TLS h2c (prior knowledge), which has no HTTP/1.1, so no ws')
     .action(async (flags: ServeFlags) => {
       const continueFrom = flags.stateFile === undefined ? undefined : takeFeedState(flags.stateFile);
       if (continueFrom !== undefined && 'reason' in continueFrom) {
@@ -123,19 +125,21 @@ async function startServer(flags: ServeFlags, continueFrom: FeedState | undefine
     writeStallTimeoutMs: parseDurationMs('--write-stall-timeout', flags.writeStallTimeout, { allowZero: true }),
     idleTimeoutMs: parseDurationMs('--idle-timeout', flags.idleTimeout, { allowZero: true }),
     ...tlsFlags(flags),
+    ...(flags.http2 === true ? { http2: true } : {}),
   };
   try {
     return await createWirebenchServer(options);
   } catch (error) {
     const flag = error instanceof ServerOptionsError ? FLAG_OF[error.option] : undefined;
     if (flag !== undefined) throw usageError(flag, flags[flag.property], error as ServerOptionsError);
+    if (error instanceof ServerOptionsError && error.option === 'http2') throw new UsageError(`--http2 without TLS: ${error.accepted.replace('(tls)', '(--tls)')}`);
     if (error instanceof ServerOptionsError && error.option === 'tls') throw new UsageError(`--tls-cert ${JSON.stringify(flags.tlsCert)} with --tls-key ${JSON.stringify(flags.tlsKey)}: ${error.accepted}`);
     throw error;
   }
 }
 
 /** Library option → the flag a user typed, so a range error names what they wrote. */
-const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost' | 'tls' | 'tlsCert' | 'tlsKey' | 'stateFile'> }>> = {
+const FLAG_OF: Partial<Record<string, { name: string; property: Exclude<keyof ServeFlags, 'origin' | 'corsCredentials' | 'allowHost' | 'tls' | 'tlsCert' | 'tlsKey' | 'stateFile' | 'http2'> }>> = {
   transports: { name: '--transport', property: 'transport' },
   host: { name: '--host', property: 'host' },
   port: { name: '--port', property: 'port' },

@@ -13,7 +13,7 @@ import { EPOCH_HEADER, ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
-import { hijackKeepingHeaders, mustStateEpoch, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
+import { connectionOf, hijackKeepingHeaders, isHttp2Response, mustStateEpoch, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
 
 export const longpollTransport: TransportDefinition = {
   name: 'longpoll',
@@ -55,8 +55,11 @@ export const longpollTransport: TransportDefinition = {
 
     const answer = (res: ServerResponse, body: Buffer): void => {
       const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': body.length };
-      if (closing) headers.connection = 'close';
-      else watchIdle(res.socket);
+      // HTTP/2 has no connection header and multiplexes streams on a session (its own idle timeout).
+      if (!isHttp2Response(res)) {
+        if (closing) headers.connection = 'close';
+        else watchIdle(res.socket);
+      }
       res.writeHead(200, headers);
       res.end(body);
     };
@@ -72,7 +75,7 @@ export const longpollTransport: TransportDefinition = {
       hijackKeepingHeaders(reply);
       const res = reply.raw;
       // Held answers are written later with writeHead; a header set now goes out with them.
-      if (mustStateEpoch(toldEpoch, request.raw.socket, resume.named)) res.setHeader(EPOCH_HEADER, context.feed.epoch);
+      if (mustStateEpoch(toldEpoch, connectionOf(request.raw), resume.named)) res.setHeader(EPOCH_HEADER, context.feed.epoch);
       const since = resume.since;
       if (resume.reset) {
         answer(res, bodies.afterReset(resume.reset));

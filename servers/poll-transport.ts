@@ -2,18 +2,17 @@
  * Short polling: `GET /poll?since=N` answers at once with every message after N (`[]` when
  * none). Connections are the keep-alive sockets that have issued a poll.
  */
-import type { Socket } from 'node:net';
 import { EPOCH_HEADER, ROUTES } from './contract.js';
 import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { JsonArrayBodies } from './json-array-body.js';
-import { mustStateEpoch, resumeOrRefuse, type TransportDefinition } from './transport.js';
+import { connectionOf, mustStateEpoch, resumeOrRefuse, type ConnectionHandle, type TransportDefinition } from './transport.js';
 
 export const pollTransport: TransportDefinition = {
   name: 'poll',
   create(context) {
     const bodies = new JsonArrayBodies(context.feed.history);
-    const sockets = new WeakSet<Socket>();
-    const toldEpoch = new WeakSet<Socket>();
+    const sockets = new WeakSet<ConnectionHandle>();
+    const toldEpoch = new WeakSet<ConnectionHandle>();
     let openSockets = 0;
     const onSocketClose = (): void => {
       openSockets--;
@@ -22,7 +21,7 @@ export const pollTransport: TransportDefinition = {
     context.app.get(ROUTES.poll, (request, reply) => {
       const resume = resumeOrRefuse(context, cursorFromQuery(request.query), epochFromQuery(request.query), reply);
       if (resume === undefined) return reply;
-      const socket = request.raw.socket;
+      const socket = connectionOf(request.raw);
       if (!sockets.has(socket)) {
         sockets.add(socket);
         openSockets++;

@@ -78,6 +78,12 @@ export interface WirebenchServerOptions {
    * would. Default 0.
    */
   clockSkewMs?: number;
+  /**
+   * HTTP/2 for poll, long-poll, SSE and publish. Over TLS: ALPN `h2` with HTTP/1.1 fallback (so
+   * WebSocket, which stays HTTP/1.1 — RFC 8441 is not in ws — is served beside it). Cleartext:
+   * h2c with prior knowledge only, no HTTP/1.1, so no WebSocket. Default false.
+   */
+  http2?: boolean;
 }
 
 export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'transports' | 'allowedOrigins' | 'allowedHosts' | 'tls' | 'continueFrom'>> & {
@@ -142,6 +148,9 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
   if (typeof host !== 'string' || host.trim() === '') {
     throw new ServerOptionsError('host', host, 'use an address or host name, e.g. 127.0.0.1');
   }
+  if (options.http2 === true && options.tls === undefined && transports.includes('ws')) {
+    throw new ServerOptionsError('http2', true, 'cleartext HTTP/2 (h2c) has no HTTP/1.1 beside it, so no WebSocket: serve h2c without ws, or HTTP/2 over TLS (tls), where WebSocket stays on HTTP/1.1');
+  }
   return {
     transports: [...new Set(transports)],
     host,
@@ -166,6 +175,7 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
     tls: tlsOption(options.tls),
     clockSkewMs: clockSkew(options.clockSkewMs ?? SERVER_DEFAULTS.clockSkewMs),
+    http2: boolean('http2', options.http2 ?? false),
   };
 }
 

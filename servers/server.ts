@@ -4,7 +4,7 @@
  *   const server = await createWirebenchServer({ transports: ['sse', 'ws'], rate: 10 });
  *   console.log(server.url); … await server.close();
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ROUTES, TRANSPORTS, type Healthz, type ServerStats, type TransportName } from './contract.js';
 import { registerCors } from './cors.js';
@@ -68,9 +68,10 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // Node checks the deadlines on this period (30 s by default): a quarter of the timeout keeps it near.
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(resolved.requestTimeoutMs / 4))),
   };
-  // One fastify type for the routes: over TLS the server is node's https.Server, which the
-  // transports use only through what it shares with http.Server (requests, upgrades, sockets).
-  const app = Fastify({
+  // One fastify type for the routes: over TLS the server is node's https.Server, over HTTP/2 an
+  // Http2(Secure)Server whose compatibility API gives the transports the same request/response
+  // surface; they use only what these share (requests, replies, upgrades over HTTP/1.1).
+  const app = (Fastify as unknown as (options: object) => FastifyInstance)({
     logger: false,
     // Long enough for clients polling at 1 Hz to keep their connection between polls.
     keepAliveTimeout: 72_000,
@@ -80,12 +81,18 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // Node's requestTimeout bounds receiving a request (head and body), not the answer: a held
     // long-poll or an SSE stream is not cut, a POST body that never finishes is (408).
     requestTimeout: resolved.requestTimeoutMs,
-    ...(identity === null ? { http: nodeServerOptions } : {
+    ...(identity === null
+      ? resolved.http2
+        ? { http2: true as const }
+        : { http: nodeServerOptions }
+      : {
+          ...(resolved.http2 ? { http2: true as const } : {}),
           https: {
             ...nodeServerOptions,
             key: identity.key,
             cert: identity.cert,
-            ALPNProtocols: ['http/1.1'],
+            // HTTP/2: h2 first, HTTP/1.1 beside it for WebSocket and HTTP/1.1 clients (ALPN, RFC 7301).
+            ...(resolved.http2 ? { allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'] } : { ALPNProtocols: ['http/1.1'] }),
             // A peer that starts a handshake and stalls is cut like a request head that never ends.
             handshakeTimeout: resolved.requestTimeoutMs,
           },
@@ -94,10 +101,11 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     return503OnClosing: true,
     // A HEAD on /sse or /longpoll would hold a bodiless stream open; only the documented GETs exist.
     exposeHeadRoutes: false,
-    forceCloseConnections: 'idle',
+    // HTTP/2 servers have no idle-connection sweep: fastify closes their sessions itself.
+    forceCloseConnections: resolved.http2 ? true : 'idle',
     // Requests too malformed to reach a route (bad HTTP, oversized headers) get the same JSON
     // refusal and are counted like any other bad request.
-    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return void socket.destroy();
       if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
         return refusals.socket(socket, 408, ERROR.requestTimeout, `the request (head and body) did not arrive within ${resolved.requestTimeoutMs} ms`);
@@ -111,6 +119,11 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
   app.server.on('tlsClientError', () => {
     stats.badRequests++;
   });
+  if (resolved.http2) {
+    // Node's HTTP/1.1 server disables Nagle on its sockets, its HTTP/2 server does not: an answer
+    // written as HEADERS then DATA would wait for the client's delayed ACK (~40 ms) between them.
+    app.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  }
 
   const hosts = new HostAllowList(resolved.host, resolved.allowedHosts);
   // First of all hooks: a request under a foreign name (DNS rebinding) gets nothing else.
@@ -211,7 +224,8 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
     // Stop accepting first, so a client whose stream is ended cannot reconnect to this server.
     const appClosed = app.close();
     await closeTransports();
-    app.server.closeAllConnections();
+    // An HTTP/2 server has no such method (fastify closes its sessions); its HTTP/1.1 sockets end with it.
+    if (typeof app.server.closeAllConnections === 'function') app.server.closeAllConnections();
     await appClosed;
   };
 

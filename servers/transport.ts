@@ -78,6 +78,26 @@ export function resumeOrRefuse(context: TransportContext, cursor: number | undef
   return resume;
 }
 
+/** What a connection is to the transports: something that closes once (a socket, an HTTP/2 session). */
+export interface ConnectionHandle {
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * The connection a request came on: its TCP (or TLS) socket over HTTP/1.1; over HTTP/2 its
+ * session, which the streams of one connection share (the compatibility API's `request.socket` is
+ * a new proxy per stream, so it cannot tell connections apart).
+ */
+export function connectionOf(request: IncomingMessage): ConnectionHandle {
+  const session = (request as unknown as { stream?: { session?: ConnectionHandle } }).stream?.session;
+  return session ?? request.socket;
+}
+
+/** An answer on an HTTP/2 stream (the compatibility API's response), where connection-level headers and sockets do not apply. */
+export function isHttp2Response(res: object): boolean {
+  return 'stream' in res;
+}
+
 /**
  * Whether an answer on this keep-alive connection must state the epoch (contract.ts
  * `EPOCH_HEADER`): once per connection, unless the request named it.

@@ -47,6 +47,8 @@ test('bench refuses inconsistent TLS options with exit 2 and one line', () => {
     [['--protocol', 'spdy'], /--protocol "spdy" is not valid: use one of http1, http1-tls, h2, h2c/],
     [['--protocol', 'http1-tls', '--target', 'http://127.0.0.1:9'], /--protocol http1-tls runs over TLS: give an https:\/\/ --target/],
     [['--protocol', 'http1', '--target', 'https://127.0.0.1:9'], /--protocol http1 is cleartext: give an http:\/\/ --target/],
+    [['--protocol', 'h2c', '--target', 'https://127.0.0.1:9'], /--protocol h2c is cleartext: give an http:\/\/ --target/],
+    [['--protocol', 'h2', '--target', 'http://127.0.0.1:9'], /--protocol h2 runs over TLS: give an https:\/\/ --target/],
     [['--ca', notPem], /--ca applies to TLS runs only/],
     [['--insecure'], /--insecure applies to TLS runs only/],
     [['--protocol', 'http1-tls', '--ca', notPem], /--ca is for a --target/],
@@ -147,4 +149,21 @@ test('serve --tls announces its self-signed certificate; a client trusting exact
     }).on('error', reject);
   });
   assert.equal((JSON.parse(body) as { name: string }).name, 'wirebench');
+});
+
+test('bench --protocol h2 and h2c: the HTTP transports over HTTP/2 (over TLS / cleartext), WebSocket over HTTP/1.1, every step delivers', { timeout: 240_000 }, () => {
+  for (const protocol of ['h2', 'h2c'] as const) {
+    const out = mkdtempSync(path.join(os.tmpdir(), `wirebench-${protocol}-bench-`));
+    const run = bench(['--protocol', protocol, '--transports', 'longpoll,sse,ws', '--clients', '4', '--duration', '1500ms', '--warmup', '500ms', '--rate', '10', '--workers', '1', '--out', out, '--no-report', '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    const document = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsDocument;
+    assert.equal(document.config.protocol, protocol);
+    for (const result of document.results) {
+      assert.match(result.server.url, protocol === 'h2' ? /^https:/ : /^http:/);
+      const step = result.steps[0]!;
+      assert.equal(step.status, 'ok', `${protocol} ${result.transport}: ${step.status === 'failed' ? step.reason : ''}`);
+      assert.equal(step.measurement!.window.messages.lost, 0, `${protocol} ${result.transport}`);
+      assert.ok(step.measurement!.window.messages.delivered > 0, `${protocol} ${result.transport}`);
+    }
+  }
 });

@@ -11,55 +11,9 @@ import https from 'node:https';
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
 import { CLIENTS } from '../load/clients/clients-by-transport.js';
 import { RecordingTracker, clientOptions, startServer, stopAfter, waitUntil } from './helpers/clients-harness.js';
+import { startRelay } from './helpers/tcp-relay.js';
 
 const TEST_TIMEOUT_MS = 30_000;
-
-/**
- * A TCP relay to `port` that counts the bytes it forwards each way (the TCP payload, as a capture
- * sees it). Down, it counts until the client closes its side: what the server sends in answer to
- * that FIN (its TLS close_notify) reaches a socket that no longer reads (a capture's "after close").
- */
-async function startRelay(t: { after(fn: () => unknown): void }, port: number): Promise<{ port: number; up: () => number; down: () => number; open: () => number }> {
-  let up = 0;
-  let down = 0;
-  let open = 0;
-  const sockets = new Set<net.Socket>();
-  const relay = net.createServer((client) => {
-    open++;
-    const upstream = net.connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let clientClosed = false;
-    client.on('end', () => {
-      clientClosed = true;
-    });
-    client.on('data', (chunk: Buffer) => {
-      up += chunk.length;
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (clientClosed) return;
-      down += chunk.length;
-      client.write(chunk);
-    });
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', () => {
-      open--;
-      upstream.end();
-    });
-    upstream.on('close', () => client.end());
-    client.on('error', close);
-    upstream.on('error', close);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    return new Promise<void>((resolve) => relay.close(() => resolve()));
-  });
-  return { port: (relay.address() as net.AddressInfo).port, up: () => up, down: () => down, open: () => open };
-}
 
 test('tls: the server makes its own certificate; all four clients trusting it get 1..N over HTTPS / WSS', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const server = await startServer(t, { rate: 40, heartbeatMs: 200, tls: 'self-signed' });

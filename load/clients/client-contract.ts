@@ -50,6 +50,11 @@ export interface ClientOptions {
   tls?: ClientTls;
   /** The local address every socket of this client connects from (`--source-addresses`). Absent: the system's choice. */
   localAddress?: string;
+  /**
+   * HTTP/2 for poll, long-poll, SSE and publish (over TLS: ALPN h2; cleartext: h2c prior
+   * knowledge). WebSocket stays HTTP/1.1 (RFC 8441 is not in ws). Absent: HTTP/1.1.
+   */
+  http2?: boolean;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

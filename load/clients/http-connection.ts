@@ -17,7 +17,7 @@ import { HTTPParser } from 'http-parser-js';
 import { monotonicUs } from '../../servers/contract.js';
 import { errorKind } from './client-errors.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
-import { connectClient, type ClientTls } from './tcp-connect.js';
+import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
 
 /** What a connection's owner hears; implemented by the clients (no closures per response). */
 export interface HttpResponseHandler {
@@ -49,7 +49,18 @@ interface HeadInfo {
   headers: string[];
 }
 
-export class HttpConnection {
+/** What a client holds to send requests and hear answers, whatever the protocol (http-channel.ts). */
+export interface HttpChannel {
+  /** A connection is open or connecting. */
+  readonly isOpen: boolean;
+  readonly requestsInFlight: number;
+  /** Sends one request, given as its HTTP/1.1 bytes (in parts); opens the connection first if needed. */
+  send(parts: ReadonlyArray<Buffer | string>): void;
+  /** Closes the connection (a TCP RST with `reset`); the handler hears `kind`. Resolves when closed. */
+  drop(kind: string, reset?: boolean): Promise<void>;
+}
+
+export class HttpConnection implements HttpChannel {
   /** Where requests go and answers come from: the TLS socket over TLS, else the TCP socket. */
   private socket: net.Socket | undefined;
   /** The TCP socket under it (the same one in cleartext): a reset goes there. */
@@ -115,9 +126,8 @@ export class HttpConnection {
     const tcp = this.tcp;
     if (socket === undefined || tcp === undefined) return Promise.resolve();
     if (!socket.destroyed) this.closeKind ??= kind;
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    if (reset && !tcp.destroyed && !tcp.connecting) tcp.resetAndDestroy();
-    else socket.destroy();
+    const closed = closedPromise(socket);
+    if (!resetConnection(tcp, reset)) socket.destroy();
     return closed;
   }
 
@@ -230,7 +240,7 @@ export class CursorRequest {
    * Sends the request for `cursor`, naming `epoch` when given (`&epoch=<id>`); returns its size
    * in bytes.
    */
-  send(connection: HttpConnection, cursor: number, epoch?: string): number {
+  send(connection: HttpChannel, cursor: number, epoch?: string): number {
     const digits = epoch === undefined ? String(cursor) : `${cursor}&epoch=${epoch}`;
     connection.send([this.prefix, digits, this.suffix]);
     return this.prefix.length + Buffer.byteLength(digits) + this.suffix.length;

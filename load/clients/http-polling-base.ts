@@ -9,7 +9,8 @@ import { ClientBase } from './client-lifecycle.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { CorsPreflighter, corsGranted } from './cors-preflight.js';
 import { headersForRequest, preflightHeaders } from './header-profiles.js';
-import { CursorRequest, HttpConnection, endpoint, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
+import { CursorRequest, headerValue, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
+import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
 import type { ClientOptions } from './client-contract.js';
@@ -23,7 +24,7 @@ export const POLL_IDLE_TIMEOUT_MS = 120_000;
 const STOP_ANSWER_WAIT_MS = 2_000;
 
 export abstract class HttpPollingClient extends ClientBase implements HttpResponseHandler {
-  protected readonly connection: HttpConnection;
+  protected readonly connection: HttpChannel;
   private readonly request: CursorRequest;
   private readonly publisher: HttpPublisher;
   private readonly bounds: number[] = [];
@@ -39,9 +40,8 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
 
   constructor(options: ClientOptions, route: string) {
     super(options);
-    const { host, port } = endpoint(options.baseUrl);
     const path = routePath(options.baseUrl, route);
-    this.connection = new HttpConnection(host, port, this.meter, this, POLL_IDLE_TIMEOUT_MS, options.tls, options.localAddress);
+    this.connection = openHttpChannel(options.baseUrl, this.meter, this, POLL_IDLE_TIMEOUT_MS, options);
     this.request = new CursorRequest(path, options.baseUrl.host, headersForRequest('fetch', options.headers, options));
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     const { crossOrigin } = options;

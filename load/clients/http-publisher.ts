@@ -14,8 +14,8 @@ import { ROUTES, monotonicUs, type PublishRequest } from '../../servers/contract
 import { CorsPreflighter, corsGranted } from './cors-preflight.js';
 import type { ClientTracker } from '../meter/delivery-tracker.js';
 import { headersForRequest, preflightHeaders, type HeaderList, type RequestSite } from './header-profiles.js';
-import type { ClientTls } from './tcp-connect.js';
-import { HttpConnection, endpoint, headerLines, routePath, type HttpResponseHandler } from './http-connection.js';
+import { openHttpChannel, type ChannelSite } from './http-channel.js';
+import { headerLines, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
 import type { WireSample } from '../results/results-schema.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
 
@@ -31,7 +31,7 @@ export function publishBody(data: string, sentUs: number): string {
 }
 
 export class HttpPublisher implements HttpResponseHandler {
-  private readonly connection: HttpConnection;
+  private readonly connection: HttpChannel;
   private readonly head: string;
   private readonly queue: string[] = [];
   private busy = false;
@@ -50,10 +50,9 @@ export class HttpPublisher implements HttpResponseHandler {
     meter: SocketMeter,
     private readonly tracker: ClientTracker,
     private readonly sample: WireSample,
-    private readonly site: RequestSite & { tls?: ClientTls; localAddress?: string } = {},
+    private readonly site: RequestSite & ChannelSite = {},
   ) {
-    const { host, port } = endpoint(baseUrl);
-    this.connection = new HttpConnection(host, port, meter, this, PUBLISH_TIMEOUT_MS, site.tls, site.localAddress);
+    this.connection = openHttpChannel(baseUrl, meter, this, PUBLISH_TIMEOUT_MS, site);
     const path = routePath(baseUrl, ROUTES.publish);
     const lines = headerLines(baseUrl.host, [...headersForRequest('publish', headers, site), ['Content-Type', 'application/json']]);
     this.head = `POST ${path} HTTP/1.1\r\n${lines}Content-Length: `;

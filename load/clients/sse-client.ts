@@ -15,7 +15,8 @@ import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './reconnect-backoff.js';
 import { corsGranted } from './cors-preflight.js';
 import { headersForRequest } from './header-profiles.js';
-import { HttpConnection, endpoint, headerLines, headerValue, routePath, type HttpResponseHandler } from './http-connection.js';
+import { headerLines, headerValue, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
+import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
 import type { ClientOptions } from './client-contract.js';
@@ -28,7 +29,7 @@ export const MAX_SSE_RETRY_MS = 3_600_000;
 
 export class SseClient extends ClientBase implements HttpResponseHandler {
   readonly transport = 'sse' as const;
-  private readonly connection: HttpConnection;
+  private readonly connection: HttpChannel;
   private readonly publisher: HttpPublisher;
   private readonly parser: SseParser;
   /** The request up to the blank line, minus a Last-Event-ID; `GET /sse?since=<options.since>&epoch=<epoch>`. */
@@ -54,8 +55,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   constructor(options: ClientOptions) {
     super(options);
     this.retryMs = this.reconnect.sseRetryMs;
-    const { host, port } = endpoint(options.baseUrl);
-    this.connection = new HttpConnection(host, port, this.meter, this, SSE_IDLE_TIMEOUT_MS, options.tls, options.localAddress);
+    this.connection = openHttpChannel(options.baseUrl, this.meter, this, SSE_IDLE_TIMEOUT_MS, options);
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     this.requestHead = this.buildRequestHead(options.since);
     this.parser = createSseParser({

@@ -26,6 +26,21 @@ export interface ClientConnection {
   readonly stream: net.Socket;
 }
 
+/** Resolves when `socket` has closed. */
+export function closedPromise(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => socket.once('close', () => resolve()));
+}
+
+/**
+ * With `reset`, cuts the connection with a TCP RST (a NAT or load balancer dropping it) and
+ * returns true; false when not asked to, or when there is no established connection to reset.
+ */
+export function resetConnection(tcp: net.Socket, reset: boolean): boolean {
+  if (!reset || tcp.destroyed || tcp.connecting) return false;
+  tcp.resetAndDestroy();
+  return true;
+}
+
 /**
  * Connects to host:port; `alpn` is offered over TLS (a browser offers `h2, http/1.1` for fetch
  * and `http/1.1` for a WebSocket). Writes to `stream` are queued until it is ready.

@@ -8,6 +8,17 @@ import type { ClientTls } from './tcp-connect.js';
 
 const byOrigin = new Map<string, ClientTls>();
 
+const h2cOrigins = new Set<string>();
+
+/** This origin speaks cleartext HTTP/2 only (h2c with prior knowledge): probes must too. */
+export function markH2c(url: string): void {
+  h2cOrigins.add(new URL(url).origin);
+}
+
+export function speaksH2c(url: string): boolean {
+  return h2cOrigins.has(new URL(url).origin);
+}
+
 export function trustOrigin(url: string, tls: ClientTls): void {
   byOrigin.set(new URL(url).origin, tls);
 }

@@ -26,7 +26,7 @@ import { getHealthz, getStats, quoteClipped, TargetAnswerError, type CheckedStat
 import type { ConnectCommand, WorkerMessage, WorkerReport } from './worker-protocol.js';
 import { readFile } from 'node:fs/promises';
 import type { ClientTls } from '../clients/tcp-connect.js';
-import { tlsFor, trustOrigin } from '../clients/tls-trust.js';
+import { markH2c, tlsFor, trustOrigin } from '../clients/tls-trust.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -79,6 +79,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   if (config.target) {
     try {
       if (config.tls !== undefined) trustOrigin(config.target, await targetTls(config.tls));
+      if (config.protocol === 'h2c') markH2c(config.target);
       await checkTarget(config.target);
     } catch (error) {
       // Nothing ran, but the results file says what happened (a CI job looks for it).
@@ -113,10 +114,12 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
       if (!config.target) {
         const extraArgs = [...corsServerArgs(config), ...(options.serverArgs ?? [])];
         const tls = config.tls !== undefined;
-        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs, tls });
+        const http2 = usesHttp2(config, transport);
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs, tls, http2 });
         result.server.url = server.url;
         // The clients trust exactly the certificate this server presents (unless told to verify nothing).
         if (server.certificate !== undefined) trustOrigin(server.url, { ca: server.certificate, verify: config.tls?.verify !== 'skipped' });
+        if (http2 && !tls) markH2c(server.url);
       }
       document.results.push(result);
       options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url, pid: server?.pid ?? null });
@@ -149,6 +152,11 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   await writeResultsFile(options.outFile, document);
   options.onEvent?.({ kind: 'written', file: options.outFile });
   return document;
+}
+
+/** HTTP/2 (h2, h2c) carries the HTTP transports; WebSocket stays HTTP/1.1 (RFC 8441 is not in ws). */
+function usesHttp2(config: RunConfig, transport: TransportName): boolean {
+  return (config.protocol === 'h2' || config.protocol === 'h2c') && transport !== 'ws';
 }
 
 /** How the clients trust a --target over TLS: its --ca file, the system store, or nothing (--insecure). */
@@ -380,6 +388,7 @@ async function runStep(
         }),
         ...clientSite(config),
         ...(secure === undefined ? {} : { tls: secure }),
+        ...(usesHttp2(config, transport) ? { http2: true } : {}),
       };
       worker.send(command);
     });

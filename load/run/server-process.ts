@@ -43,6 +43,8 @@ export interface ServerProcessOptions {
    * presents the same one, so the clients' trust (ServerProcess.certificate) holds across it.
    */
   tls?: boolean;
+  /** Serve HTTP/2 (`serve --http2`): h2 beside HTTP/1.1 over TLS, h2c in cleartext. */
+  http2?: boolean;
 }
 
 export interface ServerProcess {
@@ -99,6 +101,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     '--heartbeat', `${options.heartbeatMs}ms`,
     ...(identity === undefined ? [] : ['--tls-cert', identity.certFile, '--tls-key', identity.keyFile]),
     '--state-file', stateFile,
+    ...(options.http2 === true ? ['--http2'] : []),
     ...(options.extraArgs ?? []),
   ];
   let stderr = '';

@@ -9,12 +9,14 @@
  * that closes every connection left bench with an unsettled promise and exit code 13.
  */
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ROUTES } from '../../servers/contract.js';
 import { HEALTHZ_MAX_BYTES, STATS_MAX_BYTES } from '../clients/client-limits.js';
-import { tlsFor } from '../clients/tls-trust.js';
+import { speaksH2c, tlsFor } from '../clients/tls-trust.js';
 
 /** Longest a /healthz or /stats answer may take, ms. */
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -82,11 +84,8 @@ export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIME
       request.destroy();
       reject(new TargetAnswerError(kind, why));
     };
-    const secure = tlsFor(url);
-    const get = secure === undefined ? http.get : https.get;
-    const tlsOptions = secure === undefined ? {} : { rejectUnauthorized: secure.verify, ...(secure.ca === undefined ? {} : { ca: secure.ca }) };
-    const request = get(url, { agent, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => {
-      const declared = Number(response.headers['content-length']);
+    const onResponse = (statusCode: number, contentLength: unknown, response: Readable): void => {
+      const declared = Number(contentLength);
       if (declared > maxBytes) return fail('too_large', `answered ${declared} bytes, over the ${maxBytes}-byte cap`);
       const pieces: Buffer[] = [];
       let bytes = 0;
@@ -97,14 +96,40 @@ export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIME
       });
       response.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(pieces) });
+        request.destroy();
+        resolve({ status: statusCode, body: Buffer.concat(pieces) });
       });
       response.on('error', (error: NodeJS.ErrnoException) => fail('unreachable', `the answer broke off (${error.code ?? 'connection lost'})`));
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => fail('unreachable', `no answer (${error.code ?? 'connection failed'})`));
+    };
+    const onError = (error: NodeJS.ErrnoException): void => fail('unreachable', `no answer (${error.code ?? 'connection failed'})`);
+    const request = speaksH2c(url) ? h2cGet(url, onResponse, onError) : http1Get(url, agent, onResponse, onError);
     // A ref'd timer: the process stays alive to report the failure.
     const timer = setTimeout(() => fail('timeout', `no complete answer within ${timeoutMs / 1000} s`), timeoutMs);
   });
+}
+
+type OnResponse = (statusCode: number, contentLength: unknown, body: Readable) => void;
+
+/** GET over HTTP/1.1, TLS as the runner set it for the origin (tls-trust.ts). */
+function http1Get(url: string, agent: http.Agent | false, onResponse: OnResponse, onError: (error: NodeJS.ErrnoException) => void): { destroy(): void } {
+  const secure = tlsFor(url);
+  const get = secure === undefined ? http.get : https.get;
+  const tlsOptions = secure === undefined ? {} : { rejectUnauthorized: secure.verify, ...(secure.ca === undefined ? {} : { ca: secure.ca }) };
+  const request = get(url, { agent, headers: { accept: 'application/json' }, ...tlsOptions }, (response) => onResponse(response.statusCode ?? 0, response.headers['content-length'], response));
+  request.on('error', onError);
+  return { destroy: () => request.destroy() };
+}
+
+/** GET over cleartext HTTP/2 with prior knowledge: an h2c server answers nothing else. */
+function h2cGet(url: string, onResponse: OnResponse, onError: (error: NodeJS.ErrnoException) => void): { destroy(): void } {
+  const parsed = new URL(url);
+  const session = http2.connect(parsed.origin);
+  session.on('error', onError);
+  const stream = session.request({ ':path': parsed.pathname + parsed.search, accept: 'application/json' });
+  stream.on('error', onError);
+  stream.on('response', (headers) => onResponse(Number(headers[':status'] ?? 0), headers['content-length'], stream));
+  stream.end();
+  return { destroy: () => session.destroy() };
 }
 
 async function getChecked<S extends TSchema>(url: string, schema: S, maxBytes: number, agent: http.Agent | false = false): Promise<Static<S>> {

@@ -46,6 +46,8 @@ export interface ConnectCommand {
   authorization?: string;
   /** HTTPS / WSS: how the clients speak TLS (ClientOptions.tls); absent: cleartext. */
   tls?: ClientTls;
+  /** HTTP/2 for the HTTP transports (ClientOptions.http2); absent: HTTP/1.1. */
+  http2?: boolean;
 }
 
 export interface WindowCommand {

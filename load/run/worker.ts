@@ -103,6 +103,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       ...(command.crossOrigin !== undefined ? { crossOrigin: command.crossOrigin } : {}),
       ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
       ...(command.tls !== undefined ? { tls: command.tls } : {}),
+      ...(command.http2 === true ? { http2: true } : {}),
     });
     clients.push(client);
     faultTargets.push({ client, tracker: clientTracker });
