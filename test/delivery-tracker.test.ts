@@ -87,3 +87,22 @@ test('windowDelivered: true once every client held to the window has its highest
   a.onMessage(msg(4, WINDOW.endUs + 5), 5, WINDOW.endUs + 10);
   assert.equal(tracker.windowDelivered(), true, 'a message published after the window does not raise the bar');
 });
+
+test('the window is opened ahead of its start: a late timer cannot split one message between clients', () => {
+  const tracker = new DeliveryTracker();
+  const a = tracker.createClient(0);
+  const b = tracker.createClient(0);
+  a.onConnected(1);
+  b.onConnected(1);
+  tracker.openWindow(WINDOW); // a warm-up ahead of the start
+  const warmupJoiner = tracker.createClient(0);
+  warmupJoiner.onConnected(1);
+  // seq 1 (published at the start) reaches a before the worker's start timer fires, b after.
+  a.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 100);
+  tracker.holdConnectedClients(); // the start timer, late
+  b.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 200);
+  warmupJoiner.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 300);
+  const { window, clientsInWindow } = tracker.report();
+  assert.equal(clientsInWindow, 3, 'a client that connected during the warm-up is held too');
+  assert.equal(window.delivered, 3);
+});

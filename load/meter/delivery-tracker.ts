@@ -403,8 +403,16 @@ export class DeliveryTracker {
    */
   openWindow(window: MeasureWindow, timeline?: { bucketMs: number; spanMs: number }): void {
     this.measureWindow = window;
-    for (const client of this.clients) client.inWindow = client.connected;
+    this.holdConnectedClients();
     if (timeline) this.timeline = new TimelineAccumulator(window.startUs, timeline.bucketMs * 1000, Math.ceil(timeline.spanMs / timeline.bucketMs));
+  }
+
+  /**
+   * Holds the clients connected by now to the window too. The worker opens the window a warm-up
+   * ahead of its start and calls this again at the start, for clients that connected in between.
+   */
+  holdConnectedClients(): void {
+    for (const client of this.clients) if (client.connected) client.inWindow = true;
   }
 
   /** A fault hit every client at `atUs` (a server restart or stall). */

@@ -36,7 +36,7 @@ export interface ServerProcessOptions {
   heartbeatMs: number;
   /** Extra `serve` flags (e.g. --history, --pad-headers for regression tests). */
   extraArgs?: string[];
-  /** How long to wait for the listening line. Default 10 s. */
+  /** How long to wait for the listening line. Default 30 s. */
   startTimeoutMs?: number;
   /**
    * Serve HTTPS / WSS with a self-signed certificate made here, once: a restarted process
@@ -121,7 +121,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       if (child === current && !restarting) exited = { code, signal };
     });
     current = child;
-    const listening = await readListeningLine(child, options.startTimeoutMs ?? 10_000, () => stderr);
+    // 30 s: on a two-core machine at load 16 (a CI run beside other work) 10 s was not enough.
+    const listening = await readListeningLine(child, options.startTimeoutMs ?? 30_000, () => stderr);
     epoch = listening.epoch;
     const url = listening.url;
     // The channel is only a lifeline: it must not keep this process alive.
