@@ -57,8 +57,10 @@ export class BenchProgress {
         if (faults) {
           const ms = (us: number) => `${Math.round(us / 1000)} ms`;
           const recover = faults.recovery.count > 0 ? `recover p50 ${ms(faults.recovery.p50Us)} p99 ${ms(faults.recovery.p99Us)}` : 'nobody recovered';
+          const reset = s.measurement?.server?.connectionsReset ?? 0;
+          const serverResets = reset > 0 ? `, connections reset by the server ${reset}` : '';
           this.print(
-            `${this.transportLabel} ${s.clients} clients: faults — ${faults.injected.map((f) => f.kind).join(', ')}: lost ${s.measurement?.window.messages.lost ?? 0}, recovered ${faults.recovered}, duplicated ${s.measurement?.window.messages.duplicated ?? 0}, resets ${faults.resets}, ${recover}, unrecovered ${faults.unrecovered}`,
+            `${this.transportLabel} ${s.clients} clients: faults — ${faults.injected.map((f) => f.kind).join(', ')}: lost ${s.measurement?.window.messages.lost ?? 0}, recovered ${faults.recovered}, duplicated ${s.measurement?.window.messages.duplicated ?? 0}, epoch resets ${faults.resets}, ${recover}, unrecovered ${faults.unrecovered}${serverResets}`,
           );
         }
         for (const note of s.notes ?? []) this.print(`${this.transportLabel} ${s.clients} clients: note — ${note}`);
