@@ -94,6 +94,12 @@ export type ResolvedServerOptions = Required<Omit<WirebenchServerOptions, 'trans
   allowedOrigins: ReadonlySet<string>;
 };
 
+/**
+ * The environment variable servers/entry.ts reads its options document from (servers/server-lifecycle.ts
+ * `ServerDocument`, one JSON object).
+ */
+export const SERVER_DOCUMENT_ENV = 'WIREBENCH_SERVER_OPTIONS';
+
 export const SERVER_DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
@@ -140,9 +146,10 @@ export class ServerOptionsError extends Error {
 }
 
 export function resolveServerOptions(options: WirebenchServerOptions = {}): ResolvedServerOptions {
-  const transports = options.transports ?? TRANSPORTS;
-  if (transports.length === 0 || transports.some((t) => !isTransportName(t))) {
-    throw new ServerOptionsError('transports', transports, `use one or more of ${TRANSPORTS.join(', ')}`);
+  const listed = stringList('transports', options.transports ?? TRANSPORTS);
+  const transports = listed.filter(isTransportName);
+  if (transports.length === 0 || transports.length !== listed.length) {
+    throw new ServerOptionsError('transports', listed, `use one or more of ${TRANSPORTS.join(', ')}`);
   }
   const host = options.host ?? SERVER_DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') {
@@ -162,8 +169,8 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     heartbeatMs: number('heartbeatMs', options.heartbeatMs ?? SERVER_DEFAULTS.heartbeatMs, LIMITS.durationMs),
     maxBufferedBytes: integer('maxBufferedBytes', options.maxBufferedBytes ?? SERVER_DEFAULTS.maxBufferedBytes, 1024, LIMITS.bytes),
     publishLimitBytes: integer('publishLimitBytes', options.publishLimitBytes ?? SERVER_DEFAULTS.publishLimitBytes, 64, LIMITS.bytes),
-    allowedOrigins: new Set((options.allowedOrigins ?? []).map(normalizeOrigin)),
-    allowedHosts: (options.allowedHosts ?? []).map(normalizeAllowedHost),
+    allowedOrigins: new Set(stringList('allowedOrigins', options.allowedOrigins ?? []).map(normalizeOrigin)),
+    allowedHosts: stringList('allowedHosts', options.allowedHosts ?? []).map(normalizeAllowedHost),
     requestTimeoutMs: number('requestTimeoutMs', options.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs, LIMITS.durationMs, { positive: true }),
     corsCredentials: boolean('corsCredentials', options.corsCredentials ?? SERVER_DEFAULTS.corsCredentials),
     corsMaxAgeSeconds: integer('corsMaxAgeSeconds', options.corsMaxAgeSeconds ?? SERVER_DEFAULTS.corsMaxAgeSeconds, 0, LIMITS.corsMaxAgeSeconds),
@@ -226,6 +233,11 @@ function feedState(value: unknown): FeedState | undefined {
   const state = checkFeedState(value);
   if ('reason' in state) throw new ServerOptionsError('continueFrom', '…', `hand over what a server's handOver() returned (${state.reason})`);
   return state;
+}
+
+function stringList(option: keyof WirebenchServerOptions, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new ServerOptionsError(option, value, 'use a list of strings');
+  return value as string[];
 }
 
 function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {

@@ -1,0 +1,92 @@
+/**
+ * One table of options per command: each row is the flag, its help line, its default and its
+ * parser. Commander's options are built from it (`addOptionTable`), the values a command acts on
+ * are parsed through it (`parseOptionTable`), and the README's option table of the command is
+ * rendered from it (`renderOptionTable`; `npm run docs:options` rewrites README.md,
+ * test/option-tables.test.ts fails when README and CLI differ).
+ */
+import { Option, type Command } from 'commander';
+
+export interface OptionRow<T = unknown> {
+  /** Commander's flags, e.g. `--rate <msg/s>`, `--cors-credentials`, `--no-report`. */
+  flags: string;
+  /** The `--help` line. */
+  help: string;
+  /** What the README says, when it says more than the help line (default: `help`). */
+  doc?: string;
+  /** The default as typed on the command line (a list: repeatable). None: the option is off / unset. */
+  default?: string | boolean | readonly string[];
+  /** The README's default column, when the default is not a literal (e.g. depends on the machine). */
+  defaultDoc?: string;
+  /** Raw value (after a preset, a config file) → what the command uses; throws UsageError naming `flag`. */
+  parse?: (raw: string, flag: string) => T;
+  /** Takes the flag once per value (`--origin a --origin b`). */
+  repeatable?: boolean;
+  /** Not in `--help` nor the README (regression-test knobs). */
+  hidden?: boolean;
+}
+
+export type OptionTable = Readonly<Record<string, OptionRow>>;
+
+/** `--rate <msg/s>` → `--rate`. */
+export function flagName(row: OptionRow): string {
+  return row.flags.split(/[ ,]/)[0]!;
+}
+
+/** The key commander stores the value under (and config files name): `--cors-max-age` → `corsMaxAge`. */
+export function attributeName(row: OptionRow): string {
+  return new Option(row.flags).attributeName();
+}
+
+export function commanderOption(row: OptionRow): Option {
+  const option = new Option(row.flags, row.help);
+  if (row.repeatable) option.default(row.default ?? []).argParser((value: string, previous: string[]) => [...previous, value]);
+  else if (row.default !== undefined) option.default(row.default);
+  if (row.hidden) option.hideHelp();
+  return option;
+}
+
+export function addOptionTable(command: Command, table: OptionTable): Command {
+  for (const row of Object.values(table)) command.addOption(commanderOption(row));
+  return command;
+}
+
+type Parsed<T extends OptionTable> = {
+  [K in keyof T]: T[K] extends { parse: (raw: string, flag: string) => infer V } ? (T[K] extends { repeatable: true } ? V[] : V) : never;
+};
+
+/**
+ * Every row that has a parser, parsed from `raw` (commander's values, by attribute name; a
+ * repeatable row's values one by one); a row whose value is unset is left out.
+ */
+export function parseOptionTable<T extends OptionTable>(table: T, raw: Record<string, unknown>): Partial<Parsed<T>> {
+  const parsed: Partial<Record<keyof T, unknown>> = {};
+  for (const [key, row] of Object.entries(table) as [keyof T & string, OptionRow][]) {
+    const value = raw[attributeName(row)];
+    if (value === undefined || row.parse === undefined) continue;
+    const parse = row.parse;
+    parsed[key] = Array.isArray(value) ? value.map((item) => parse(String(item), flagName(row))) : parse(String(value), flagName(row));
+  }
+  return parsed as Partial<Parsed<T>>;
+}
+
+/** A duration default in the unit a user would type: 30000 → `30s`, 1500 → `1500ms`. */
+export function durationDefault(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The README's table of a command: `| option | default | meaning |`. */
+export function renderOptionTable(table: OptionTable): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const rows = Object.values(table)
+    .filter((row) => !row.hidden)
+    .map((row) => `| \`${row.flags}\` | ${cell(defaultCell(row))} | ${cell(row.doc ?? row.help)} |`);
+  return ['| option | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+function defaultCell(row: OptionRow): string {
+  if (row.defaultDoc !== undefined) return row.defaultDoc;
+  if (row.default === undefined || row.repeatable) return '—';
+  if (typeof row.default === 'boolean') return row.default ? 'on' : 'off';
+  return `\`${String(row.default)}\``;
+}

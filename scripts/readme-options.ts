@@ -1,0 +1,26 @@
+/**
+ * The README's option tables, rendered from each command's option table: between
+ * `<!-- options:<command> -->` and `<!-- /options:<command> -->` README.md holds exactly
+ * `renderOptionTable` of that command. `npm run docs:options` rewrites them
+ * (scripts/docs-options.ts); test/option-tables.test.ts fails when they differ.
+ */
+import { renderOptionTable, type OptionTable } from './option-table.js';
+import { SERVE_OPTIONS } from './serve-options.js';
+
+export const README_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
+  serve: SERVE_OPTIONS,
+};
+
+/** `readme` with every marked table replaced by the rendered one; throws when a marker is missing. */
+export function renderReadmeOptionTables(readme: string): string {
+  let text = readme;
+  for (const [command, table] of Object.entries(README_OPTION_TABLES)) {
+    const open = `<!-- options:${command} -->`;
+    const close = `<!-- /options:${command} -->`;
+    const start = text.indexOf(open);
+    const end = text.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`README.md has no ${open} … ${close} section for the options of wirebench ${command}`);
+    text = `${text.slice(0, start + open.length)}\n${renderOptionTable(table)}\n${text.slice(end)}`;
+  }
+  return text;
+}

@@ -1,0 +1,56 @@
+/**
+ * One table of options per command (scripts/option-table.ts): commander's options are the table's
+ * rows, the README's option tables are rendered from it (`npm run docs:options`), and `--server-arg`
+ * passthrough parses `serve` flags through the same table into the server's typed document.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { COMMANDS } from '../scripts/commands.js';
+import { UsageError } from '../scripts/exit-codes.js';
+import { README_OPTION_TABLES, renderReadmeOptionTables } from '../scripts/readme-options.js';
+import { serverDocumentFromArgs } from '../scripts/serve-options.js';
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+
+test('README option tables are the ones the command tables render (run `npm run docs:options` after changing an option)', () => {
+  const readme = readFileSync(README, 'utf8');
+  const rendered = renderReadmeOptionTables(readme);
+  if (rendered !== readme) {
+    const a = readme.split('\n');
+    const b = rendered.split('\n');
+    const line = a.findIndex((text, i) => text !== b[i]);
+    assert.fail(`README.md line ${line + 1} differs from the option table:\n  README: ${a[line]}\n  table:  ${b[line]}\nrun npm run docs:options`);
+  }
+});
+
+test("each command's options are exactly its table's rows (plus --config where a config file applies)", async () => {
+  for (const [name, table] of Object.entries(README_OPTION_TABLES)) {
+    const program = new Command('wirebench');
+    await COMMANDS[name]!.register(program);
+    const command = program.commands.find((c) => c.name() === name)!;
+    const registered = command.options.map((o) => o.flags).sort();
+    const rows = Object.values(table).map((row) => row.flags).sort();
+    assert.deepEqual(registered, rows, `wirebench ${name}`);
+  }
+});
+
+test('--server-arg values are serve flags parsed into the typed server document (only what they name)', () => {
+  assert.deepEqual(serverDocumentFromArgs(['--pad-headers', '200']), { padHeaderBytes: 200 });
+  assert.deepEqual(serverDocumentFromArgs(['--pad-headers=12', '--delay', '50ms', '--origin', 'https://a.example', '--origin', 'https://b.example:8443']), {
+    padHeaderBytes: 12,
+    deliveryDelayMs: 50,
+    allowedOrigins: ['https://a.example', 'https://b.example:8443'],
+  });
+  assert.deepEqual(serverDocumentFromArgs([]), {});
+  const cases: [string[], RegExp][] = [
+    [['--pad-headers', 'lots'], /^--pad-headers "lots" is not valid: use an integer >= 0$/],
+    [['--max-buffered-bytes', '10'], /^--max-buffered-bytes "10" is not valid: use an integer from 1024/],
+    [['--frobnicate'], /^--server-arg "--frobnicate" is not valid: unknown option '--frobnicate' \(use flags of wirebench serve\)$/],
+  ];
+  for (const [args, expected] of cases) {
+    assert.throws(() => serverDocumentFromArgs(args), (error: unknown) => error instanceof UsageError && expected.test(error.message), args.join(' '));
+  }
+});
