@@ -1,12 +1,13 @@
 /**
  * A wirebench server as a process: listen, say where on the first stdout line (one JSON object a
- * program reads), serve until SIGINT / SIGTERM / the parent's IPC lifeline closes, then end every
+ * program reads), take the parent's commands over its IPC channel (the drop fault), serve until
+ * SIGINT / SIGTERM / the parent's IPC lifeline closes, then end every
  * stream cleanly within a deadline — handing the stream over through a state file on a graceful
  * stop. Shared by `wirebench serve` (scripts/serve.ts, options from flags) and the server entry
  * the bench starts (servers/entry.ts, options as one typed document), so both behave the same.
  */
 import { takeFeedState, writeFeedState } from './feed-state.js';
-import { createWirebenchServer } from './server.js';
+import { createWirebenchServer, type WirebenchServer } from './server.js';
 import type { WirebenchServerOptions } from './server-options.js';
 
 /** SIGINT/SIGTERM must end the process within 2 s even if a peer ignores the close handshake. */
@@ -48,6 +49,7 @@ export async function serveUntilStopped(options: ServerDocument, names: ProcessN
   process.stdout.write(
     `${JSON.stringify({ event: 'listening', url: server.url, host: server.host, port: server.port, transports: server.transports, pid: process.pid, epoch, seq, ...tls })}\n`,
   );
+  onParentCommand(server, names.name);
   const signal = await untilStopSignal();
   const deadline = setTimeout(() => {
     process.stderr.write(`${names.name}: shutdown took too long; exiting\n`);
@@ -103,6 +105,29 @@ export function parseServerDocument(text: string): ServerDocument {
     throw new ServerDocumentError(`stateFile ${JSON.stringify(stateFile)} is not valid: use a file path`);
   }
   return document as ServerDocument;
+}
+
+/** What a parent (the bench) may ask of its embedded server over the IPC channel. */
+interface ParentCommand {
+  type: 'drop-connections';
+  sharePerSec: number;
+  durationMs: number;
+}
+
+/**
+ * Commands from the parent that started this server with an IPC channel: the server side of the
+ * drop fault. Anything else is one line on stderr and otherwise ignored.
+ */
+function onParentCommand(server: WirebenchServer, name: string): void {
+  if (process.channel === undefined) return;
+  process.on('message', (message: Partial<ParentCommand> | null) => {
+    try {
+      if (message?.type !== 'drop-connections') throw new Error(`unknown command ${JSON.stringify(message).slice(0, 80)}`);
+      server.dropConnections(Number(message.sharePerSec), Number(message.durationMs));
+    } catch (error) {
+      process.stderr.write(`${name}: parent command refused: ${(error as Error).message}\n`);
+    }
+  });
 }
 
 /**
