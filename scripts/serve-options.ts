@@ -120,6 +120,12 @@ export const SERVE_OPTIONS = {
     default: durationDefault(SERVER_DEFAULTS.idleTimeoutMs),
     parse: (raw: string, flag: string) => parseDurationMs(flag, raw, { allowZero: true }),
   },
+  backlog: {
+    flags: '--backlog <n>',
+    help: 'connections waiting to be accepted (listen backlog, capped by net.core.somaxconn); raise it for bursts of thousands of connects',
+    default: String(SERVER_DEFAULTS.backlog),
+    parse: (raw: string, flag: string) => parsePositiveInt(flag, raw, { max: 1_000_000 }),
+  },
   tlsSelfSigned: {
     flags: '--tls',
     help: 'serve HTTPS and WSS with a self-signed certificate made at start (for localhost, 127.0.0.1, ::1 and --host); the first line carries it, PEM, as "certificate"',

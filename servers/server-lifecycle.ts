@@ -74,7 +74,7 @@ const DOCUMENT_KEYS: Readonly<Record<keyof ServerDocument, true>> = {
   transports: true, host: true, port: true, rate: true, sizeBytes: true, historyLength: true, holdMs: true,
   heartbeatMs: true, maxBufferedBytes: true, publishLimitBytes: true, allowedHosts: true, requestTimeoutMs: true,
   allowedOrigins: true, corsCredentials: true, corsMaxAgeSeconds: true, padHeaderBytes: true, deliveryDelayMs: true,
-  writeStallTimeoutMs: true, idleTimeoutMs: true, closeGraceMs: true, tls: true, clockSkewMs: true, http2: true, stateFile: true,
+  writeStallTimeoutMs: true, idleTimeoutMs: true, closeGraceMs: true, backlog: true, tls: true, clockSkewMs: true, http2: true, stateFile: true,
 };
 
 /** The options document is not one JSON object of known keys; `message` is one line. */

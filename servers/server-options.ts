@@ -68,6 +68,12 @@ export interface WirebenchServerOptions {
   /** On close, how long streams get to end cleanly before their sockets are destroyed, ms. Default 500. */
   closeGraceMs?: number;
   /**
+   * Connections waiting to be accepted (listen(2)'s backlog; the kernel caps it at
+   * net.core.somaxconn). Past it, a burst of connects is met with SYN cookies and retransmitted
+   * handshakes that take seconds. Default 511 (Node's).
+   */
+  backlog?: number;
+  /**
    * TLS for every transport (HTTPS, WSS): the given PEM key and certificate, or `'self-signed'`
    * for one made at start (servers/tls-identity.ts). Default: none (cleartext).
    */
@@ -113,6 +119,7 @@ export const SERVER_DEFAULTS = {
   padHeaderBytes: 0,
   deliveryDelayMs: 0,
   closeGraceMs: 500,
+  backlog: 511,
   writeStallTimeoutMs: 10_000,
   idleTimeoutMs: 10_000,
   clockSkewMs: 0,
@@ -180,6 +187,7 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     idleTimeoutMs: number('idleTimeoutMs', options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, LIMITS.durationMs),
     continueFrom: feedState(options.continueFrom),
     closeGraceMs: number('closeGraceMs', options.closeGraceMs ?? SERVER_DEFAULTS.closeGraceMs, 60_000),
+    backlog: integer('backlog', options.backlog ?? SERVER_DEFAULTS.backlog, 1, 1_000_000),
     tls: tlsOption(options.tls),
     clockSkewMs: clockSkew(options.clockSkewMs ?? SERVER_DEFAULTS.clockSkewMs),
     http2: boolean('http2', options.http2 ?? false),

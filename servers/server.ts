@@ -205,7 +205,7 @@ export async function createWirebenchServer(options: WirebenchServerOptions = {}
 
   const closeTransports = (): Promise<unknown> => Promise.all([...instances.values()].map((instance) => instance.close(resolved.closeGraceMs)));
   try {
-    await app.listen({ host: resolved.host, port: resolved.port });
+    await app.listen({ host: resolved.host, port: resolved.port, backlog: resolved.backlog });
   } catch (error) {
     // Heartbeat timers are already armed; a server that could not listen must not keep the process alive.
     await closeTransports();

@@ -30,10 +30,12 @@ OUT=${OUT:-results/shards-$(date -u +%Y%m%dT%H%M%SZ)}
 WIREBENCH=${WIREBENCH:-node dist/scripts/cli.js}
 # Longest any shard may run: the schedule is bounded, this only guards against a hang.
 BOUND=${BOUND:-900}
+# The server's listen backlog: bursts of connects from every shard at once (docs/scale-out.md).
+BACKLOG=${BACKLOG:-4096}
 
 mkdir -p "$OUT"
 TARGET="http://127.0.0.1:$PORT"
-$WIREBENCH serve --port "$PORT" --rate "$RATE" --transport "$TRANSPORTS" >"$OUT/serve.log" 2>&1 &
+$WIREBENCH serve --port "$PORT" --rate "$RATE" --transport "$TRANSPORTS" --backlog "$BACKLOG" >"$OUT/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
