@@ -150,11 +150,3 @@ export function residualPercent(measured: number, modeled: number): number | nul
   if (!(modeled > 0) || !Number.isFinite(measured)) return null;
   return ((measured - modeled) / modeled) * 100;
 }
-
-/**
- * The bytes the run's header profile adds to every request beyond what the transport itself needs:
- * its header lines, `name: value` + CRLF each (0 for the minimal profile, which adds none).
- */
-export function requestHeaderBytes(config: RunConfig): number {
-  return config.headers.headers.reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`, 'latin1'), 0);
-}

@@ -8,7 +8,8 @@ import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';
 import { SATURATED_MARK } from './tables.js';
-import { CAPTURE_SCOPE, FIGURE_LAYERS, FIGURES, LAYER_LABELS, type FigureLayer } from './figure-registry.js';
+import { FIGURE_LAYERS, FIGURES, type FigureLayer } from '../load/results/figure-registry.js';
+import { CAPTURE_SCOPE, LAYER_LABELS } from './figure-cells.js';
 
 const LAYER_TITLES: Record<FigureLayer, string> = { payload: 'payload', socket: 'TCP socket', ip: 'IP layer' };
 
@@ -235,10 +236,10 @@ export function bytesPerMessageChart(figures: ReportFigures): ChartSpec {
     ...(top ? { saturated: steps.map((s) => s.saturated) } : {}),
   });
   const datasets: DatasetSpec[] = [
-    measured('measured: payload down', PART_COLORS.payload, (s) => s.downPayloadBytesPerMessage),
-    measured('measured: overhead down', '#922b21', (s) => s.downOverheadBytesPerMessage),
-    measured('measured: payload up', '#aed6f1', (s) => s.upPayloadBytesPerMessage),
-    measured('measured: overhead up', '#e6b0aa', (s) => s.upOverheadBytesPerMessage, true),
+    measured('measured: payload down', PART_COLORS.payload, (s) => s.figures.downPayloadBytesPerMessage),
+    measured('measured: overhead down', '#922b21', (s) => s.figures.downOverheadBytesPerMessage),
+    measured('measured: payload up', '#aed6f1', (s) => s.figures.upPayloadBytesPerMessage),
+    measured('measured: overhead up', '#e6b0aa', (s) => s.figures.upOverheadBytesPerMessage, true),
   ];
   for (const part of BREAKDOWN_PARTS) {
     const values = steps.map((s) => (s.model ? s.model.down[part] + s.model.up[part] : null));
@@ -280,7 +281,7 @@ export function latencyChart(figures: ReportFigures): ChartSpec {
     id: 'chart-latency',
     title: 'Delivery latency: p50 (solid) and p99 (dashed)',
     kind: 'line',
-    datasets: [...lineSeries(figures, 'p50', (s) => ms(s.latencyP50Us)), ...lineSeries(figures, 'p99', (s) => ms(s.latencyP99Us), true)],
+    datasets: [...lineSeries(figures, 'p50', (s) => ms(s.figures.latencyP50Us)), ...lineSeries(figures, 'p99', (s) => ms(s.figures.latencyP99Us), true)],
     x: { title: 'connected clients (log)', log: true },
     y: { title: 'latency, ms (log): receive time − scheduled publish time', log: true, unit: 'ms' },
     scaleToggle: true,
@@ -291,18 +292,18 @@ export function latencyChart(figures: ReportFigures): ChartSpec {
 export function cpuChart(figures: ReportFigures): ChartSpec {
   const server = FIGURES.cpuPerMessageUs;
   const generator = FIGURES.generatorCpuPerMessageUs;
-  const generatorSeries = lineSeries(figures, `(${generator.name})`, (s) => s.generatorCpuPerMessageUs, true).filter((ds) => ds.data.length > 0);
+  const generatorSeries = lineSeries(figures, `(${generator.name})`, (s) => s.figures.generatorCpuPerMessageUs, true).filter((ds) => ds.data.length > 0);
   return {
     id: 'chart-cpu',
     title: 'CPU time per delivered message: server (solid), load generator (dashed)',
     kind: 'line',
-    datasets: [...lineSeries(figures, '', (s) => s.cpuPerMessageUs), ...generatorSeries],
+    datasets: [...lineSeries(figures, '', (s) => s.figures.cpuPerMessageUs), ...generatorSeries],
     x: { title: 'connected clients (log)', log: true },
     y: { title: `${server.name}, µs (user + system, window)`, unit: 'µs', min: 0 },
     scaleToggle: true,
     notes: [
       `${server.name}: ${server.definition}${generatorSeries.length > 0 ? ` ${generator.name} (dashed): ${generator.definition}` : ''}`,
-      ...saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok' && s.cpuPerMessageUs !== null)),
+      ...saturationNote(allStepsOf(figures).filter((s) => s.status === 'ok' && s.figures.cpuPerMessageUs !== null)),
     ],
   };
 }
@@ -312,8 +313,8 @@ export function rssChart(figures: ReportFigures): ChartSpec {
   const rss = FIGURES.rssPerConnectionBytes;
   const kib = (bytes: number | null) => (bytes === null ? null : bytes / 1024);
   const datasets = [
-    ...lineSeries(figures, 'heap', (s) => kib(s.heapPerConnectionBytes)),
-    ...lineSeries(figures, 'RSS', (s) => kib(s.rssPerConnectionBytes), true),
+    ...lineSeries(figures, 'heap', (s) => kib(s.figures.heapPerConnectionBytes)),
+    ...lineSeries(figures, 'RSS', (s) => kib(s.figures.rssPerConnectionBytes), true),
   ].filter((ds) => ds.data.length > 0);
   return {
     id: 'chart-rss',
@@ -327,14 +328,14 @@ export function rssChart(figures: ReportFigures): ChartSpec {
       datasets.length > 0
         ? `${heap.name} (solid): ${heap.definition} ${rss.name} (dashed): ${rss.definition}`
         : 'This results file has no memory per connection (it needs a results file of version 2 and a server that can collect garbage on request).',
-      ...saturationNote(allStepsOf(figures).filter((s) => s.heapPerConnectionBytes !== null)),
+      ...saturationNote(allStepsOf(figures).filter((s) => s.figures.heapPerConnectionBytes !== null)),
     ],
   };
 }
 
 /** Low enough to show the lowest reach, high enough that a 0.2 % loss is visible. */
 export function reachAxisMin(steps: readonly StepFigures[]): number {
-  const reaches = steps.flatMap((s) => (s.reach === null ? [] : [s.reach * 100]));
+  const reaches = steps.flatMap((s) => (s.figures.reach === null ? [] : [s.figures.reach * 100]));
   const lowest = reaches.length > 0 ? Math.min(...reaches) : 100;
   return Math.max(0, Math.floor(lowest) - (lowest > 99 ? 1 : 5));
 }
@@ -348,13 +349,13 @@ export function correctnessChart(figures: ReportFigures): ChartSpec {
     kind: 'bar',
     labels: steps.map((s) => (s.status === 'failed' ? [...stepLabel(s), '✗ failed'] : stepLabel(s))),
     datasets: [
-      { label: 'lost', color: '#c0392b', data: counts((s) => s.lost), saturated: steps.map((s) => s.saturated) },
-      { label: 'duplicated', color: '#f39c12', data: counts((s) => s.duplicated) },
+      { label: 'lost', color: '#c0392b', data: counts((s) => s.figures.lost), saturated: steps.map((s) => s.saturated) },
+      { label: 'duplicated', color: '#f39c12', data: counts((s) => s.figures.duplicated) },
       { label: 'out of order', color: '#8e44ad', data: counts((s) => s.outOfOrder) },
       {
         label: 'reach (delivered ÷ expected), right axis',
         color: '#27ae60',
-        data: steps.map((s) => (s.reach === null ? null : s.reach * 100)),
+        data: steps.map((s) => (s.figures.reach === null ? null : s.figures.reach * 100)),
         overlayLine: true,
       },
     ],

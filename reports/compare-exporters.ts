@@ -5,7 +5,7 @@
  */
 import type { Threshold, Verdict } from './compare-thresholds.js';
 import type { CompareReport, CompareRow, MetricUnit } from './compare.js';
-import { formatInUnit } from './figure-registry.js';
+import { formatInUnit } from './figure-cells.js';
 import { formatNumber } from './format.js';
 
 export const COMPARE_FORMATS = ['text', 'md', 'gab'] as const;

@@ -8,11 +8,13 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
-import { FIGURES, type FigureUnit } from './figure-registry.js';
+import { defaultThreshold, FIGURES, GATED_FIGURES, type FigureUnit, type GatedFigureId } from '../load/results/figure-registry.js';
 import { clipText } from './format.js';
+import { TRANSPORTS } from '../servers/contract.js';
 
-export const RESULT_METRICS = ['bytesPerMessage', 'overheadBytesPerRequest', 'latencyP50Us', 'latencyP99Us', 'cpuPerMessageUs', 'lost', 'connectErrors'] as const;
-export type ResultMetric = (typeof RESULT_METRICS)[number];
+/** The figures compare gates, in the order of its rows: every figure of the results model with a `gate`. */
+export const RESULT_METRICS: readonly GatedFigureId[] = GATED_FIGURES;
+export type ResultMetric = GatedFigureId;
 
 /** Units of compare's rows: the figures' own, and nanoseconds for microbenchmarks. */
 export type MetricUnit = FigureUnit | 'ns';
@@ -25,8 +27,8 @@ interface MetricDefinition {
 }
 
 /**
- * How each gated figure is read from a step's (median) measurement: the figure registry's
- * definition, name and unit (reports/figure-registry.ts), so compare, the end table and the report
+ * How each gated figure is read from a step's (median) measurement: the results model's
+ * definition, name and unit (load/figure-registry.ts), so compare, the end table and the report
  * say the same thing. Bytes per message is the whole step's figure, the deterministic one (see there).
  */
 export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefinition>> = Object.fromEntries(
@@ -34,33 +36,20 @@ export const RESULT_METRIC_DEFINITIONS: Readonly<Record<ResultMetric, MetricDefi
 ) as Record<ResultMetric, MetricDefinition>;
 
 /**
- * Defaults; every one is a flag (scripts/compare.ts). The 5 ms latency floor is what p99 wanders
- * between two identical loopback runs on a busy two-core machine.
+ * Defaults, each the figure's `gate` in the results model; every one is a flag (scripts/compare.ts).
  */
-export const DEFAULT_THRESHOLDS: Readonly<Record<ResultMetric, Threshold>> = {
-  bytesPerMessage: { kind: 'deterministic', tolerance: 0.01, floor: 0 },
-  overheadBytesPerRequest: { kind: 'deterministic', tolerance: 0.01, floor: 0 },
-  latencyP50Us: { kind: 'noisy', tolerance: 0.25, floor: 5_000 },
-  latencyP99Us: { kind: 'noisy', tolerance: 0.25, floor: 5_000 },
-  cpuPerMessageUs: { kind: 'noisy', tolerance: 0.3, floor: 20 },
-  lost: { kind: 'zero', tolerance: 0, floor: 0 },
-  connectErrors: { kind: 'zero', tolerance: 0, floor: 0 },
-};
+export const DEFAULT_THRESHOLDS: Readonly<Record<ResultMetric, Threshold>> = Object.fromEntries(RESULT_METRICS.map((metric) => [metric, defaultThreshold(metric)])) as Record<ResultMetric, Threshold>;
 
 /**
- * Where a transport's figure is not deterministic. A polling answer carries every message
- * published since the last one, so how many messages share one request and response head —
- * bytes per message — follows timing: a long-poll's next request is on its way while messages
- * arrive (5 % between two runs of the same code on a busy machine); a short poll's schedule skips
- * the ticks a blocked event loop missed, and the step's first and last polls cover partial
- * intervals (messages per poll 12.3 on a quiet run, 13.2 on a loaded one: bytes per message 1.9 %
- * apart on the same code). Their overhead per request stays deterministic and is gated instead:
- * it is what a header change moves.
+ * Where a transport's figure is gated otherwise (polling's bytes per message follows timing; see
+ * the figure's gate in the results model), by transport and figure.
  */
-export const TRANSPORT_THRESHOLDS: Readonly<Partial<Record<string, Partial<Record<ResultMetric, Threshold>>>>> = {
-  poll: { bytesPerMessage: { kind: 'noisy', tolerance: 0.05, floor: 0 } },
-  longpoll: { bytesPerMessage: { kind: 'noisy', tolerance: 0.1, floor: 0 } },
-};
+export const TRANSPORT_THRESHOLDS: Readonly<Partial<Record<string, Partial<Record<ResultMetric, Threshold>>>>> = Object.fromEntries(
+  TRANSPORTS.map((transport) => [
+    transport,
+    Object.fromEntries(RESULT_METRICS.flatMap((metric) => (FIGURES[metric].gate?.transports?.[transport] ? [[metric, defaultThreshold(metric, transport)]] : []))),
+  ]),
+);
 
 export interface CompareRow {
   /** What is compared: "ws @ 10 clients", or a microbenchmark group. */

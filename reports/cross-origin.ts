@@ -4,7 +4,7 @@
  * cost per delivered message per transport at the largest measured step.
  */
 import type { RunConfig } from '../load/results/results-schema.js';
-import { FIGURES } from './figure-registry.js';
+import { FIGURES } from '../load/results/figure-registry.js';
 import { okSteps, type ReportFigures } from './figures.js';
 import { formatCount, formatNumber, transportLabel } from './format.js';
 

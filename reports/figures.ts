@@ -7,7 +7,7 @@
  */
 import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { TRANSPORTS } from '../servers/contract.js';
-import { FIGURES, type FigureId, type FigureLayer } from './figure-registry.js';
+import { FIGURE_IDS, FIGURES, type FigureId, type FigureLayer } from '../load/results/figure-registry.js';
 import { formatCount } from './format.js';
 import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
 
@@ -43,9 +43,9 @@ export const PAPER_METHOD =
   "The paper's figures as published: 871 B (polling) or 2 B (WebSocket) × clients × 8 bits, once a second, divided by 2^20 and called Mbps";
 
 /**
- * One step's figures for the report. Every figure the registry defines is read through it
- * (reports/figure-registry.ts), so the report, the end table and compare agree; the rest are the
- * report's own views (payload / overhead splits, the bytes model).
+ * One step's figures for the report: every figure of the results model (load/figure-registry.ts),
+ * read once, so the report, the end table and compare agree; beside them the step's own counts
+ * and the bytes model.
  */
 export interface StepFigures {
   transport: string;
@@ -58,39 +58,15 @@ export interface StepFigures {
   /** The measurement these figures come from (partial for a failed step), null when none. */
   measurement: Measurement | null;
   saturated: boolean;
+  /** Every figure of the results model, by id (null without a measurement or where the step has none). */
+  figures: Readonly<Record<FigureId, number | null>>;
   clientsConnected: number | null;
-  /** FIGURES.mbps: both directions, the window. */
-  mbpsTotal: number | null;
-  /** Overhead only (headers, framing, handshakes, heartbeats), both directions, Mbps. */
-  overheadMbps: number | null;
-  downBytesPerMessage: number | null;
-  downPayloadBytesPerMessage: number | null;
-  downOverheadBytesPerMessage: number | null;
-  upBytesPerMessage: number | null;
-  upPayloadBytesPerMessage: number | null;
-  upOverheadBytesPerMessage: number | null;
-  /** FIGURES.bytesPerMessageWindow: down + up per delivered message, what one message really costs the network. */
-  totalBytesPerMessage: number | null;
-  /** FIGURES.bytesPerMessageMinimalHeaders: the same with minimal request headers, modelled. */
-  minimalHeadersBytesPerMessage: number | null;
-  latencyP50Us: number | null;
-  latencyP99Us: number | null;
-  reach: number | null;
   expected: number | null;
   delivered: number | null;
-  lost: number | null;
-  duplicated: number | null;
   outOfOrder: number | null;
   published: number | null;
   requestsPerMessage: number | null;
   errors: Record<string, number>;
-  /** FIGURES.cpuPerMessageUs: server CPU (user + system) per delivered message, µs. */
-  cpuPerMessageUs: number | null;
-  /** FIGURES.generatorCpuPerMessageUs: the load workers' CPU per delivered message, µs. */
-  generatorCpuPerMessageUs: number | null;
-  /** FIGURES.heapPerConnectionBytes / rssPerConnectionBytes: memory per connection within the step. */
-  heapPerConnectionBytes: number | null;
-  rssPerConnectionBytes: number | null;
   model: BytesModel | null;
   /** Measured vs model, both directions, per delivered message (%). */
   modelResidualPercent: number | null;
@@ -154,19 +130,12 @@ export interface ReportFigures {
   pollsPerSec: number;
 }
 
-function perMessage(bytes: number, delivered: number): number | null {
-  return delivered > 0 ? bytes / delivered : null;
-}
-
 export function stepFigures(transport: string, step: StepResult, config: RunConfig): StepFigures {
   const m = step.measurement;
-  const read = (id: FigureId): number | null => (m ? FIGURES[id].read(m, step.clients, config) : null);
   const w = m?.window;
-  const delivered = w ? w.messages.delivered : 0;
-  const seconds = w ? w.durationMs / 1000 : 0;
-  const split = (pick: (w: Measurement['window']) => number): number | null => (w ? perMessage(pick(w), delivered) : null);
+  const figures = Object.fromEntries(FIGURE_IDS.map((id) => [id, m ? FIGURES[id].read(m, step.clients, config) : null])) as Record<FigureId, number | null>;
   const model = m ? modelBytesPerMessage(transport, config, m) : null;
-  const total = read('bytesPerMessageWindow');
+  const total = figures.bytesPerMessageWindow;
   return {
     transport,
     clients: step.clients,
@@ -175,32 +144,14 @@ export function stepFigures(transport: string, step: StepResult, config: RunConf
     result: step,
     measurement: m,
     saturated: m?.generator.saturated ?? false,
+    figures,
     clientsConnected: m?.clientsConnected ?? null,
-    mbpsTotal: read('mbps'),
-    overheadMbps: w && seconds > 0 ? ((w.bytes.down.overheadBytes + w.bytes.up.overheadBytes) * 8) / seconds / 1e6 : null,
-    downBytesPerMessage: read('downBytesPerMessage'),
-    downPayloadBytesPerMessage: split((w) => w.bytes.down.payloadBytes),
-    downOverheadBytesPerMessage: split((w) => w.bytes.down.overheadBytes),
-    upBytesPerMessage: read('upBytesPerMessage'),
-    upPayloadBytesPerMessage: split((w) => w.bytes.up.payloadBytes),
-    upOverheadBytesPerMessage: split((w) => w.bytes.up.overheadBytes),
-    totalBytesPerMessage: total,
-    minimalHeadersBytesPerMessage: read('bytesPerMessageMinimalHeaders'),
-    latencyP50Us: read('latencyP50Us'),
-    latencyP99Us: read('latencyP99Us'),
-    reach: read('reach'),
     expected: w?.messages.expected ?? null,
-    delivered: w ? delivered : null,
-    lost: read('lost'),
-    duplicated: read('duplicated'),
+    delivered: w?.messages.delivered ?? null,
     outOfOrder: w?.messages.outOfOrder ?? null,
     published: w?.published ?? null,
     requestsPerMessage: m?.derived.requestsPerMessage ?? null,
     errors: w?.errors ?? {},
-    cpuPerMessageUs: read('cpuPerMessageUs'),
-    generatorCpuPerMessageUs: read('generatorCpuPerMessageUs'),
-    heapPerConnectionBytes: read('heapPerConnectionBytes'),
-    rssPerConnectionBytes: read('rssPerConnectionBytes'),
     model,
     modelResidualPercent: model && total !== null ? residualPercent(total, model.totalBytes) : null,
   };
@@ -250,7 +201,7 @@ export function throughputCells(transport: TransportFigures): ThroughputCell[] {
     const exact = measured.find((step) => step.clients === clients);
     if (exact?.measurement) {
       const layers = layerMbps(exact.measurement, 1);
-      return { ...empty, source: 'measured', totalMbps: exact.mbpsTotal, overheadMbps: exact.overheadMbps, layers, fromClients: clients, saturated: exact.saturated };
+      return { ...empty, source: 'measured', totalMbps: exact.figures.mbps, overheadMbps: exact.figures.overheadMbps, layers, fromClients: clients, saturated: exact.saturated };
     }
     const firstFailure = failed.filter((step) => step.clients <= clients).sort((a, b) => a.clients - b.clients)[0];
     if (firstFailure) {

@@ -13,7 +13,7 @@ import {
   type ThroughputCell,
 } from './figures.js';
 import type { RunConfig } from '../load/results/results-schema.js';
-import { requestHeaderBytes } from './bytes-model.js';
+import { requestHeaderBytes } from '../load/results/figure-registry.js';
 import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel, clipText } from './format.js';
 
 /** Which pair to compare, best story first: [costly, cheap]. */
@@ -36,11 +36,11 @@ function stepPhrase(step: StepFigures): string {
 }
 
 function compareSentence(clients: number, costly: StepFigures, cheap: StepFigures, config: RunConfig): string | null {
-  if (costly.totalBytesPerMessage === null || cheap.totalBytesPerMessage === null || cheap.totalBytesPerMessage <= 0) return null;
-  const ratio = costly.totalBytesPerMessage / cheap.totalBytesPerMessage;
-  let sentence = `At ${formatCount(clients)} clients, with ${config.headers.name} request headers (measured), ${transportLabel(costly.transport)} moved ${formatRatio(ratio)} the bytes of ${transportLabel(cheap.transport)} per delivered message (${formatBytes(costly.totalBytesPerMessage)} against ${formatBytes(cheap.totalBytesPerMessage)})`;
-  if (costly.latencyP50Us !== null && cheap.latencyP50Us !== null) {
-    sentence += `, and its median latency was ${formatLatencyUs(costly.latencyP50Us)} against ${formatLatencyUs(cheap.latencyP50Us)}`;
+  if (costly.figures.bytesPerMessageWindow === null || cheap.figures.bytesPerMessageWindow === null || cheap.figures.bytesPerMessageWindow <= 0) return null;
+  const ratio = costly.figures.bytesPerMessageWindow / cheap.figures.bytesPerMessageWindow;
+  let sentence = `At ${formatCount(clients)} clients, with ${config.headers.name} request headers (measured), ${transportLabel(costly.transport)} moved ${formatRatio(ratio)} the bytes of ${transportLabel(cheap.transport)} per delivered message (${formatBytes(costly.figures.bytesPerMessageWindow)} against ${formatBytes(cheap.figures.bytesPerMessageWindow)})`;
+  if (costly.figures.latencyP50Us !== null && cheap.figures.latencyP50Us !== null) {
+    sentence += `, and its median latency was ${formatLatencyUs(costly.figures.latencyP50Us)} against ${formatLatencyUs(cheap.figures.latencyP50Us)}`;
   }
   return `${sentence}.`;
 }
@@ -52,8 +52,8 @@ function compareSentence(clients: number, costly: StepFigures, cheap: StepFigure
 function lowerBoundSentence(costly: StepFigures, cheap: StepFigures, config: RunConfig): string | null {
   const headerBytes = requestHeaderBytes(config);
   if (headerBytes === 0) return null;
-  const a = costly.minimalHeadersBytesPerMessage;
-  const b = cheap.minimalHeadersBytesPerMessage;
+  const a = costly.figures.bytesPerMessageMinimalHeaders;
+  const b = cheap.figures.bytesPerMessageMinimalHeaders;
   if (a === null || b === null || b <= 0) return null;
   return `With minimal request headers (modelled: the same traffic less the profile's ${formatCount(headerBytes)} header bytes on every request) the lower bound is ${formatRatio(a / b)} (${formatBytes(a)} against ${formatBytes(b)}).`;
 }
@@ -88,11 +88,11 @@ function projectionSentence(figures: ReportFigures, costly: string, cheap: strin
 }
 
 function singleSentence(step: StepFigures): string {
-  let sentence = `At ${formatCount(step.clients)} clients ${transportLabel(step.transport)} moved ${formatBytes(step.totalBytesPerMessage ?? 0)} per delivered message`;
-  if (step.downOverheadBytesPerMessage !== null && step.upOverheadBytesPerMessage !== null) {
-    sentence += ` (${formatBytes(step.downOverheadBytesPerMessage + step.upOverheadBytesPerMessage)} of it overhead)`;
+  let sentence = `At ${formatCount(step.clients)} clients ${transportLabel(step.transport)} moved ${formatBytes(step.figures.bytesPerMessageWindow ?? 0)} per delivered message`;
+  if (step.figures.downOverheadBytesPerMessage !== null && step.figures.upOverheadBytesPerMessage !== null) {
+    sentence += ` (${formatBytes(step.figures.downOverheadBytesPerMessage + step.figures.upOverheadBytesPerMessage)} of it overhead)`;
   }
-  if (step.latencyP50Us !== null) sentence += `, with a median latency of ${formatLatencyUs(step.latencyP50Us)}`;
+  if (step.figures.latencyP50Us !== null) sentence += `, with a median latency of ${formatLatencyUs(step.figures.latencyP50Us)}`;
   return `${sentence}.`;
 }
 

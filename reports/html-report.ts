@@ -21,7 +21,7 @@ import { transportLabel } from './format.js';
 import { writeHeadline } from './headline.js';
 import { drawCharts } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
-import { bytesScope } from './figure-registry.js';
+import { bytesScope } from './figure-cells.js';
 import { allTables, type Table } from './tables.js';
 
 const DATA_ELEMENT_ID = 'report-data';

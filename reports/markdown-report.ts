@@ -9,7 +9,7 @@ import { faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';
 import { writeHeadline } from './headline.js';
 import { allTables, type Table } from './tables.js';
-import { bytesScope } from './figure-registry.js';
+import { bytesScope } from './figure-cells.js';
 
 /** Escapes Markdown table-cell text: pipes, HTML, emphasis and code marks, line breaks. */
 export function escapeMarkdown(text: string): string {

@@ -3,9 +3,9 @@
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
 import type { RunConfig } from '../load/results/results-schema.js';
-import { requestHeaderBytes } from './bytes-model.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
-import { FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from './figure-registry.js';
+import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
+import { FIGURE_LEGEND, figureCell } from './figure-cells.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
   formatBytes,
@@ -76,6 +76,11 @@ function column<K extends keyof StepFigures>(head: string, key: K, format: (valu
   return { head, numeric: true, cell: (step) => opt(step[key] as NonNullable<StepFigures[K]> | null, format) };
 }
 
+/** A column of one figure's plain value (no spread, no caveat). */
+function valueColumn(head: string, id: FigureId, format: (value: number) => string): StepColumn {
+  return { head, numeric: true, cell: (step) => opt(step.figures[id], format) };
+}
+
 const LEAD_COLUMNS: StepColumn[] = [
   { head: 'transport', numeric: false, cell: (step) => transportLabel(step.transport) },
   { head: 'clients', numeric: true, cell: clientsCell },
@@ -103,25 +108,14 @@ export function stepsTable(figures: ReportFigures): Table {
     figures,
     'steps',
     'Every step',
-    [{ head: 'status', numeric: false, cell: statusCell }, ...STEP_TABLE_FIGURES.map((id) => figureColumn(id, figures.doc.config))],
+    [{ head: 'status', numeric: false, cell: statusCell }, ...figuresIn('steps', figures.doc).map((id) => figureColumn(id, figures.doc.config))],
     `The same figures, under the same names, as the end table of the bench and compare. ${FIGURE_LEGEND} ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
   );
 }
 
 /** Per-direction bytes, the capture's IP layer when present, CPU of both sides, memory per connection. */
 export function costsTable(figures: ReportFigures): Table {
-  const capture = allSteps(figures).some((step) => step.measurement?.capture !== undefined);
-  const ids: FigureId[] = [
-    'downBytesPerMessage',
-    'upBytesPerMessage',
-    'payloadBytesPerMessage',
-    ...(requestHeaderBytes(figures.doc.config) > 0 ? (['bytesPerMessageMinimalHeaders'] as const) : []),
-    ...(capture ? (['ipBytesPerMessage', 'ipMbps'] as const) : []),
-    'cpuPerMessageUs',
-    'generatorCpuPerMessageUs',
-    'heapPerConnectionBytes',
-    'rssPerConnectionBytes',
-  ];
+  const ids = figuresIn('costs', figures.doc);
   const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
   return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map((id) => figureColumn(id, figures.doc.config)), definitions);
 }
@@ -131,9 +125,9 @@ export function correctnessTable(figures: ReportFigures): Table {
     column('connected', 'clientsConnected', formatCount),
     column('expected', 'expected', formatCount),
     column('delivered', 'delivered', formatCount),
-    column('reach', 'reach', formatFraction),
-    column('lost', 'lost', formatCount),
-    column('duplicated', 'duplicated', formatCount),
+    valueColumn('reach', 'reach', formatFraction),
+    valueColumn('lost', 'lost', formatCount),
+    valueColumn('duplicated', 'duplicated', formatCount),
     column('out of order', 'outOfOrder', formatCount),
     column('requests / msg', 'requestsPerMessage', formatNumber),
     { head: 'errors', numeric: false, cell: (step) => errorsCell(step.errors) },
@@ -188,11 +182,11 @@ export function modelTable(figures: ReportFigures): Table {
           transportLabel(step.transport),
           clientsCell(step),
           opt(model?.downBytes, formatNumber),
-          opt(step.downBytesPerMessage, formatNumber),
+          opt(step.figures.downBytesPerMessage, formatNumber),
           opt(model?.upBytes, formatNumber),
-          opt(step.upBytesPerMessage, formatNumber),
+          opt(step.figures.upBytesPerMessage, formatNumber),
           opt(model?.totalBytes, formatNumber),
-          opt(step.totalBytesPerMessage, formatNumber),
+          opt(step.figures.bytesPerMessageWindow, formatNumber),
           opt(step.modelResidualPercent, formatSignedPercent),
         ],
       };

@@ -1,12 +1,13 @@
 /**
  * Absolute thresholds, as k6 users know them: `ws.latency.p99<20ms`, `lost==0`,
  * `poll@1000.bytes<=400B`. A rule is data ({@link ThresholdRule}); the text form is parsed into
- * it. Figures are the figure registry's (reports/figure-registry.ts), read from each step the same
+ * it. Figures are the figure registry's (load/results/figure-registry.ts), read from each step the same
  * way the tables and compare read them, so a threshold and the report cannot disagree.
  */
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
 import type { ResultsDocument } from '../load/results/results-schema.js';
-import { FIGURES, formatInUnit, type FigureId, type FigureUnit } from './figure-registry.js';
+import { FIGURES, type FigureId, type FigureUnit } from '../load/results/figure-registry.js';
+import { formatInUnit } from './figure-cells.js';
 
 export const THRESHOLD_OPERATORS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 export type ThresholdOperator = (typeof THRESHOLD_OPERATORS)[number];
@@ -55,7 +56,8 @@ export class ThresholdSyntaxError extends Error {
   override name = 'ThresholdSyntaxError';
 }
 
-const RULE_PATTERN = /^\s*(?:(poll|longpoll|sse|ws)(?:@(\d+))?\.)?([A-Za-z][\w.]*?)\s*(<=|>=|==|!=|<|>)\s*(\d+(?:\.\d+)?)\s*([A-Za-zµ%]*)\s*$/;
+/** The transports are the contract's (a transport name is a plain word, nothing to escape). */
+const RULE_PATTERN = new RegExp(`^\\s*(?:(${TRANSPORTS.join('|')})(?:@(\\d+))?\\.)?([A-Za-z][\\w.]*?)\\s*(<=|>=|==|!=|<|>)\\s*(\\d+(?:\\.\\d+)?)\\s*([A-Za-zµ%]*)\\s*$`);
 
 /** `[transport[@clients].]figure OP number[unit]` → a rule; one clear line on anything else. */
 export function parseThresholdRule(text: string): ThresholdRule {

@@ -6,7 +6,8 @@
 import { formatEta, stylerFor } from './terminal-style.js';
 import type { RunEvent } from '../load/run/runner.js';
 import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
-import { CAPTURE_TABLE_FIGURES, FIGURE_LEGEND, FIGURES, figureCell, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
+import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
+import { FIGURE_LEGEND, figureCell } from '../reports/figure-cells.js';
 
 export class BenchProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -49,7 +50,7 @@ export class BenchProgress {
           const m = s.measurement;
           const sat = m.generator.saturated ? `  ${this.style('yellow', 'GENERATOR-SATURATED')}` : '';
           const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s, this.config)}`;
-          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('green', 'ok')} — ${(['bytesPerMessageWindow', 'latencyP50Us', 'lost'] as const).map(figure).join(', ')}${sat}`);
+          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('green', 'ok')} — ${figuresIn('progress').map(figure).join(', ')}${sat}`);
         } else {
           this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('red', 'FAILED')} — ${s.reason}`);
         }
@@ -141,7 +142,7 @@ export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsD
     return `${line(header)}\n${rows.map(line).join('\n')}\n`;
   };
   out.write(
-    table(STEP_TABLE_FIGURES, (step) => {
+    table(figuresIn('steps', document), (step) => {
       const saturated = step.measurement?.generator.saturated ? 'generator-saturated' : '';
       return [saturated, step.status === 'failed' ? step.reason : ''].filter(Boolean).join('; ');
     }),
@@ -150,7 +151,7 @@ export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsD
   // --capture: the TCP/IP layer beneath the socket figures, per direction.
   if (steps.some(({ step }) => step.measurement?.capture)) {
     out.write(`\nTCP/IP layer (packet capture, client connections only):\n`);
-    out.write(table(CAPTURE_TABLE_FIGURES, (step) => (step.measurement?.capture?.droppedPackets ? `capture dropped ${step.measurement.capture.droppedPackets} packets` : step.measurement && !step.measurement.capture ? 'not captured' : '')));
+    out.write(table(figuresIn('capture', document), (step) => (step.measurement?.capture?.droppedPackets ? `capture dropped ${step.measurement.capture.droppedPackets} packets` : step.measurement && !step.measurement.capture ? 'not captured' : '')));
   }
   if (document.environment.captureUnavailable) out.write(`--capture: ${document.environment.captureUnavailable}; no TCP/IP layer\n`);
   if (document.status !== 'complete') out.write(`run ${document.status}: ${document.results.reduce((a, r) => a + r.steps.length, 0)} step(s) kept\n`);

@@ -13,11 +13,15 @@ import { parseResults, type Measurement, type StepResult } from '../load/results
 import { compareResults, DEFAULT_THRESHOLDS, RESULT_METRICS, type CompareRow } from '../reports/compare.js';
 import { formatValue, renderCompareText } from '../reports/compare-exporters.js';
 import { deriveFigures } from '../reports/figures.js';
-import { CAVEAT_MARK, FIGURES, figureCaveat, figureCell, figureSpread, formatFigure, MIN_P99_SAMPLES, STEP_TABLE_FIGURES, type FigureId } from '../reports/figure-registry.js';
+import { PassThrough } from 'node:stream';
+import { defaultThreshold, FIGURE_IDS, FIGURE_VIEWS, FIGURES, figuresIn, GATED_FIGURES, MIN_P99_SAMPLES, requestHeaderBytes, type FigureId, type FigureView } from '../load/results/figure-registry.js';
+import { median, medianMeasurement } from '../load/meter/repeat-median.js';
+import { renderStepsCsv } from '../reports/steps-csv.js';
+import { BenchProgress, printSummaryTable } from '../scripts/bench-progress.js';
+import { CAVEAT_MARK, figureCaveat, figureCell, figureSpread, formatFigure } from '../reports/figure-cells.js';
 import { escapeHtml, renderHtml } from '../reports/html-report.js';
 import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
 import { allTables, type TableRow } from '../reports/tables.js';
-import { requestHeaderBytes } from '../reports/bytes-model.js';
 import { buildResults } from './fixtures/results-builder.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
@@ -46,7 +50,7 @@ test('the same step shows the same figures under the same names in the end table
     const compare = compareResults(doc, doc, { baselineName: 'a', currentName: 'b' });
     const compareText = renderCompareText(compare);
 
-    for (const id of STEP_TABLE_FIGURES) {
+    for (const id of figuresIn('steps')) {
       assert.ok(header.includes(FIGURES[id].name), `end table lacks the column ${FIGURES[id].name}`);
       assert.ok(steps.head.includes(FIGURES[id].name), `the report's steps table lacks ${FIGURES[id].name}`);
     }
@@ -58,7 +62,7 @@ test('the same step shows the same figures under the same names in the end table
         const row = endTable.find((line) => line.startsWith(result.transport) && line.split(/\s+/)[1] === String(step.clients));
         const reportRow: TableRow | undefined = steps.rows.find((r) => r.cells[1]?.startsWith(String(step.clients)) && r.cells[0] === (result.transport === 'poll' ? 'short polling' : 'WebSocket'));
         assert.ok(row && reportRow, `${result.transport}: no row`);
-        for (const id of STEP_TABLE_FIGURES) {
+        for (const id of figuresIn('steps')) {
           const cell = figureCell(id, step);
           assert.ok(row.includes(cell), `end table, ${result.transport} ${id}: "${cell}" not in "${row}"`);
           assert.equal(reportRow.cells[steps.head.indexOf(FIGURES[id].name)], cell, `report, ${result.transport} ${id}`);
@@ -66,7 +70,7 @@ test('the same step shows the same figures under the same names in the end table
           assert.ok(html.includes(escapeHtml(cell)), `HTML, ${result.transport} ${id}: ${cell}`);
         }
         // Compare gates the median: the same name, and the value the cell leads with.
-        for (const metric of RESULT_METRICS.filter((id) => (STEP_TABLE_FIGURES as readonly string[]).includes(id))) {
+        for (const metric of RESULT_METRICS.filter((id) => (figuresIn('steps') as readonly string[]).includes(id))) {
           const compared: CompareRow | undefined = compare.rows.find((r) => r.transport === result.transport && r.clients === step.clients && r.metric === metric);
           assert.ok(compared, `compare has no ${metric} row`);
           assert.equal(compared.label, FIGURES[metric].name);
@@ -132,5 +136,149 @@ test('the minimal-header lower bound: a browser run less its header lines is wha
     assert.ok(modelled !== null && measured !== null && modelled < measured - 1000, `${modelled} vs ${measured}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** What a stream received, as text. */
+function capture(write: (out: PassThrough) => void): string {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  write(out);
+  return text;
+}
+
+/** The header cells of a fixed-width text table (columns are 2 spaces or more apart). */
+const textColumns = (line: string | undefined) => (line ?? '').trim().split(/\s{2,}/);
+
+test('the results model drives every output: a figure is in exactly the tables its views name, compare gates exactly the figures with a gate', () => {
+  // A run with a capture and browser headers: every view has its figures.
+  const doc = buildResults({ clients: [10, 100] });
+  const tables = allTables(deriveFigures(doc));
+  const head = (id: string) => tables.find((t) => t.id === id)?.head ?? [];
+  const end = capture((out) => printSummaryTable(out, doc));
+  const [endSteps, endCapture] = end.split('TCP/IP layer');
+  const endCaptureHeader = endCapture?.split('\n')[1];
+  const csvHeader = renderStepsCsv(doc).split('\r\n')[0] ?? '';
+  const md = renderMarkdown(doc);
+  const step = doc.results[0]!.steps[0]!;
+  const progress = capture((out) => new BenchProgress(out as unknown as NodeJS.WriteStream, doc.config).onEvent({ kind: 'step', transport: 'poll', step }));
+  const shownIn: Record<FigureView, (name: string) => boolean> = {
+    steps: (name) => head('steps').includes(name) && textColumns(endSteps?.split('\n')[0]).includes(name) && csvHeader.includes(`${name} (`),
+    costs: (name) => head('costs').includes(name) && md.includes(`| ${escapeMarkdown(name)} |`),
+    capture: (name) => textColumns(endCaptureHeader).includes(name),
+    progress: (name) => progress.includes(`${name} ${figureCell(FIGURE_IDS.find((id) => FIGURES[id].name === name)!, step, doc.config)}`),
+  };
+  for (const id of FIGURE_IDS) {
+    const figure = FIGURES[id];
+    for (const view of FIGURE_VIEWS) {
+      const expected = figure.views.includes(view) && (figure.shownFor?.(doc) ?? true);
+      assert.equal(shownIn[view](figure.name), expected, `${id} (${figure.name}) ${expected ? 'missing from' : 'shown in'} the ${view} view`);
+    }
+  }
+  // The views' order is the registry's.
+  assert.deepEqual(head('steps').slice(3), figuresIn('steps').map((id) => FIGURES[id].name));
+  assert.deepEqual(head('costs').slice(2), figuresIn('costs', doc).map((id) => FIGURES[id].name));
+
+  const compared = compareResults(doc, doc, { baselineName: 'a', currentName: 'b' });
+  for (const transport of doc.config.transports) {
+    const rows = compared.rows.filter((r) => r.transport === transport && r.clients === 10);
+    assert.deepEqual(rows.map((r) => r.metric), GATED_FIGURES, `${transport}: compare's rows are the gated figures, in order`);
+    for (const row of rows) {
+      const id = row.metric as (typeof GATED_FIGURES)[number];
+      assert.equal(row.label, FIGURES[id].name);
+      assert.deepEqual(row.threshold, defaultThreshold(id, transport), `${transport} ${id}: the gate of the registry`);
+      assert.equal(row.threshold.kind, FIGURES[id].gate?.transports?.[transport]?.kind ?? FIGURES[id].kind);
+    }
+  }
+  assert.deepEqual(
+    FIGURE_IDS.filter((id) => FIGURES[id].gate !== undefined),
+    [...RESULT_METRICS],
+  );
+  for (const id of GATED_FIGURES) assert.notEqual(FIGURES[id].kind, 'info', `${id}: an info figure is never gated`);
+});
+
+/**
+ * Each figure recomputed the naive way from the raw counters of a measurement, written here
+ * independently of the registry's helpers.
+ */
+const NAIVE: Partial<Record<FigureId, (m: Measurement, clients: number) => number | null>> = {
+  bytesPerMessage: (m) => (m.totals.bytes.down.totalBytes + m.totals.bytes.up.totalBytes) / m.totals.messages.delivered,
+  bytesPerMessageWindow: (m) => (m.window.bytes.down.totalBytes + m.window.bytes.up.totalBytes) / m.window.messages.delivered,
+  downBytesPerMessage: (m) => m.window.bytes.down.totalBytes / m.window.messages.delivered,
+  upBytesPerMessage: (m) => m.window.bytes.up.totalBytes / m.window.messages.delivered,
+  payloadBytesPerMessage: (m) => (m.window.bytes.down.payloadBytes + m.window.bytes.up.payloadBytes) / m.window.messages.delivered,
+  overheadBytesPerMessage: (m) => (m.window.bytes.down.totalBytes - m.window.bytes.down.payloadBytes + m.window.bytes.up.totalBytes - m.window.bytes.up.payloadBytes) / m.window.messages.delivered,
+  overheadBytesPerRequest: (m) => {
+    const t = m.totals;
+    const answersWithMessages = t.requests - t.emptyResponses;
+    const commas = Math.max(0, t.messages.delivered + t.messages.duplicated - answersWithMessages);
+    return m.window.requests === 0 ? null : (t.bytes.down.overheadBytes + t.bytes.up.overheadBytes - commas) / t.requests;
+  },
+  mbps: (m) => ((m.window.bytes.down.totalBytes + m.window.bytes.up.totalBytes) * 8) / (m.window.durationMs * 1000),
+  cpuPerMessageUs: (m) => (m.server ? (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered : null),
+  generatorCpuPerMessageUs: (m) => (m.generator.cpuUserUs! + m.generator.cpuSystemUs!) / m.window.messages.delivered,
+  latencyP50Us: (m) => m.window.latency.p50Us,
+  latencyP99Us: (m) => m.window.latency.p99Us,
+  lost: (m) => m.window.messages.expected - m.window.messages.delivered,
+  reach: (m) => m.window.messages.delivered / m.window.messages.expected,
+  connectErrors: (m, clients) => clients - m.clientsConnected,
+};
+
+test("a figure's reader agrees with a naive recomputation from the raw measurement (the committed CI baseline, a real run)", () => {
+  const doc = parseResults(readFileSync(fileURLToPath(new URL('../../results/baseline/ci.json', import.meta.url)), 'utf8'));
+  let checked = 0;
+  for (const result of doc.results) {
+    for (const step of result.steps) {
+      const m = step.measurement;
+      if (step.status !== 'ok' || !m) continue;
+      for (const [id, naive] of Object.entries(NAIVE) as [FigureId, (m: Measurement, clients: number) => number | null][]) {
+        const read = FIGURES[id].read(m, step.clients, doc.config);
+        const expected = naive(m, step.clients);
+        if (expected === null) {
+          assert.equal(read, null, `${result.transport} ${id}`);
+          continue;
+        }
+        assert.ok(read !== null && Math.abs(read - expected) <= Math.abs(expected) * 1e-9 + 1e-9, `${result.transport} @ ${step.clients} ${id}: read ${read}, naive ${expected}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 4 * 10, `${checked} figures checked`);
+});
+
+test('--repeat folds each figure as the registry says: median figures are the median of the repeats, worst figures the worst', () => {
+  const doc = buildResults({ transports: ['poll', 'ws'], clients: [100], saturated: [] });
+  for (const result of doc.results) {
+    const base = result.steps[0]!.measurement!;
+    // Three repeats that differ in every field a figure is read from.
+    const repeats = [0.9, 1, 1.3].map((f, i) => {
+      const r = structuredClone(base);
+      r.window.latency.p50Us *= f;
+      r.window.latency.p99Us *= 2 - f;
+      r.derived.mbps.total *= f;
+      r.derived.reach = 1 - i * 0.001;
+      r.window.messages.lost = [0, 7, 2][i]!;
+      r.window.messages.duplicated = [3, 0, 1][i]!;
+      r.clientsConnected = 100 - [0, 0, 4][i]!;
+      r.generator.cpuUsPerMessage = (r.generator.cpuUsPerMessage ?? 1) * (2 - f);
+      r.server!.memory!.heapBytesPerConnection! *= f;
+      r.server!.memory!.rssBytesPerConnection! *= 2 - f;
+      r.capture!.window.down.segments += i * 10;
+      r.capture!.derived.mbps.total *= f;
+      return r;
+    });
+    const folded = medianMeasurement(repeats);
+    let checked = 0;
+    for (const id of FIGURE_IDS) {
+      const { fold, read } = FIGURES[id];
+      const values = repeats.map((r) => read(r, 100, doc.config));
+      if (fold === 'reread' || values.some((v) => v === null)) continue;
+      const numbers = values as number[];
+      const expected = fold === 'median' ? median(numbers) : Math.max(...numbers);
+      assert.equal(read(folded, 100, doc.config), expected, `${result.transport} ${id} (${fold}) over ${numbers.join(', ')}`);
+      checked++;
+    }
+    assert.ok(checked >= 12, `${checked} folds checked`);
   }
 });

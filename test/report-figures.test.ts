@@ -12,7 +12,7 @@ import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
 import { buildResults } from './fixtures/results-builder.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BYTES_SCOPE } from '../reports/figure-registry.js';
+import { BYTES_SCOPE } from '../reports/figure-cells.js';
 
 const close = (actual: number | null | undefined, expected: number, epsilon = 1e-9) =>
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= epsilon * Math.max(1, Math.abs(expected)), `${actual} ≠ ${expected}`);
@@ -124,10 +124,10 @@ test('per-step figures: server and generator CPU per message, memory per connect
   const s100 = ws?.steps[1];
   const m = s100?.measurement;
   assert.ok(m?.server?.memory);
-  close(s100?.cpuPerMessageUs, (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered);
-  close(s100?.generatorCpuPerMessageUs, m.generator.cpuUsPerMessage ?? NaN);
-  close(s100?.heapPerConnectionBytes, m.server.memory.heapBytesPerConnection ?? NaN);
-  close(s100?.rssPerConnectionBytes, m.server.memory.rssBytesPerConnection ?? NaN);
+  close(s100?.figures.cpuPerMessageUs, (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered);
+  close(s100?.figures.generatorCpuPerMessageUs, m.generator.cpuUsPerMessage ?? NaN);
+  close(s100?.figures.heapPerConnectionBytes, m.server.memory.heapBytesPerConnection ?? NaN);
+  close(s100?.figures.rssPerConnectionBytes, m.server.memory.rssBytesPerConnection ?? NaN);
   // A results file without memory per connection (version 1) draws no memory points and says why.
   const old = buildResults();
   for (const result of old.results) for (const step of result.steps) if (step.measurement?.server) delete step.measurement.server.memory;
@@ -235,7 +235,7 @@ test('chart specs: every chart present, chat adds the upstream chart, reach axis
     ['chart-throughput', 'chart-bytes', 'chart-latency', 'chart-cpu', 'chart-rss', 'chart-correctness'],
   );
   assert.ok(chartSpecs(deriveFigures(buildResults({ workload: 'chat' }))).some((c) => c.id === 'chart-upstream'));
-  const reaches = (values: number[]) => values.map((reach) => ({ reach }) as Parameters<typeof reachAxisMin>[0][number]);
+  const reaches = (values: number[]) => values.map((reach) => ({ figures: { reach } }) as unknown as Parameters<typeof reachAxisMin>[0][number]);
   assert.equal(reachAxisMin(reaches([1, 0.998])), 98);
   assert.equal(reachAxisMin(reaches([0.5])), 45);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHistogram, encodeHistogram, mergeEncoded, recordUs, subtractEncoded, summarize } from '../load/meter/histogram.js';
-import { deriveWindowFigures, mergeIntervals, windowExpected } from '../load/meter/step-figures.js';
+import { mergeIntervals, windowExpected } from '../load/meter/step-figures.js';
+import { deriveWindowFigures } from '../load/results/figure-registry.js';
 import type { RawInterval } from '../load/meter/delivery-tracker.js';
 
 /** A seeded PRNG so the statistics test is the same every run. */

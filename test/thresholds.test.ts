@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FIGURES } from '../reports/figure-registry.js';
+import { FIGURES } from '../load/results/figure-registry.js';
 import { evaluateFailOn, evaluateThresholds, parseThresholdRule, renderThresholdMarkdown } from '../reports/thresholds.js';
 import { EXIT } from '../scripts/exit-codes.js';
 import { buildResults } from './fixtures/results-builder.js';

@@ -7,7 +7,7 @@
  */
 import type { CapturedDirection, CapturedInterval, CaptureFigures, IntervalFigures } from '../results/results-schema.js';
 import { TCP_FLAGS, type TcpSegment } from './pcap-reader.js';
-import { perOrNull } from '../meter/step-figures.js';
+import { perOrNull } from '../results/figure-registry.js';
 
 export interface CaptureInputs {
   segments: readonly TcpSegment[];

@@ -1,7 +1,7 @@
 /**
  * Exact merge of one step's Measurements from shards of a run (`wirebench merge`): counters add,
  * HDR histograms add bucket by bucket (then percentiles are read from the sum), derived figures
- * are computed again by the one definition (step-figures.ts `deriveWindowFigures`) — the same rules by
+ * are computed again by the one definition (the results model's `deriveWindowFigures`) — the same rules by
  * which a step's workers are merged on one machine. Pure: no I/O.
  *
  * What is not summed: the server's figures (read once per step by shard 1, so they are taken from
@@ -11,7 +11,7 @@
  */
 import { mergeEncoded, summarize } from './histogram.js';
 import type { GeneratorFigures, HistogramSummary, IntervalFigures, Measurement, PreflightFigures } from '../results/results-schema.js';
-import { deriveWindowFigures, perOrNull } from './step-figures.js';
+import { deriveWindowFigures, generatorCpuFigures } from '../results/figure-registry.js';
 
 /** The exact merge of histogram summaries (their encoded histograms). */
 export function mergeSummaries(parts: readonly HistogramSummary[]): HistogramSummary {
@@ -81,13 +81,7 @@ function mergeGenerator(parts: readonly GeneratorFigures[], window: IntervalFigu
     // The merged step is generator-saturated if any shard was.
     saturated: parts.some((p) => p.saturated),
     ...(withCpu
-      ? {
-          cpuUserUs,
-          cpuSystemUs,
-          cpuUsPerMessage: perOrNull(cpuUserUs + cpuSystemUs, window.messages.delivered),
-          cpuUsPerRequest: perOrNull(cpuUserUs + cpuSystemUs, window.requests),
-        }
-      : {}),
+? generatorCpuFigures(cpuUserUs, cpuSystemUs, window) : {}),
   };
 }
 

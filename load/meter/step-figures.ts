@@ -8,7 +8,6 @@ import type { CheckedStats } from '../run/target-answers.js';
 import { mergeEncoded, subtractEncoded, summarize } from './histogram.js';
 import type {
   ConnectionMemory,
-  DerivedFigures,
   IntervalFigures,
   Measurement,
   PreflightFigures,
@@ -16,6 +15,7 @@ import type {
   WireSample,
 } from '../results/results-schema.js';
 import type { WireCountersPair, WorkerReport } from '../run/worker-protocol.js';
+import { deriveWindowFigures, generatorCpuFigures, perOrNull } from '../results/figure-registry.js';
 
 export interface StepInputs {
   reports: readonly WorkerReport[];
@@ -127,37 +127,6 @@ export function rangeLength(ranges: Readonly<Record<string, [number, number]>>):
   return Object.values(ranges).reduce((sum, [min, max]) => sum + (max - min + 1), 0);
 }
 
-export const perOrNull = (numerator: number, denominator: number): number | null =>
-  denominator > 0 ? numerator / denominator : null;
-
-/** One definition of every derived figure, for all transports. */
-export function deriveWindowFigures(window: IntervalFigures, clients: number): DerivedFigures {
-  const seconds = window.durationMs / 1000;
-  const delivered = window.messages.delivered;
-  const { down, up } = window.bytes;
-  return {
-    bytesPerMessage: {
-      down: perOrNull(down.totalBytes, delivered),
-      downPayload: perOrNull(down.payloadBytes, delivered),
-      downOverhead: perOrNull(down.overheadBytes, delivered),
-      up: perOrNull(up.totalBytes, delivered),
-      upPerPublished: perOrNull(up.totalBytes, window.published),
-    },
-    bytesPerClientPerSec: {
-      down: perOrNull(down.totalBytes, clients * seconds) ?? 0,
-      up: perOrNull(up.totalBytes, clients * seconds) ?? 0,
-    },
-    mbps: {
-      down: perOrNull(down.totalBytes * 8, seconds * 1e6) ?? 0,
-      up: perOrNull(up.totalBytes * 8, seconds * 1e6) ?? 0,
-      total: perOrNull((down.totalBytes + up.totalBytes) * 8, seconds * 1e6) ?? 0,
-    },
-    reach: perOrNull(delivered, window.messages.expected),
-    requestsPerMessage: perOrNull(window.requests, delivered),
-    emptyResponseRatio: perOrNull(window.emptyResponses, window.requests),
-  };
-}
-
 /** Throws if a fan-out histogram is not a valid encoding (a target's /stats is untrusted). */
 function withMemory(server: ServerFigures | null, memory: ConnectionMemory | undefined): ServerFigures | null {
   return server && memory ? { ...server, memory } : server;
@@ -250,12 +219,7 @@ export function buildMeasurement(inputs: StepInputs): Measurement {
       eventLoopDelayMaxUs: loopMax,
       thresholdUs: inputs.loopDelayThresholdUs,
       saturated: loopP99 > inputs.loopDelayThresholdUs,
-      cpuUserUs,
-      cpuSystemUs,
-      // Per delivered message and per request, as the server's CPU is read: the generator's own
-      // cost, to tell a measurement of the server from one of the load generator.
-      cpuUsPerMessage: perOrNull(cpuUserUs + cpuSystemUs, window.messages.delivered),
-      cpuUsPerRequest: perOrNull(cpuUserUs + cpuSystemUs, window.requests),
+      ...generatorCpuFigures(cpuUserUs, cpuSystemUs, window),
     },
     wire: pickWireSample(reports),
   };

@@ -7,10 +7,11 @@
  * Histograms are HDR histograms (integers, µs) stored encoded (compressed base64, the
  * HdrHistogram interchange format) so runs and shards can be merged later without loss.
  *
- * Pure module: no I/O, no load/ runtime; reports/ may import it.
+ * Pure module: no I/O, no load/ runtime (only the wire contract's list of transports); reports/ may import it.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { TRANSPORTS } from '../../servers/contract.js';
 
 export const RESULTS_SCHEMA_ID = 'wirebench/results';
 /**
@@ -27,12 +28,8 @@ export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const TransportNameSchema = Type.Union([
-  Type.Literal('poll'),
-  Type.Literal('longpoll'),
-  Type.Literal('sse'),
-  Type.Literal('ws'),
-]);
+/** The contract's transports (servers/contract.ts `TRANSPORTS`): a fifth one is valid here without a change. */
+export const TransportNameSchema = Type.Union(TRANSPORTS.map((name) => Type.Literal(name)));
 
 /** Percentiles plus the encoded histogram they came from. */
 export const HistogramSummarySchema = Type.Object({
