@@ -17,6 +17,7 @@ import { PassThrough } from 'node:stream';
 import { defaultThreshold, FIGURE_IDS, FIGURE_VIEWS, FIGURES, figuresIn, GATED_FIGURES, MIN_P99_SAMPLES, requestHeaderBytes, type FigureId, type FigureView } from '../load/results/figure-registry.js';
 import { median, medianMeasurement } from '../load/meter/repeat-median.js';
 import { renderStepsCsv } from '../reports/steps-csv.js';
+import { evaluateThresholds, parseThresholdRule } from '../reports/thresholds.js';
 import { BenchProgress, printSummaryTable } from '../scripts/bench-progress.js';
 import { CAVEAT_MARK, figureCaveat, figureCell, figureSpread, formatFigure } from '../reports/figure-cells.js';
 import { escapeHtml, renderHtml } from '../reports/html-report.js';
@@ -218,6 +219,7 @@ const NAIVE: Partial<Record<FigureId, (m: Measurement, clients: number) => numbe
   mbps: (m) => ((m.window.bytes.down.totalBytes + m.window.bytes.up.totalBytes) * 8) / (m.window.durationMs * 1000),
   cpuPerMessageUs: (m) => (m.server ? (m.server.cpuUserUs + m.server.cpuSystemUs) / m.window.messages.delivered : null),
   generatorCpuPerMessageUs: (m) => (m.generator.cpuUserUs! + m.generator.cpuSystemUs!) / m.window.messages.delivered,
+  generatorCpuPerRequestUs: (m) => (m.window.requests === 0 ? null : (m.generator.cpuUserUs! + m.generator.cpuSystemUs!) / m.window.requests),
   latencyP50Us: (m) => m.window.latency.p50Us,
   latencyP99Us: (m) => m.window.latency.p99Us,
   lost: (m) => m.window.messages.expected - m.window.messages.delivered,
@@ -281,4 +283,26 @@ test('--repeat folds each figure as the registry says: median figures are the me
     }
     assert.ok(checked >= 12, `${checked} folds checked`);
   }
+});
+
+test('a figure added through the registry alone (generator CPU/request) is in the costs table, the Markdown and --threshold, read from the measurement', () => {
+  const doc = buildResults({ transports: ['poll', 'ws'], clients: [100], saturated: [] });
+  const costs = allTables(deriveFigures(doc)).find((t) => t.id === 'costs');
+  assert.ok(costs);
+  const column = costs.head.indexOf(FIGURES.generatorCpuPerRequestUs.name);
+  assert.ok(column > 0, 'a column of the costs table');
+  const md = renderMarkdown(doc);
+  for (const [i, result] of doc.results.entries()) {
+    const step = result.steps[0]!;
+    const m = step.measurement!;
+    const cell: string | undefined = costs.rows[i]?.cells[column];
+    if (result.transport === 'poll') {
+      assert.ok(m.generator.cpuUsPerRequest !== undefined && m.generator.cpuUsPerRequest !== null);
+      assert.equal(cell, formatFigure('generatorCpuPerRequestUs', m.generator.cpuUsPerRequest));
+      assert.ok(md.includes(escapeMarkdown(cell!)));
+    } else assert.equal(cell, '—', 'WebSocket sends no request in the window');
+  }
+  const checks = evaluateThresholds(doc, [parseThresholdRule('poll.generatorCpuPerRequestUs<1us')]);
+  assert.equal(checks.length, 1);
+  assert.equal(checks[0]?.passed, false, 'a threshold on the new figure can fail');
 });

@@ -394,6 +394,20 @@ const DEFINITIONS = {
     views: ['costs'],
     read: (m) => m.generator.cpuUsPerMessage ?? null,
   },
+  // The HTTP transports' generator cost per request: what a load worker pays per poll, to set
+  // beside the server's (docs/benchmarks.md compares it with autocannon's); push transports send
+  // no request in the window, so they have none.
+  generatorCpuPerRequestUs: {
+    name: 'generator CPU/request',
+    unit: 'us',
+    ...none,
+    ...inWindow,
+    kind: 'noisy',
+    definition: "The load workers' CPU time (user + system) in the window ÷ HTTP requests sent in it (polling transports).",
+    fold: 'median',
+    views: ['costs'],
+    read: (m) => m.generator.cpuUsPerRequest ?? null,
+  },
   heapPerConnectionBytes: {
     name: 'server heap/conn',
     unit: 'B',
