@@ -29,6 +29,17 @@ export { readResultsFile, ResultsFileError } from '../reports/read-results.js';
 export { writeResultsFile } from '../load/results/results-file.js';
 export { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 export { jsonSchemas, resultsJsonSchema } from './json-schemas.js';
+// The results model's figures: what each number is, how it is read from a step, where it is shown.
+export {
+  FIGURE_IDS,
+  FIGURES,
+  figuresIn,
+  type FigureDefinition,
+  type FigureId,
+  type FigureKind,
+  type FigureUnit,
+  type FigureView,
+} from '../load/results/figure-registry.js';
 
 // Comparing two runs (the CI gate's decision) and rendering the comparison.
 export {
