@@ -25,17 +25,22 @@ export class ConnectionDropper {
     server: Server,
     private readonly stats: ServerStatsCollector,
   ) {
+    // One shared listener (`this` is the socket): a connection costs a set entry, no closure.
+    const sockets = this.sockets;
+    function onSocketClose(this: Socket): void {
+      sockets.delete(this);
+    }
     server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      const peer = peerOf(socket);
-      socket.once('close', () => {
-        this.sockets.delete(socket);
-        this.control.delete(peer);
-      });
+      sockets.add(socket);
+      socket.once('close', onSocketClose);
     });
     server.on('request', (request: IncomingMessage) => {
       const path = (request.url ?? '').split('?')[0];
-      if (path === ROUTES.stats || path === ROUTES.healthz) this.control.add(peerOf(request.socket));
+      if (path !== ROUTES.stats && path !== ROUTES.healthz) return;
+      const peer = peerOf(request.socket);
+      if (this.control.has(peer)) return;
+      this.control.add(peer);
+      request.socket.once('close', () => this.control.delete(peer));
     });
   }
 
