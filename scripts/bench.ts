@@ -11,7 +11,7 @@ import { SERVER_DEFAULTS } from '../servers/server-options.js';
 import { defaultResultsDir } from '../load/results/results-file.js';
 import { PROTOCOLS, protocolUsesTls, type Protocol, type RunConfig, type TlsConfig } from '../load/results/results-schema.js';
 import { readFileSync } from 'node:fs';
-import { runBench } from '../load/run/runner.js';
+import { DEFAULT_LOOP_DELAY_THRESHOLD_US, runBench } from '../load/run/runner.js';
 import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-file.js';
 import { BenchProgress, printSummaryTable } from './bench-progress.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -26,6 +26,8 @@ import {
   parseTransports,
 } from './options.js';
 import { WIREBENCH_VERSION } from './version.js';
+import { durationDefault } from './option-table.js';
+import { serverDocumentFromArgs } from './serve-options.js';
 import { writeRunReports } from './report.js';
 import { finishRunOutputs } from './run-outputs.js';
 import { renderThresholdText } from '../reports/thresholds.js';
@@ -129,7 +131,7 @@ export function benchFlagDefaults(): BenchFlags {
     publishRate: '1',
     repeat: '1',
     report: true,
-    maxLoopDelay: '50ms',
+    maxLoopDelay: durationDefault(DEFAULT_LOOP_DELAY_THRESHOLD_US / 1000),
     reconnectDelay: `${DEFAULT_RECONNECT.baseMs}ms`,
     reconnectMax: `${DEFAULT_RECONNECT.maxMs}ms`,
     reconnectJitter: String(DEFAULT_RECONNECT.jitter),
@@ -204,6 +206,8 @@ export function registerBench(program: Command): void {
       const thresholds = parseThresholds(flags.threshold);
       const failOn = parseFailOn(flags.failOn);
       const loopDelayThresholdUs = parseDurationMs('--max-loop-delay', flags.maxLoopDelay) * 1000;
+      // `serve` flags for the embedded servers, parsed by serve's own table into their typed document.
+      const serverOptions = serverDocumentFromArgs(flags.serverArg);
       const outDir = flags.out ?? defaultResultsDir(RESULTS_ROOT, new Date());
       const outFile = path.join(outDir, 'results.json');
       // Before anything runs: a run whose results cannot be written is not started.
@@ -231,7 +235,7 @@ export function registerBench(program: Command): void {
         signal: controller.signal,
         onEvent: (event) => progress.onEvent(event),
         loopDelayThresholdUs,
-        serverArgs: flags.serverArg,
+        serverOptions,
       }).finally(() => progress.stop());
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -63,7 +63,7 @@ before(async () => {
   pages.listen(0, '127.0.0.1');
   await once(pages, 'listening');
   pagePort = (pages.address() as AddressInfo).port;
-  feed = await startServerProcess({ transport: 'all', rate: 20, size: 16, holdMs: 5000, heartbeatMs: 0, extraArgs: ['--origin', `http://127.0.0.1:${pagePort}`] });
+  feed = await startServerProcess({ transport: 'all', rate: 20, size: 16, holdMs: 5000, heartbeatMs: 0, server: { allowedOrigins: [`http://127.0.0.1:${pagePort}`] } });
   // Messages exist, so reads from since=0 are answered at once.
   const deadline = Date.now() + 10_000;
   while (((await (await fetch(`${feed.url}/healthz`)).json()) as Healthz).seq < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

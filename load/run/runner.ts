@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monotonicUs, ROUTES, type TransportName } from '../../servers/contract.js';
+import type { WirebenchServerOptions } from '../../servers/server-options.js';
 import { clientLimits } from '../clients/client-limits.js';
 import { DEFAULT_RECONNECT } from '../clients/reconnect-backoff.js';
 import type { MeasureWindow } from '../meter/delivery-tracker.js';
@@ -33,6 +34,9 @@ const WORKER_PATH = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** Bucket of the fault timeline (and period of the /stats CPU samples), ms. */
 const FAULT_BUCKET_MS = 500;
 
+/** A worker's event-loop delay p99 above which a step is generator-saturated (bench --max-loop-delay), µs. */
+export const DEFAULT_LOOP_DELAY_THRESHOLD_US = 50_000;
+
 export type StepPhase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'collecting';
 
 export type RunEvent =
@@ -51,10 +55,10 @@ export interface RunOptions {
   /** Ctrl-C: the current step is abandoned, finished steps are kept. */
   signal: AbortSignal;
   onEvent?: (event: RunEvent) => void;
-  /** A worker whose event-loop delay p99 exceeds this marks the step generator-saturated. Default 50 ms. */
+  /** A worker whose event-loop delay p99 exceeds this marks the step generator-saturated. Default {@link DEFAULT_LOOP_DELAY_THRESHOLD_US}. */
   loopDelayThresholdUs?: number;
-  /** Extra flags for the embedded servers (e.g. --pad-headers in regression tests). */
-  serverArgs?: string[];
+  /** More options for the embedded servers (e.g. padHeaderBytes in regression tests: bench --server-arg). */
+  serverOptions?: WirebenchServerOptions;
 }
 
 /** A failure the user can act on; `message` is one line. */
@@ -112,10 +116,10 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     let server: ServerProcess | undefined;
     try {
       if (!config.target) {
-        const extraArgs = [...corsServerArgs(config), ...(options.serverArgs ?? [])];
+        const serverOptions = { ...corsServerOptions(config), ...options.serverOptions };
         const tls = config.tls !== undefined;
         const http2 = usesHttp2(config, transport);
-        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, extraArgs, tls, http2 });
+        server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, server: serverOptions, tls, http2 });
         result.server.url = server.url;
         // The clients trust exactly the certificate this server presents (unless told to verify nothing).
         if (server.certificate !== undefined) trustOrigin(server.url, { ca: server.certificate, verify: config.tls?.verify !== 'skipped' });
@@ -171,13 +175,14 @@ async function targetTls(tls: TlsConfig): Promise<ClientTls> {
 }
 
 /** A cross-origin run's embedded servers allow the page's origin, with the run's credentials and max-age. */
-function corsServerArgs(config: RunConfig): string[] {
+function corsServerOptions(config: RunConfig): WirebenchServerOptions {
   const cross = config.crossOrigin;
-  if (cross === undefined) return [];
-  const args = ['--origin', cross.pageOrigin];
-  if (cross.serverMaxAgeSeconds !== null) args.push('--cors-max-age', String(cross.serverMaxAgeSeconds));
-  if (cross.credentials) args.push('--cors-credentials');
-  return args;
+  if (cross === undefined) return {};
+  return {
+    allowedOrigins: [cross.pageOrigin],
+    ...(cross.serverMaxAgeSeconds !== null ? { corsMaxAgeSeconds: cross.serverMaxAgeSeconds } : {}),
+    ...(cross.credentials ? { corsCredentials: true } : {}),
+  };
 }
 
 /** What the clients need to know about the page's site: cross-origin and the Authorization value. */
@@ -495,7 +500,7 @@ async function runStep(
           statsStart: start,
           statsEnd: end,
           memory: { before: memoryBefore, connected: memoryConnected, clients: connected },
-          loopDelayThresholdUs: options.loopDelayThresholdUs ?? 50_000,
+          loopDelayThresholdUs: options.loopDelayThresholdUs ?? DEFAULT_LOOP_DELAY_THRESHOLD_US,
           crossOrigin: config.crossOrigin !== undefined,
         })
       : null;

@@ -1,14 +1,15 @@
 /**
- * Starts an embedded wirebench server as a child process (`wirebench serve --port 0`), exactly
- * as a user would, and reads where it listens from its first stdout line. A fresh process per
- * transport keeps one transport's garbage and sockets out of the next one's CPU and RSS.
+ * Starts an embedded wirebench server as a child process — the server entry (servers/entry.ts)
+ * with its options as one typed document — and reads where it listens from its first stdout line.
+ * A fresh process per transport keeps one transport's garbage and sockets out of the next one's
+ * CPU and RSS; the entry imports only servers/, so what is measured is the server, not the CLI.
  *
- * The child is tied to this process by an IPC channel: `serve` exits when the channel closes,
- * so a bench killed with SIGKILL leaves no server behind. For fault workloads the server can be
- * restarted on the same port and stopped / continued (a stall). A graceful restart (SIGTERM) hands
- * the stream over through `serve --state-file`: the successor keeps the epoch and the history, so
- * clients resume without loss; a hard one (SIGKILL) leaves nothing, and the successor starts a
- * new epoch.
+ * The child is tied to this process by an IPC channel: it exits when the channel closes, so a
+ * bench killed with SIGKILL leaves no server behind; the same channel carries the drop fault's
+ * commands. For fault workloads the server can be restarted on the same port and stopped /
+ * continued (a stall). A graceful restart (SIGTERM) hands the stream over through the document's
+ * `stateFile`: the successor keeps the epoch and the history, so clients resume without loss; a
+ * hard one (SIGKILL) leaves nothing, and the successor starts a new epoch.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,14 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { TransportName } from '../../servers/contract.js';
+import { TRANSPORTS, type TransportName } from '../../servers/contract.js';
+import type { ServerDocument } from '../../servers/server-lifecycle.js';
+import { SERVER_DOCUMENT_ENV, type WirebenchServerOptions } from '../../servers/server-options.js';
 import { selfSignedIdentity } from '../../servers/tls-identity.js';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
-/** The compiled CLI (dist/scripts/cli.js), run with plain node: no TypeScript loader in what is measured. */
-const CLI_PATH = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+/** The compiled server entry (dist/servers/entry.js), run with plain node: no TypeScript loader in what is measured. */
+const SERVER_ENTRY = fileURLToPath(new URL('../../servers/entry.js', import.meta.url));
 
 export interface ServerProcessOptions {
   /** The transport to serve (a bench serves one per process), or all of them. */
@@ -34,8 +34,8 @@ export interface ServerProcessOptions {
   size: number;
   holdMs: number;
   heartbeatMs: number;
-  /** Extra `serve` flags (e.g. --history, --pad-headers for regression tests). */
-  extraArgs?: string[];
+  /** More server options (cross-origin, --server-arg's e.g. padHeaderBytes for regression tests); they win over the above. */
+  server?: WirebenchServerOptions;
   /** How long to wait for the listening line. Default 30 s. */
   startTimeoutMs?: number;
   /**
@@ -43,7 +43,7 @@ export interface ServerProcessOptions {
    * presents the same one, so the clients' trust (ServerProcess.certificate) holds across it.
    */
   tls?: boolean;
-  /** Serve HTTP/2 (`serve --http2`): h2 beside HTTP/1.1 over TLS, h2c in cleartext. */
+  /** Serve HTTP/2: h2 beside HTTP/1.1 over TLS, h2c in cleartext. */
   http2?: boolean;
 }
 
@@ -81,28 +81,31 @@ const REBIND_ATTEMPTS = 20;
 const REBIND_WAIT_MS = 100;
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const identity = options.tls === true ? await writeIdentity() : undefined;
+  // Made by the same code as `serve --tls` (servers/tls-identity.ts), for loopback names; it goes
+  // to the child in its document (an environment variable only this user can read), never a file.
+  const identity = options.tls === true ? await selfSignedIdentity('127.0.0.1') : undefined;
   // Exists only from a graceful exit until the successor reads it (or stop() removes it).
   const stateFile = join(tmpdir(), `wirebench-feed-${process.pid}-${randomBytes(6).toString('hex')}.json`);
-  const args = (port: number) => [
+  const document = (port: number): ServerDocument => ({
+    transports: options.transport === 'all' ? [...TRANSPORTS] : [options.transport],
+    host: '127.0.0.1',
+    port,
+    rate: options.rate,
+    sizeBytes: options.size,
+    holdMs: options.holdMs,
+    heartbeatMs: options.heartbeatMs,
+    ...(identity === undefined ? {} : { tls: { cert: identity.cert, key: identity.key } }),
+    ...(options.http2 === true ? { http2: true } : {}),
+    stateFile,
+    ...options.server,
+  });
+  const nodeArgs = [
     // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
     '--expose-gc',
     // A GC may otherwise drop the bytecode of functions idle for a while, shrinking the heap by
     // more than a few connections hold: memory per connection at a small step would go negative.
     '--no-flush-bytecode',
-    CLI_PATH,
-    'serve',
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--transport', options.transport,
-    '--rate', String(options.rate),
-    '--size', String(options.size),
-    '--hold', `${options.holdMs}ms`,
-    '--heartbeat', `${options.heartbeatMs}ms`,
-    ...(identity === undefined ? [] : ['--tls-cert', identity.certFile, '--tls-key', identity.keyFile]),
-    '--state-file', stateFile,
-    ...(options.http2 === true ? ['--http2'] : []),
-    ...(options.extraArgs ?? []),
+    SERVER_ENTRY,
   ];
   let stderr = '';
   let exited: ServerProcess['exited'];
@@ -111,8 +114,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   let stopped = false;
   let epoch = '';
   const launch = async (port: number): Promise<{ child: ChildProcess; url: string }> => {
-    // 'ipc' ties the child's life to ours (scripts/serve.ts exits when the channel closes).
-    const child = spawn(process.execPath, args(port), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // 'ipc' ties the child's life to ours (servers/server-lifecycle.ts exits when the channel closes).
+    const child = spawn(process.execPath, nodeArgs, {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, [SERVER_DOCUMENT_ENV]: JSON.stringify(document(port)) },
+    });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
@@ -130,13 +136,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     return { child, url };
   };
   let current: ChildProcess | undefined;
-  let first: { child: ChildProcess; url: string };
-  try {
-    first = await launch(0);
-  } catch (error) {
-    await identity?.remove();
-    throw error;
-  }
+  const first = await launch(0);
   const port = Number(new URL(first.url).port);
 
   return {
@@ -155,7 +155,6 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     stop: async () => {
       stopped = true;
       if (current) await stopChild(current);
-      await identity?.remove();
       rmSync(stateFile, { force: true });
     },
     async restart(signal, downtimeMs) {
@@ -197,18 +196,6 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       if (current && current.exitCode === null && current.signalCode === null) current.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
     },
   };
-}
-
-/** A self-signed identity in a private temporary directory (0700), for `serve --tls-cert/--tls-key`. */
-async function writeIdentity(): Promise<{ cert: string; certFile: string; keyFile: string; remove(): Promise<void> }> {
-  // Made by the same code as `serve --tls` (servers/tls-identity.ts), for loopback names.
-  const { cert, key } = await selfSignedIdentity('127.0.0.1');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-tls-'));
-  const certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  await writeFile(certFile, cert, { mode: 0o600 });
-  await writeFile(keyFile, key, { mode: 0o600 });
-  return { cert, certFile, keyFile, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 async function readListeningLine(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; epoch: string }> {
