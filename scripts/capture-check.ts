@@ -6,11 +6,14 @@
  * and prints what TCP/IP adds beneath. Needs tcpdump and the right to capture on `lo` (root or
  * CAP_NET_RAW).
  *
- *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser] [--transports all]
+ *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser] [--transports all] [--protocol http1,http1-tls,h2]
+ *
+ * `--protocol`: one run per protocol (comma-separated, as bench --protocol). Over TLS the meter
+ * counts the TCP socket beneath TLS, so records, tags and handshakes must be in on both sides.
  *
  * Exit 0 when every step agrees within --tolerance (default 0.5 %), 1 otherwise, 2 for bad options.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,51 +30,60 @@ async function main(): Promise<number> {
       headers: { type: 'string', default: 'minimal' },
       transports: { type: 'string', default: 'all' },
       tolerance: { type: 'string', default: '0.5' },
+      protocol: { type: 'string', default: 'http1' },
     },
     strict: true,
   });
   const tolerancePercent = parsePositiveNumber('--tolerance', values.tolerance, { allowZero: true });
-  // Every option is checked (by building the bench configuration) before anything starts.
-  const bench = scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', capture: true });
+  // Every option is checked (by building the bench configurations) before anything starts.
+  const benches = values.protocol.split(',').map((protocol) => ({
+    protocol,
+    bench: scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', capture: true, protocol }),
+  }));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-'));
-  const document = await bench.run(path.join(dir, 'results.json'));
-  if (document.environment.captureUnavailable) {
-    process.stderr.write(`capture-check: ${document.environment.captureUnavailable}\n`);
-    return EXIT.failed;
-  }
   let worst = 0;
   let dropped = 0;
-  let complete = document.status === 'complete';
-  const rows: string[] = ['transport  clients  direction  meter bytes  capture payload  difference  segments  ACK-only  TCP/IP headers  IP bytes  (capture payload: less retransmissions and bytes after the client closed)'];
-  for (const result of document.results) {
-    for (const step of result.steps) {
-      const m = step.measurement;
-      if (!m?.capture) {
-        complete = false;
-        rows.push(`${result.transport.padEnd(9)}  ${String(step.clients).padStart(7)}  no capture${step.status === 'failed' ? `: ${step.reason}` : ''}`);
-        continue;
-      }
-      dropped += m.capture.droppedPackets;
-      for (const direction of ['down', 'up'] as const) {
-        const meter = m.totals.bytes[direction].totalBytes;
-        const wire = m.capture.totals[direction];
-        const payload = readPayloadBytes(wire);
-        const diff = payload === 0 ? (meter === 0 ? 0 : 100) : (Math.abs(meter - payload) / payload) * 100;
-        worst = Math.max(worst, diff);
-        rows.push(
-          [
-            result.transport.padEnd(9),
-            String(step.clients).padStart(7),
-            direction.padEnd(9),
-            String(meter).padStart(11),
-            String(payload).padStart(15),
-            `${diff.toFixed(3).padStart(8)} %`,
-            String(wire.segments).padStart(8),
-            String(wire.ackOnlySegments).padStart(8),
-            String(wire.tcpIpHeaderBytes).padStart(14),
-            String(wire.ipBytes).padStart(8),
-          ].join('  '),
-        );
+  let complete = true;
+  const rows: string[] = ['protocol   transport  clients  direction  meter bytes  capture payload  difference  segments  ACK-only  TCP/IP headers  IP bytes  (capture payload: less retransmissions and bytes after the client closed)'];
+  for (const { protocol, bench } of benches) {
+    await mkdir(path.join(dir, protocol));
+    const document = await bench.run(path.join(dir, protocol, 'results.json'));
+    if (document.environment.captureUnavailable) {
+      process.stderr.write(`capture-check: ${document.environment.captureUnavailable}\n`);
+      return EXIT.failed;
+    }
+    if (document.status !== 'complete') complete = false;
+    for (const result of document.results) {
+      for (const step of result.steps) {
+        const m = step.measurement;
+        if (!m?.capture) {
+          complete = false;
+          rows.push(`${protocol.padEnd(9)}  ${result.transport.padEnd(9)}  ${String(step.clients).padStart(7)}  no capture${step.status === 'failed' ? `: ${step.reason}` : ''}`);
+          continue;
+        }
+        dropped += m.capture.droppedPackets;
+        for (const direction of ['down', 'up'] as const) {
+          const meter = m.totals.bytes[direction].totalBytes;
+          const wire = m.capture.totals[direction];
+          const payload = readPayloadBytes(wire);
+          const diff = payload === 0 ? (meter === 0 ? 0 : 100) : (Math.abs(meter - payload) / payload) * 100;
+          worst = Math.max(worst, diff);
+          rows.push(
+            [
+              protocol.padEnd(9),
+              result.transport.padEnd(9),
+              String(step.clients).padStart(7),
+              direction.padEnd(9),
+              String(meter).padStart(11),
+              String(payload).padStart(15),
+              `${diff.toFixed(3).padStart(8)} %`,
+              String(wire.segments).padStart(8),
+              String(wire.ackOnlySegments).padStart(8),
+              String(wire.tcpIpHeaderBytes).padStart(14),
+              String(wire.ipBytes).padStart(8),
+            ].join('  '),
+          );
+        }
       }
     }
   }

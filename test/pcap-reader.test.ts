@@ -47,6 +47,7 @@ function withSeq(f: Buffer, seq: number): Buffer {
 const SYN = 0x02;
 const ACK = 0x10;
 const FIN = 0x01;
+const RST = 0x04;
 
 test('reads every segment of the server port: direction, client port, IP and payload sizes past the snap length, timestamps', () => {
   const capture = pcap([
@@ -121,6 +122,32 @@ test('a retransmitted SYN is not a new connection; payload sent again is counted
   assert.equal(figures.connections, 1);
   assert.equal(figures.totals.up.tcpPayloadBytes, 18 + 18 + 4);
   assert.equal(figures.totals.up.retransmittedBytes, 18);
+});
+
+test('server payload after the client FIN is unread only if the client answers it with an RST (TLS close_notify after a half-close is read)', () => {
+  const segments = (reset: boolean) =>
+    readTcpSegments(
+      pcap([
+        withSeq(frame(40000, 8080, SYN, ''), 100),
+        withSeq(frame(8080, 40000, SYN | ACK, ''), 700),
+        withSeq(frame(40000, 8080, FIN | ACK, ''), 101),
+        withSeq(frame(8080, 40000, ACK, 'close_notify-24-bytes!!!'), 701),
+        ...(reset ? [withSeq(frame(40000, 8080, RST, ''), 102)] : [withSeq(frame(40000, 8080, ACK, ''), 102)]),
+      ]),
+      8080,
+    );
+  const figures = (reset: boolean) =>
+    captureFigures({
+      segments: segments(reset),
+      clientPorts: new Set([40000]),
+      windowStartUs: 0,
+      windowEndUs: Number.MAX_SAFE_INTEGER,
+      window: { durationMs: 1000, messages: { delivered: 0 } } as unknown as IntervalFigures,
+      droppedPackets: 0,
+    });
+  assert.equal(figures(true).totals.down.afterCloseBytes, 24, 'reset: the socket was gone');
+  assert.equal(figures(true).window.down.afterCloseBytes, 24);
+  assert.equal(figures(false).totals.down.afterCloseBytes, 0, 'acknowledged without a reset: read after a half-close');
 });
 
 test('refuses what is not a classic pcap file', () => {

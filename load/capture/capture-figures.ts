@@ -34,7 +34,13 @@ class SequenceTracker {
   private readonly closedByClient = new Set<number>();
 
   /** The payload bytes of `segment` that were already sent, and whether it opens a new connection. */
-  observe(segment: TcpSegment): { retransmittedBytes: number; afterCloseBytes: number; newConnection: boolean } {
+  /**
+   * `afterCloseBytes`: server payload that arrived after the client's FIN or RST. After a FIN it
+   * may still be read — a TLS client that ended its side reads the server's close_notify, an
+   * HTTP/2 one its GOAWAY — so the caller counts it unread only once the client answers it with
+   * an RST (its kernel's answer to data for a socket that is gone); `clientReset` says so.
+   */
+  observe(segment: TcpSegment): { retransmittedBytes: number; afterCloseBytes: number; newConnection: boolean; clientReset: boolean } {
     const key = `${segment.clientPort}${segment.up ? '>' : '<'}`;
     let stream = this.streams.get(key);
     let newConnection = false;
@@ -46,7 +52,7 @@ class SequenceTracker {
         newConnection = segment.up && (segment.flags & TCP_FLAGS.ack) === 0;
         if (newConnection) this.closedByClient.delete(segment.clientPort);
       }
-      return { retransmittedBytes: 0, afterCloseBytes: 0, newConnection };
+      return { retransmittedBytes: 0, afterCloseBytes: 0, newConnection, clientReset: false };
     }
     if (!stream) {
       stream = { base: segment.seq, endOffset: 0 };
@@ -54,12 +60,13 @@ class SequenceTracker {
     }
     const afterClose = !segment.up && this.closedByClient.has(segment.clientPort);
     if (segment.up && (segment.flags & (TCP_FLAGS.fin | TCP_FLAGS.rst)) !== 0) this.closedByClient.add(segment.clientPort);
-    if (segment.payloadBytes === 0) return { retransmittedBytes: 0, afterCloseBytes: 0, newConnection };
+    const clientReset = segment.up && (segment.flags & TCP_FLAGS.rst) !== 0;
+    if (segment.payloadBytes === 0) return { retransmittedBytes: 0, afterCloseBytes: 0, newConnection, clientReset };
     const offset = (segment.seq - stream.base) >>> 0;
     const end = offset + segment.payloadBytes;
     const retransmittedBytes = Math.max(0, Math.min(end, stream.endOffset) - offset);
     stream.endOffset = Math.max(stream.endOffset, end);
-    return { retransmittedBytes, afterCloseBytes: afterClose ? segment.payloadBytes - retransmittedBytes : 0, newConnection };
+    return { retransmittedBytes, afterCloseBytes: afterClose ? segment.payloadBytes - retransmittedBytes : 0, newConnection, clientReset };
   }
 }
 
@@ -80,6 +87,8 @@ export function captureFigures(inputs: CaptureInputs): CaptureFigures {
   const excluded = { segments: 0, ipBytes: 0 };
   let connections = 0;
   const sequences = new SequenceTracker();
+  /** Server payload after a client's FIN, per client port: unread only if the client then resets (SequenceTracker.observe). */
+  const afterFin = new Map<number, Array<{ bytes: number; inWindow: boolean }>>();
   for (const segment of inputs.segments) {
     if (!inputs.clientPorts.has(segment.clientPort)) {
       excluded.segments++;
@@ -87,10 +96,27 @@ export function captureFigures(inputs: CaptureInputs): CaptureFigures {
       continue;
     }
     const seen = sequences.observe(segment);
-    if (seen.newConnection) connections++;
+    if (seen.newConnection) {
+      connections++;
+      afterFin.delete(segment.clientPort);
+    }
     const direction = segment.up ? 'up' : 'down';
-    add(totals[direction], segment, seen);
-    if (segment.timeUs >= inputs.windowStartUs && segment.timeUs < inputs.windowEndUs) add(window[direction], segment, seen);
+    const inWindow = segment.timeUs >= inputs.windowStartUs && segment.timeUs < inputs.windowEndUs;
+    if (seen.afterCloseBytes > 0) {
+      const pending = afterFin.get(segment.clientPort) ?? [];
+      pending.push({ bytes: seen.afterCloseBytes, inWindow });
+      afterFin.set(segment.clientPort, pending);
+    }
+    const counted = { retransmittedBytes: seen.retransmittedBytes, afterCloseBytes: 0 };
+    add(totals[direction], segment, counted);
+    if (inWindow) add(window[direction], segment, counted);
+    if (seen.clientReset) {
+      for (const { bytes, inWindow: pendingInWindow } of afterFin.get(segment.clientPort) ?? []) {
+        totals.down.afterCloseBytes = (totals.down.afterCloseBytes ?? 0) + bytes;
+        if (pendingInWindow) window.down.afterCloseBytes = (window.down.afterCloseBytes ?? 0) + bytes;
+      }
+      afterFin.delete(segment.clientPort);
+    }
   }
   const seconds = inputs.window.durationMs / 1000;
   const delivered = inputs.window.messages.delivered;
