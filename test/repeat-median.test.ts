@@ -90,3 +90,16 @@ test('repeatStep: runs N times and keeps every repeat; one failed repeat fails t
   const single = await repeatStep(1, async () => ok(0));
   assert.ok(single && single.status === 'ok' && single.repeats === undefined, 'repeat 1 stores no repeats');
 });
+
+test('medianMeasurement: the server drop counters keep the worst repeat, and stay absent when no repeat had them', () => {
+  const { repeats } = threeRepeats();
+  assert.equal(medianMeasurement(repeats).server!.idleDropped, undefined);
+  repeats[0]!.server!.idleDropped = 0;
+  repeats[1]!.server!.idleDropped = 3; // one repeat dropped three frozen long-poll clients
+  repeats[2]!.server!.idleDropped = 0;
+  repeats[2]!.server!.connectionsReset = 12;
+  const server = medianMeasurement(repeats).server!;
+  assert.equal(server.idleDropped, 3);
+  assert.equal(server.connectionsReset, 12);
+  assert.equal(server.stalledDropped, undefined);
+});

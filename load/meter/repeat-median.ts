@@ -223,9 +223,22 @@ function foldServer(all: readonly (ServerFigures | null)[]): ServerFigures | nul
     fanout: foldHistogram(servers.map((s) => s.fanout)),
     elu: num((s) => s.elu),
     slowConsumersDropped: Math.max(...servers.map((s) => s.slowConsumersDropped)),
+    ...worstDrops(servers),
     connectionsAtEnd: medianInt(servers.map((s) => s.connectionsAtEnd)),
     ...(memory ? { memory } : {}),
   };
+}
+
+/** The optional drop counters: like slowConsumersDropped, the worst repeat (a drop must not be folded away); absent when no repeat had them. */
+const DROP_COUNTERS = ['heartbeatTimeouts', 'stalledDropped', 'idleDropped', 'connectionsReset', 'pingFloodDropped'] as const;
+
+function worstDrops(servers: readonly ServerFigures[]): Partial<Pick<ServerFigures, (typeof DROP_COUNTERS)[number]>> {
+  const out: Partial<Pick<ServerFigures, (typeof DROP_COUNTERS)[number]>> = {};
+  for (const key of DROP_COUNTERS) {
+    const values = servers.map((s) => s[key]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) out[key] = Math.max(...values);
+  }
+  return out;
 }
 
 /** Folds a step's repeats into one Measurement (see the module comment for what each field is). */
