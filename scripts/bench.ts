@@ -41,6 +41,9 @@ const PRESETS: Record<string, Partial<Record<string, string>>> = {
   // The websocket.org comparison: one message a second, 1 Hz polling, a ~20-byte payload, and
   // the request headers a real browser sends (the paper counted 871 bytes of them).
   'websocket.org': { rate: '1', interval: '1s', size: '20', headers: 'browser' },
+  // The same scenario as a browser runs it today: HTTP/2 over TLS for the HTTP transports (HPACK
+  // compresses the repeated headers), WebSocket over TLS (wss, HTTP/1.1: RFC 8441 is not in ws).
+  'websocket.org-2026': { rate: '1', interval: '1s', size: '20', headers: 'browser', protocol: 'h2' },
   // A first look in under a minute: two small steps, short windows (--quick).
   quick: { clients: '10,50', duration: '2s', warmup: '500ms' },
 };

@@ -167,3 +167,14 @@ test('bench --protocol h2 and h2c: the HTTP transports over HTTP/2 (over TLS / c
     }
   }
 });
+
+test('--preset websocket.org-2026: the paper scenario with browser headers over HTTP/2 and TLS; flags still win', async () => {
+  const { scriptedBench } = await import('../scripts/bench.js');
+  const preset = scriptedBench({ preset: 'websocket.org-2026' }).config;
+  assert.equal(preset.protocol, 'h2');
+  assert.deepEqual(preset.tls, { verify: 'embedded-certificate' });
+  assert.equal(preset.headers.name, 'browser');
+  assert.equal(preset.rate, 1);
+  assert.equal(preset.size, 20);
+  assert.equal(preset.intervalMs, 1000);
+});
