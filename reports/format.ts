@@ -2,8 +2,23 @@
  * Number formatting shared by the HTML and Markdown reports. Fixed to en-US so a report reads
  * the same on every machine (and tests can compare strings).
  */
+import type { RunStatus } from '../load/results/results-schema.js';
 
 const EN = 'en-US';
+
+/** Why a report shows only some steps, by the run's status; '' for a complete run. */
+export function runStatusNote(status: RunStatus): string {
+  switch (status) {
+    case 'complete':
+      return '';
+    case 'running':
+      return 'The run is still going (or was cut off before it ended): only the steps finished so far are shown.';
+    case 'interrupted':
+      return 'The run was interrupted: only the steps that finished are shown.';
+    case 'failed':
+      return 'The run failed after some steps: only the steps that finished are shown.';
+  }
+}
 
 /** 1000 → "1,000". */
 export function formatCount(value: number): string {

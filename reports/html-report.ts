@@ -17,7 +17,7 @@ import { chartSpecs, type ChartSpec } from './chart-specs.js';
 import { faultChart, faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';
 import { deriveFigures, type ReportFigures } from './figures.js';
-import { transportLabel } from './format.js';
+import { runStatusNote, transportLabel } from './format.js';
 import { writeHeadline } from './headline.js';
 import { drawCharts } from './html-client.js';
 import { REPORT_CSS } from './html-style.js';
@@ -118,9 +118,8 @@ function subtitle(figures: ReportFigures): string {
 }
 
 function statusBanner(doc: ResultsDocument): string {
-  if (doc.status === 'complete') return '';
-  const why = doc.status === 'interrupted' ? 'The run was interrupted: only the steps that finished are shown.' : 'The run failed after some steps: only the steps that finished are shown.';
-  return `<p class="banner">${escapeHtml(why)}</p>`;
+  const why = runStatusNote(doc.status);
+  return why === '' ? '' : `<p class="banner">${escapeHtml(why)}</p>`;
 }
 
 export function renderHtml(doc: ResultsDocument): string {

@@ -4,6 +4,7 @@
  * HTML into the page that renders it.
  */
 import type { ResultsDocument } from '../load/results/results-schema.js';
+import { runStatusNote } from './format.js';
 import { deriveFigures } from './figures.js';
 import { faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';
@@ -33,7 +34,8 @@ function renderTable(table: Table): string {
 export function renderMarkdown(doc: ResultsDocument): string {
   const figures = deriveFigures(doc);
   const headline = writeHeadline(figures);
-  const status = doc.status === 'complete' ? '' : `\n> **Note:** the run was ${doc.status}; only the steps that finished are shown.\n`;
+  const note = runStatusNote(doc.status);
+  const status = note === '' ? '' : `\n> **Note:** ${escapeMarkdown(note)}\n`;
   const faultSummary = faultTable(doc);
   const shards = shardTable(doc);
   const tables = [...allTables(figures), ...(faultSummary ? [faultSummary] : []), ...(shards ? [shards] : [])];

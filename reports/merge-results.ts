@@ -11,7 +11,7 @@
  * The merged document keeps the first document's environment.
  */
 import { TRANSPORTS } from '../servers/contract.js';
-import { validateResults, type ResultsDocument, type RunConfig, type ShardStep, type StepResult, type TransportResult } from '../load/results/results-schema.js';
+import { validateResults, type ResultsDocument, type RunConfig, type RunStatus, type ShardStep, type StepResult, type TransportResult } from '../load/results/results-schema.js';
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
 import { mergeMeasurements } from '../load/meter/measurement-merge.js';
 import { COMPARABLE_CONFIG } from './compare.js';
@@ -24,7 +24,7 @@ export class MergeRefusedError extends Error {
 /** What may differ between shards: which transports and client steps each one ran. */
 const SHARDED = new Set(['transports', 'clients (ladder)']);
 
-const STATUS_RANK = { complete: 0, interrupted: 1, failed: 2 } as const;
+const STATUS_RANK: Readonly<Record<RunStatus, number>> = { complete: 0, running: 1, interrupted: 2, failed: 3 };
 
 /**
  * Merges documents (see above); `names` (e.g. file names) label them in refusals. Throws

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseResults } from '../load/results/results-schema.js';
+import { parseResults, type ResultsDocument } from '../load/results/results-schema.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
@@ -115,6 +115,13 @@ test('Ctrl-C keeps every finished step, writes the results and exits 130', { tim
   const out = await mkdtemp(path.join(os.tmpdir(), 'wirebench-sigint-'));
   const bench = startBench(['--transports', 'ws,sse', '--clients', '2,3', '--duration', '1s', '--warmup', '200ms', '--rate', '10', '--out', out, '--no-report']);
   await bench.waitFor(/ws 2 clients: ok/);
+  // While the run goes on, the file written after each step says so (not `interrupted`).
+  let during: ResultsDocument | undefined;
+  for (let tries = 0; during === undefined && tries < 100; tries++) {
+    during = await readFile(path.join(out, 'results.json'), 'utf8').then(parseResults, () => undefined);
+    if (during === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(during?.status, 'running', 'the results file while the run is in progress');
   bench.child.kill('SIGINT');
   assert.equal(await bench.exited, 130, bench.stderr());
   assert.match(bench.stderr(), /interrupted/);

@@ -52,7 +52,7 @@ test('every transport\'s client connects from its source address (seen in the ke
   const addressHex = '0300007F'; // /proc/net/tcp: little-endian IPv4
   for (const transport of TRANSPORTS) {
     const tracker = new DeliveryTracker();
-    const client = CLIENTS[transport]({ baseUrl: new URL(`http://127.0.0.1:${server.port}`), since: 0, headers: [], intervalMs: 200, tracker: tracker.createClient(0), localAddress: address });
+    const client = CLIENTS[transport]({ baseUrl: new URL(`http://127.0.0.1:${server.port}`), since: 0, headers: [], intervalMs: 200, holdMs: 30_000, tracker: tracker.createClient(0), localAddress: address });
     await client.start();
     await waitUntil(() => tracker.connectedClients === 1, `${transport} connected`);
     const sockets = readFileSync('/proc/net/tcp', 'utf8')

@@ -28,6 +28,11 @@ export interface ClientOptions {
   /** Short-poll interval (ms); ignored by the other transports. */
   intervalMs: number;
   /**
+   * How long the server holds a long-poll before its empty answer (`--hold`), ms; the long-poll
+   * client's idle timeout follows it (http-polling-base.ts `pollIdleTimeoutMs`).
+   */
+  holdMs: number;
+  /**
    * Where in the poll interval this client's schedule sits, 0..1 (short polling only). A real
    * population polls at every phase (people opened the page at different times); clients all
    * started within milliseconds would otherwise poll in lockstep, and their latency would be

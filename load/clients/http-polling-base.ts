@@ -16,10 +16,17 @@ import { arrayElementBounds } from './json-array-elements.js';
 import type { ClientOptions } from './client-contract.js';
 
 /**
- * No bytes either way for this long fails the request (`timeout`). Generous: a long-poll is held
- * up to the server's hold (30 s by default) before its empty answer.
+ * Beyond the longest quiet time a healthy server can cause (a long-poll held for the whole hold,
+ * a short-poll connection idle between two polls), how long a connection may carry no byte either
+ * way before the request fails as `timeout`. Generous, so a loaded machine's pauses are never
+ * taken for a dead server: with the default 30 s hold it gives the 120 s fixed timeout of before.
  */
-export const POLL_IDLE_TIMEOUT_MS = 120_000;
+export const POLL_IDLE_GRACE_MS = 90_000;
+
+/** The idle timeout of a polling connection that may rightly stay quiet for `quietMs` (the hold, or the poll interval). */
+export function pollIdleTimeoutMs(quietMs: number): number {
+  return quietMs + POLL_IDLE_GRACE_MS;
+}
 /** Longest stop() waits for a short-poll answer already on its way. */
 const STOP_ANSWER_WAIT_MS = 2_000;
 
@@ -38,10 +45,11 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   private readonly preflight: { request: CursorRequest; preflighter: CorsPreflighter } | undefined;
   private preflighting = false;
 
-  constructor(options: ClientOptions, route: string) {
+  /** `quietMs`: the longest a healthy server leaves the connection without a byte (see pollIdleTimeoutMs). */
+  constructor(options: ClientOptions, route: string, quietMs: number) {
     super(options);
     const path = routePath(options.baseUrl, route);
-    this.connection = openHttpChannel(options.baseUrl, this.meter, this, POLL_IDLE_TIMEOUT_MS, options);
+    this.connection = openHttpChannel(options.baseUrl, this.meter, this, pollIdleTimeoutMs(quietMs), options);
     this.request = new CursorRequest(path, options.baseUrl.host, headersForRequest('fetch', options.headers, options));
     this.publisher = new HttpPublisher(options.baseUrl, options.headers, this.meter, this.tracker, this.sample, options);
     const { crossOrigin } = options;

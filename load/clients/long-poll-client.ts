@@ -20,7 +20,8 @@ export class LongPollClient extends HttpPollingClient {
   };
 
   constructor(options: ClientOptions) {
-    super(options, ROUTES.longpoll);
+    // Held up to the hold before an empty answer: quiet for that long is a healthy server.
+    super(options, ROUTES.longpoll, options.holdMs);
   }
 
   protected onStart(): void {}

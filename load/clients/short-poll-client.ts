@@ -24,7 +24,8 @@ export class PollClient extends HttpPollingClient {
   private readonly onTick = (): void => this.tick();
 
   constructor(options: ClientOptions) {
-    super(options, ROUTES.poll);
+    // Between two polls the connection is quiet for an interval.
+    super(options, ROUTES.poll, options.intervalMs);
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs ${options.intervalMs} must be > 0`);
   }
 

@@ -592,12 +592,20 @@ export const TransportResultSchema = Type.Object({
 });
 export type TransportResult = Static<typeof TransportResultSchema>;
 
+export const RunStatusSchema = Type.Union([Type.Literal('running'), Type.Literal('complete'), Type.Literal('interrupted'), Type.Literal('failed')]);
+export type RunStatus = Static<typeof RunStatusSchema>;
+
 export const ResultsDocumentSchema = Type.Object({
   schema: Type.Literal(RESULTS_SCHEMA_ID),
   /** Written as {@link RESULTS_SCHEMA_VERSION}; version 1 documents are read as they are. */
   version: Type.Union([Type.Literal(1), Type.Literal(RESULTS_SCHEMA_VERSION)]),
-  /** complete; interrupted (Ctrl-C: finished steps kept); failed (a fatal error after some steps). */
-  status: Type.Union([Type.Literal('complete'), Type.Literal('interrupted'), Type.Literal('failed')]),
+  /**
+   * running (written after each step while the run goes on; a file left `running` was cut off —
+   * kill -9, power loss — with every step finished before), complete, interrupted (Ctrl-C:
+   * finished steps kept), failed (a fatal error after some steps). `running` is new in this
+   * version's writer; documents written before say `interrupted` while running.
+   */
+  status: RunStatusSchema,
   startedAt: Type.String(),
   finishedAt: Nullable(Type.String()),
   config: RunConfigSchema,

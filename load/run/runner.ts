@@ -71,7 +71,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   const document: ResultsDocument = {
     schema: RESULTS_SCHEMA_ID,
     version: RESULTS_SCHEMA_VERSION,
-    status: 'interrupted',
+    status: 'running',
     startedAt: new Date().toISOString(),
     finishedAt: null,
     config,
@@ -381,6 +381,7 @@ async function runStep(
         connectRate: config.connectRate / (shard?.count ?? 1) / workerCount,
         headers: config.headers.headers.map(([k, v]) => [k, v]),
         intervalMs: config.intervalMs,
+        holdMs: config.holdMs,
         publishers: config.workload === 'chat' ? Math.min(share(config.publishers, i), share(clients, i)) : 0,
         publishRate: config.publishRate,
         size: config.size,

@@ -33,6 +33,8 @@ export interface ConnectCommand {
   connectRate: number;
   headers: Array<[string, string]>;
   intervalMs: number;
+  /** The server's long-poll hold (ClientOptions.holdMs). */
+  holdMs: number;
   /** How many of this worker's clients publish (chat workload), and how often each does. */
   publishers: number;
   publishRate: number;

@@ -95,6 +95,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       reconnect: command.reconnect,
       headers: command.headers,
       intervalMs: command.intervalMs,
+      holdMs: command.holdMs,
       phase: pollPhase(clientId),
       ...(localAddress !== undefined ? { localAddress } : {}),
       tracker: clientTracker,

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { TestContext } from 'node:test';
+import { SERVER_DEFAULTS } from '../../servers/server-options.js';
 import { serializeMessage, type FeedMessage, type GapSignal, type ResetSignal } from '../../servers/contract.js';
 import { DeliveryTracker, type ClientTracker } from '../../load/meter/delivery-tracker.js';
 import type { ClientOptions, TransportClient } from '../../load/clients/client-contract.js';
@@ -118,7 +119,7 @@ export function clientOptions(
   intervalMs = 100,
   extra: Partial<ClientOptions> = {},
 ): ClientOptions {
-  return { baseUrl: new URL(baseUrl), since: tracker.since, headers, intervalMs, tracker, ...extra };
+  return { baseUrl: new URL(baseUrl), since: tracker.since, headers, intervalMs, holdMs: SERVER_DEFAULTS.holdMs, tracker, ...extra };
 }
 
 /** Stops the client when the test ends (also if it failed midway). */
