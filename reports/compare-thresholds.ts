@@ -46,8 +46,3 @@ export function judge(baseline: number, current: number, threshold: Threshold, s
   if (-delta > limit) return 'improved';
   return 'ok';
 }
-
-/** The allowed increase over `baseline`, for display ("≤ +1 %", "≤ +25 % and > 2 ms"). */
-export function allowedIncrease(baseline: number, threshold: Threshold): number {
-  return threshold.kind === 'zero' ? 0 : Math.max(Math.abs(baseline) * threshold.tolerance, threshold.floor);
-}

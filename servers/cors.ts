@@ -1,6 +1,6 @@
 /**
  * CORS for the HTTP transports (poll, long-poll, SSE) and `POST /publish`, driven by the one
- * Origin allow-list that also guards the WebSocket handshake (DESIGN.md "Cross-origin").
+ * Origin allow-list that also guards the WebSocket handshake (README, "The wire contract").
  *
  * The grant itself — `Access-Control-Allow-Origin` echoing an allowed origin with `Vary: Origin`,
  * `Access-Control-Allow-Credentials`, and the preflight's `Access-Control-Allow-Methods` /

@@ -8,8 +8,9 @@ import * as hdr from 'hdr-histogram-js';
 import { monotonicUs, type ServerStats, type TransportName } from './contract.js';
 
 /**
- * Same shape as the load side's histograms (µs, 1 µs .. 1 h, 3 significant digits, packed) so
- * the encoded snapshot decodes and merges there without conversion.
+ * Same range and precision as the load side's histograms (µs, 1 µs .. 1 h, 3 significant digits)
+ * so the encoded snapshot decodes and merges there without conversion (the bucket storage differs:
+ * packed here, where it is kept for the server's life; plain 32-bit in the short-lived workers).
  */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
 

@@ -84,10 +84,6 @@ export abstract class ClientBase implements TransportClient {
   /** Clears timers and closes (or starts closing) every socket. */
   protected abstract shutdown(): Promise<void>;
 
-  protected get isStarting(): boolean {
-    return this.starting !== undefined;
-  }
-
   /** The first answer / first byte of the stream arrived: reports the connect time, resolves start(). */
   protected connected(receivedUs: number): void {
     if (this.outage) {

@@ -14,7 +14,7 @@
  * features live on HTTPS sites, and a fixed origin keeps the profile's bytes independent of the
  * loopback port a run happens to get. Values are the HTTPS ones (Chrome only advertises `br` and
  * `zstd` to secure origins). Accept-Encoding is sent as the browser sends it, but every wirebench
- * server answers uncompressed (fairness: compression is off on every transport; DESIGN.md).
+ * server answers uncompressed (fairness: compression is off on every transport).
  */
 import type { HeaderProfile } from '../results/results-schema.js';
 

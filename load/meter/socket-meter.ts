@@ -2,8 +2,8 @@
  * Bytes at one simulated client's TCP sockets: every socket it ever opened (reconnects, the
  * publish connection, the WebSocket handshake) counted from the kernel's side of Node's socket —
  * `net.Socket.bytesRead` / `bytesWritten` — so headers, chunk framing, handshakes, heartbeats and
- * reconnects are all in, as a packet capture of the payload bytes would see them (DESIGN.md
- * "What is measured").
+ * reconnects are all in, as a packet capture of the payload bytes would see them (README, "What is
+ * measured").
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -78,10 +78,6 @@ export class SocketMeter {
 
   localPorts(): readonly number[] {
     return this.ports;
-  }
-
-  get openSockets(): number {
-    return this.open.length;
   }
 
   /** Resolves once every tracked socket has closed (stop() waits on this). */

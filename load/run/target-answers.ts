@@ -1,6 +1,5 @@
 /**
- * Reading a target's /healthz and /stats. Both are untrusted input (DESIGN.md "Untrusted
- * input"): the answer is read with a size cap and a deadline, parsed, and checked against the
+ * Reading a target's /healthz and /stats. Both are untrusted input (docs/reliability.md): the answer is read with a size cap and a deadline, parsed, and checked against the
  * shape the wire contract documents (servers/contract.ts) before any of it is used. Every way
  * it can be wrong becomes a {@link TargetAnswerError} with one short line saying what was wrong.
  *
