@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FeedMessage } from '../servers/contract.js';
+import { monotonicUs, type FeedMessage } from '../servers/contract.js';
 import { DeliveryTracker } from '../load/meter/delivery-tracker.js';
 import { decodeHistogram } from '../load/meter/histogram.js';
 
@@ -88,21 +88,27 @@ test('windowDelivered: true once every client held to the window has its highest
   assert.equal(tracker.windowDelivered(), true, 'a message published after the window does not raise the bar');
 });
 
-test('the window is opened ahead of its start: a late timer cannot split one message between clients', () => {
+test('the window is opened ahead of its start: clients are held by the clock, not by a late timer', () => {
   const tracker = new DeliveryTracker();
   const a = tracker.createClient(0);
   const b = tracker.createClient(0);
   a.onConnected(1);
   b.onConnected(1);
-  tracker.openWindow(WINDOW); // a warm-up ahead of the start
+  const nowUs = monotonicUs();
+  const window = { startUs: nowUs + 60_000_000, endUs: nowUs + 120_000_000 };
+  tracker.openWindow(window); // a warm-up ahead of the start
   const warmupJoiner = tracker.createClient(0);
-  warmupJoiner.onConnected(1);
-  // seq 1 (published at the start) reaches a before the worker's start timer fires, b after.
-  a.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 100);
-  tracker.holdConnectedClients(); // the start timer, late
-  b.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 200);
-  warmupJoiner.onMessage(msg(1, WINDOW.startUs), 5, WINDOW.startUs + 300);
-  const { window, clientsInWindow } = tracker.report();
+  warmupJoiner.onConnected(1); // before the start: held
+  // seq 1 (published at the start) is read by each client whenever its socket is read.
+  for (const client of [a, b, warmupJoiner]) client.onMessage(msg(1, window.startUs), 5, window.startUs + 100);
+  const { window: figures, clientsInWindow } = tracker.report();
   assert.equal(clientsInWindow, 3, 'a client that connected during the warm-up is held too');
-  assert.equal(window.delivered, 3);
+  assert.equal(figures.delivered, 3);
+
+  const late = new DeliveryTracker();
+  late.openWindow({ startUs: nowUs - 1_000, endUs: nowUs + 60_000_000 });
+  const afterStart = late.createClient(0);
+  afterStart.onConnected(1); // after the start: not held, whatever a timer would say
+  afterStart.onMessage(msg(1, nowUs), 5, nowUs + 100);
+  assert.equal(late.report().clientsInWindow, 0);
 });

@@ -222,6 +222,10 @@ class ClientState implements ClientTracker {
     this.connected = true;
     this.tracker.connectedClients++;
     recordUs(this.tracker.connect, connectUs);
+    // Connected during the warm-up (window known, its start not reached): held to it from now, by
+    // the clock — not by a start timer, which a loaded event loop fires late, after the client may
+    // already have read in-window messages without being held to them.
+    if (this.tracker.beforeWindowStart(monotonicUs())) this.inWindow = true;
   }
 
   onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void {
@@ -398,26 +402,19 @@ export class DeliveryTracker {
   }
 
   /**
-   * Opens the window: clients connected now are held to every message published in it. With
-   * `timeline`, per-bucket figures are kept over `spanMs` from the window's start.
+   * Opens the window (a warm-up ahead of its start): clients connected now, and those that
+   * connect before its start, are held to every message published in it. With `timeline`,
+   * per-bucket figures are kept over `spanMs` from the window's start.
    */
   openWindow(window: MeasureWindow, timeline?: { bucketMs: number; spanMs: number }): void {
     this.measureWindow = window;
-    this.holdConnectedClients();
+    for (const client of this.clients) if (client.connected) client.inWindow = true;
     if (timeline) this.timeline = new TimelineAccumulator(window.startUs, timeline.bucketMs * 1000, Math.ceil(timeline.spanMs / timeline.bucketMs));
   }
 
-  /**
-   * Holds the clients connected by now to the window too. The worker opens the window a warm-up
-   * ahead of its start and calls this again at the start, for clients that connected in between.
-   */
-  holdConnectedClients(): void {
-    for (const client of this.clients) if (client.connected) client.inWindow = true;
-  }
-
-  /** A fault hit every client at `atUs` (a server restart or stall). */
-  faultAt(atUs: number): void {
-    for (const client of this.clients) client.faultAt(atUs);
+  /** The window is known and `atUs` is before its start (a client connecting now is held to it). */
+  beforeWindowStart(atUs: number): boolean {
+    return this.measureWindow !== undefined && atUs < this.measureWindow.startUs;
   }
 
   inWindow(tsUs: number): boolean {

@@ -151,7 +151,6 @@ function openWindow(command: WindowCommand): void {
   // 8 "lost" in the window, 0 in the totals.
   tracker.openWindow(window, timeline);
   atUs(window.startUs, () => {
-    tracker.holdConnectedClients();
     windowStart = sumWire();
     windowStartedUs = monotonicUs();
     cpuAtWindowStart = process.cpuUsage();
