@@ -8,9 +8,8 @@
  * Chart.js; `--version` needs none of it). The others are listed for `--help` by name and
  * description from scripts/commands.ts.
  */
-import { Command, CommanderError } from 'commander';
-import { OutputPathError } from '../load/results/safe-file.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { Command } from 'commander';
+import { exitCodeFor } from './exit-codes.js';
 import { COMMANDS } from './commands.js';
 import { WIREBENCH_VERSION } from './version.js';
 
@@ -54,23 +53,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
-}
-
-function exitCodeFor(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // Help and version are not errors; every other commander complaint is a usage error.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  }
-  if (error instanceof OutputPathError) {
-    // A path refused before anything was written is a bad value (2); a write that failed, 1.
-    process.stderr.write(`wirebench: ${error.message}\n`);
-    return error.kind === 'refused' ? EXIT.usage : EXIT.failed;
-  }
-  if (error instanceof UsageError) {
-    process.stderr.write(`wirebench: ${blame(error.message)}\n`);
-    return EXIT.usage;
-  }
-  process.stderr.write(`wirebench: ${error instanceof Error ? error.message : String(error)}\n`);
-  return EXIT.failed;
+  process.exitCode = exitCodeFor('wirebench', error, (message) => blame(message));
 }

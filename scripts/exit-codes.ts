@@ -10,6 +10,9 @@
  * | 4    | bench / ci: a --threshold (or --fail-on) check failed |
  * | 130  | interrupted (Ctrl-C / SIGTERM): finished steps were written |
  */
+import { CommanderError } from 'commander';
+import { OutputPathError } from '../load/results/safe-file.js';
+
 export const EXIT = {
   ok: 0,
   failed: 1,
@@ -28,15 +31,33 @@ export class UsageError extends Error {
 }
 
 /**
- * Runs a standalone script's `main` and turns what it throws into one line on stderr and the
- * documented exit code: 2 for bad options (UsageError, node:util parseArgs errors), 1 otherwise.
+ * The one mapping from what a command or script threw to its documented exit code, printing the
+ * one line it owes on stderr as `<name>: <message>`: a commander complaint (printed by commander
+ * itself; help and version are not errors), a bad option or input (UsageError, node:util
+ * parseArgs errors) and an output path refused before anything was written are 2; a write that
+ * failed and anything else, 1. `explain` rewrites a usage error's message (the CLI names the
+ * config file and key a bad value came from).
  */
+export function exitCodeFor(name: string, error: unknown, explain: (message: string) => string = (message) => message): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof OutputPathError) {
+    process.stderr.write(`${name}: ${message}\n`);
+    return error.kind === 'refused' ? EXIT.usage : EXIT.failed;
+  }
+  if (error instanceof UsageError || String((error as { code?: unknown } | null)?.code ?? '').startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`${name}: ${explain(message)}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`${name}: ${message}\n`);
+  return EXIT.failed;
+}
+
+/** Runs a standalone script's `main`: its result, or what it throws mapped by {@link exitCodeFor}, is the exit code. */
 export async function runScript(name: string, main: () => Promise<number | void>): Promise<void> {
   try {
     process.exitCode = (await main()) ?? EXIT.ok;
   } catch (error) {
-    const usage = error instanceof UsageError || String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = usage ? EXIT.usage : EXIT.failed;
+    process.exitCode = exitCodeFor(name, error);
   }
 }
