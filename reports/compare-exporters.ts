@@ -7,6 +7,7 @@ import type { Threshold, Verdict } from './compare-thresholds.js';
 import type { CompareReport, CompareRow, MetricUnit } from './compare.js';
 import { formatInUnit } from './figure-cells.js';
 import { formatNumber } from './format.js';
+import { escapeMarkdown } from './markdown-text.js';
 
 export const COMPARE_FORMATS = ['text', 'md', 'gab'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -81,24 +82,19 @@ export function renderCompareText(report: CompareReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Table cells must not break the Markdown table (or inject markup from free-text reasons). */
-function escapeMd(text: string): string {
-  return text.replace(/[\\|*_`<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
-}
-
 export function renderCompareMarkdown(report: CompareReport): string {
   const out = [
     '### wirebench compare',
     '',
-    `${report.regressions === 0 ? '✅' : '❌'} **${escapeMd(summaryLine(report))}** — baseline \`${report.baselineName.replace(/`/g, "'")}\`, current \`${report.currentName.replace(/`/g, "'")}\``,
+    `${report.regressions === 0 ? '✅' : '❌'} **${escapeMarkdown(summaryLine(report))}** — baseline \`${report.baselineName.replace(/`/g, "'")}\`, current \`${report.currentName.replace(/`/g, "'")}\``,
     '',
     `| ${HEAD.join(' | ')} |`,
     '|---|---|--:|--:|--:|---|---|',
-    ...report.rows.map((row) => `| ${cells(row, VERDICT_MD).map((c, i) => (i === 6 ? c : escapeMd(c))).join(' | ')} |`),
+    ...report.rows.map((row) => `| ${cells(row, VERDICT_MD).map((c, i) => (i === 6 ? c : escapeMarkdown(c))).join(' | ')} |`),
   ];
   const noteLines = notes(report);
-  if (noteLines.length) out.push('', ...noteLines.map((n) => `- ${escapeMd(n)}`));
-  if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`));
+  if (noteLines.length) out.push('', ...noteLines.map((n) => `- ${escapeMarkdown(n)}`));
+  if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMarkdown(w)}`));
   out.push(
     '',
     'Bytes per message and overhead per request are deterministic (tight tolerance, no floor; the bytes per message of poll and long-poll follows timing and is noisy: 5 % for polling, 10 % for long-polling, while its overhead per request stays deterministic); latency and CPU are noisy (a change must exceed both the relative tolerance and the absolute floor); lost messages and connect errors must stay 0.',

@@ -11,14 +11,7 @@ import { shardTable } from './shard-report.js';
 import { writeHeadline } from './headline.js';
 import { allTables, type Table } from './tables.js';
 import { bytesScope } from './figure-cells.js';
-
-/** Escapes Markdown table-cell text: pipes, HTML, emphasis and code marks, line breaks. */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\\`*_[\]|<>#]/g, (ch) => `\\${ch}`)
-    .replace(/&/g, '&amp;')
-    .replace(/\r?\n/g, ' ');
-}
+import { escapeMarkdown } from './markdown-text.js';
 
 function renderTable(table: Table): string {
   const keyValue = table.head.every((h) => h === '');

@@ -28,12 +28,13 @@ test('text: one aligned row per figure, the verdict, and a closing FAIL line', (
 
 test('markdown: a job-summary table that escapes free text', () => {
   const report = regressedReport();
-  report.rows[0]!.note = 'reason | with <b>markup</b>';
+  report.rows[0]!.note = 'reason | with <b>markup</b> &lt;i&gt; #1';
   const md = renderCompareMarkdown(report);
   assert.match(md, /^### wirebench compare\n\n❌ \*\*1 regression in 14 figures\*\*/);
   assert.match(md, /\| step \| metric \| baseline \| current \| delta \| allowed \| verdict \|/);
   assert.match(md, /\| ws @ 10 clients \| bytes\/msg \(step\) \|.*❌ \*\*regressed\*\* \|/);
-  assert.ok(md.includes('reason \\| with \\<b\\>markup\\</b\\>'));
+  // The report's rule (reports/markdown-text.ts): an entity stays its characters, `#` is escaped.
+  assert.ok(md.includes('reason \\| with \\<b\\>markup\\</b\\> &amp;lt;i&amp;gt; \\#1'), md);
   const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| step'));
   assert.equal(tableRows.length, 14);
   for (const line of tableRows) assert.equal(line.split(/(?<!\\)\|/).length, 9, line);

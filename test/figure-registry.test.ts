@@ -21,7 +21,8 @@ import { evaluateThresholds, parseThresholdRule } from '../reports/thresholds.js
 import { BenchProgress, printSummaryTable } from '../scripts/bench-progress.js';
 import { CAVEAT_MARK, figureCaveat, figureCell, figureSpread, formatFigure } from '../reports/figure-cells.js';
 import { escapeHtml, renderHtml } from '../reports/html-report.js';
-import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
+import { renderMarkdown } from '../reports/markdown-report.js';
+import { escapeMarkdown } from '../reports/markdown-text.js';
 import { allTables, type TableRow } from '../reports/tables.js';
 import { buildResults } from './fixtures/results-builder.js';
 

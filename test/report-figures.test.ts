@@ -8,7 +8,8 @@ import { formatBytes, formatFraction, formatLatencyUs, formatNumber, formatRatio
 import { writeHeadline } from '../reports/headline.js';
 import { allTables } from '../reports/tables.js';
 import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js';
-import { escapeMarkdown, renderMarkdown } from '../reports/markdown-report.js';
+import { renderMarkdown } from '../reports/markdown-report.js';
+import { escapeMarkdown } from '../reports/markdown-text.js';
 import { buildResults } from './fixtures/results-builder.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
