@@ -10,14 +10,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { writeFileSafely } from '../load/results/safe-file.js';
 import { startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs } from './options.js';
-import { addThresholdOption, checkThresholds, parseThresholds } from './threshold-options.js';
+import { checkThresholds, parseThresholds, THRESHOLD_OPTION } from './threshold-options.js';
+import { commanderOption } from './option-table.js';
+import { SERVER_ARG_OPTION } from './serve-options.js';
 import { readResultsFile } from '../reports/read-results.js';
 import { renderThresholdMarkdown } from '../reports/thresholds.js';
 
@@ -82,9 +84,9 @@ export function registerCi(program: Command): void {
   for (const [key, value] of Object.entries(CI_PROFILE)) {
     command.option(`--${key} <value>`, `profile: bench --${key}`, value);
   }
-  addThresholdOption(command);
   command
-    .addOption(new Option('--server-arg <arg>', 'extra flag for the embedded servers (repeatable; for regression tests)').default([]).argParser((v: string, prev: string[]) => [...prev, v]).hideHelp())
+    .addOption(commanderOption(THRESHOLD_OPTION))
+    .addOption(commanderOption(SERVER_ARG_OPTION))
     .action(async (flags: CiFlags) => {
       process.exitCode = await runCi(flags);
     });

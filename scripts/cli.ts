@@ -10,7 +10,7 @@
  */
 import { Command } from 'commander';
 import { exitCodeFor } from './exit-codes.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS, CONFIG_OPTION } from './commands.js';
 import { WIREBENCH_VERSION } from './version.js';
 
 /** The command named on the command line (`wirebench help <command>` too), if any. */
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const { configurable } = entry;
     if (!configurable) continue;
     const command = program.commands.find((c) => c.name() === name)!;
-    command.option('--config <file>', 'options from a config file; flags override it (default: ./wirebench.config.json if present)');
+    command.option(CONFIG_OPTION.flags, CONFIG_OPTION.help);
     command.hook('preAction', async () => {
       const config = await import('./config-file.js');
       blame = config.blameConfig;

@@ -4,6 +4,15 @@
  * its own file. test/cli-start.test.ts checks each description is the one its module registers.
  */
 import type { Command } from 'commander';
+import type { OptionRow } from './option-table.js';
+
+/** `--config <file>` of every configurable command (added by scripts/cli.ts; a row of their README tables). */
+export const CONFIG_OPTION = {
+  flags: '--config <file>',
+  help: 'options from a config file; flags override it (default: ./wirebench.config.json if present)',
+  doc: 'options from a config file (`wirebench.config.json`, below); flags override it',
+  defaultDoc: '`./wirebench.config.json` if present',
+} as const satisfies OptionRow;
 
 export interface CommandEntry {
   description: string;

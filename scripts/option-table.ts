@@ -70,6 +70,39 @@ export function parseOptionTable<T extends OptionTable>(table: T, raw: Record<st
   return parsed as Partial<Parsed<T>>;
 }
 
+type Parser<R> = R extends { parse: (raw: string, flag: string) => infer V } ? V : never;
+
+/** One raw value through its row's parser (errors name the row's flag). */
+export function parseRow<R extends OptionRow>(row: R, raw: string): Parser<R> {
+  if (row.parse === undefined) throw new Error(`${flagName(row)} has no parser`);
+  return row.parse(raw, flagName(row)) as Parser<R>;
+}
+
+/** What commander holds for a row: a list (repeatable), a string (`--flag <value>`) or a boolean (a switch). */
+type RawValue<R> = R extends { repeatable: true } ? string[] : R extends { flags: `${string}<${string}` } ? string : boolean;
+/** A row commander always gives a value: repeatable, with a default, or a `--no-` switch (default on). */
+type AlwaysSet<R> = R extends { repeatable: true } ? true : R extends { default: string | boolean } ? true : R extends { flags: `--no-${string}` } ? true : false;
+
+/**
+ * Commander's values of a command whose table is keyed by attribute name (bench, ci, compare,
+ * report, merge): what always has a value is required, the rest optional.
+ */
+export type RawFlags<T extends OptionTable> = { [K in keyof T as AlwaysSet<T[K]> extends true ? K : never]: RawValue<T[K]> } & {
+  [K in keyof T as AlwaysSet<T[K]> extends true ? never : K]?: RawValue<T[K]>;
+};
+
+/** The values commander gives when nothing is set (for programs that build a command's input without it). */
+export function optionDefaults<T extends OptionTable>(table: T): RawFlags<T> {
+  const values: Record<string, unknown> = {};
+  for (const row of Object.values(table)) {
+    const key = attributeName(row);
+    if (row.repeatable) values[key] = [...((row.default as readonly string[] | undefined) ?? [])];
+    else if (row.default !== undefined) values[key] = row.default;
+    else if (flagName(row).startsWith('--no-')) values[key] = true;
+  }
+  return values as RawFlags<T>;
+}
+
 /** A duration default in the unit a user would type: 30000 → `30s`, 1500 → `1500ms`. */
 export function durationDefault(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
@@ -86,7 +119,9 @@ export function renderOptionTable(table: OptionTable): string {
 
 function defaultCell(row: OptionRow): string {
   if (row.defaultDoc !== undefined) return row.defaultDoc;
-  if (row.default === undefined || row.repeatable) return '—';
+  if (row.repeatable) return '—';
+  // A switch is off unless given.
+  if (row.default === undefined) return row.flags.includes('<') ? '—' : 'off';
   if (typeof row.default === 'boolean') return row.default ? 'on' : 'off';
   return `\`${String(row.default)}\``;
 }

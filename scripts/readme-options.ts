@@ -4,11 +4,15 @@
  * `renderOptionTable` of that command. `npm run docs:options` rewrites them
  * (scripts/docs-options.ts); test/option-tables.test.ts fails when they differ.
  */
+import { BENCH_OPTIONS } from './bench-options.js';
+import { CONFIG_OPTION } from './commands.js';
 import { renderOptionTable, type OptionTable } from './option-table.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 
+/** A configurable command's table ends with `--config` (scripts/cli.ts adds it). */
 export const README_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   serve: SERVE_OPTIONS,
+  bench: { ...BENCH_OPTIONS, config: CONFIG_OPTION },
 };
 
 /** `readme` with every marked table replaced by the rendered one; throws when a marker is missing. */

@@ -189,6 +189,14 @@ function readPem(flag: string, file: string, label: string): string {
   return text;
 }
 
+/** `--server-arg <arg>` of bench and ci: one `serve` flag or value for the embedded servers, repeatable. */
+export const SERVER_ARG_OPTION = {
+  flags: '--server-arg <arg>',
+  help: 'extra flag for the embedded servers (repeatable; for regression tests)',
+  repeatable: true,
+  hidden: true,
+} as const satisfies OptionRow;
+
 /**
  * `--server-arg` values (bench, ci): `serve` flags for the embedded servers, e.g. `--pad-headers`,
  * `200` → `{ padHeaderBytes: 200 }` — only what they name; the rest is up to the caller.

@@ -3,7 +3,6 @@
  * (a bad rule is exit 2), checked on the finished results, failures printed on stderr; a failed
  * check is exit 4 (EXIT.threshold).
  */
-import { Option, type Command } from 'commander';
 import type { ResultsDocument } from '../load/results/results-schema.js';
 import {
   evaluateFailOn,
@@ -17,18 +16,22 @@ import {
   type ThresholdRule,
 } from '../reports/thresholds.js';
 import { UsageError } from './exit-codes.js';
+import type { OptionRow } from './option-table.js';
 
-export function addThresholdOption(command: Command): Command {
-  return command.addOption(
-    new Option('--threshold <rule>', 'absolute limit, repeatable: [transport[@clients].]figure OP value[unit], e.g. ws.latency.p99<20ms, lost==0; exit 4 when one fails')
-      .default([])
-      .argParser((v: string, prev: string[]) => [...prev, v]),
-  );
-}
+export const THRESHOLD_OPTION = {
+  flags: '--threshold <rule>',
+  help: 'absolute limit, repeatable: [transport[@clients].]figure OP value[unit], e.g. ws.latency.p99<20ms, lost==0; exit 4 when one fails',
+  doc: 'an absolute limit, repeatable, k6-style: `[transport[@clients].]figure OP value[unit]`, e.g. `ws.latency.p99<20ms`, `lost==0`, `poll@1000.bytes<=400B`, `reach>=99%`; exit 4 when one fails (see below)',
+  repeatable: true,
+  parse: (raw: string) => parseThresholds([raw])[0]!,
+} as const satisfies OptionRow;
 
-export function addFailOnOption(command: Command): Command {
-  return command.option('--fail-on <kinds>', `exit 4 when a step shows: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`);
-}
+export const FAIL_ON_OPTION = {
+  flags: '--fail-on <kinds>',
+  help: `exit 4 when a step shows: ${FAIL_ON_KINDS.join(', ')} (comma-separated)`,
+  doc: 'exit 4 when a step shows `loss` (any lost message) or `saturation` (generator-saturated); by default neither fails the run',
+  parse: (raw: string) => parseFailOn(raw),
+} as const satisfies OptionRow;
 
 export function parseThresholds(raw: readonly string[]): ThresholdRule[] {
   return raw.map((text) => {

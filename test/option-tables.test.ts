@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { COMMANDS } from '../scripts/commands.js';
+import { BENCH_OPTIONS, BUILT_IN_PRESETS } from '../scripts/bench-options.js';
+import { benchFlagDefaults } from '../scripts/bench.js';
+import { COMMANDS, CONFIG_OPTION } from '../scripts/commands.js';
+import { attributeName } from '../scripts/option-table.js';
 import { UsageError } from '../scripts/exit-codes.js';
 import { README_OPTION_TABLES, renderReadmeOptionTables } from '../scripts/readme-options.js';
 import { serverDocumentFromArgs } from '../scripts/serve-options.js';
@@ -31,7 +34,7 @@ test("each command's options are exactly its table's rows (plus --config where a
     const program = new Command('wirebench');
     await COMMANDS[name]!.register(program);
     const command = program.commands.find((c) => c.name() === name)!;
-    const registered = command.options.map((o) => o.flags).sort();
+    const registered = [...command.options.map((o) => o.flags), ...(COMMANDS[name]!.configurable ? [CONFIG_OPTION.flags] : [])].sort();
     const rows = Object.values(table).map((row) => row.flags).sort();
     assert.deepEqual(registered, rows, `wirebench ${name}`);
   }
@@ -52,5 +55,16 @@ test('--server-arg values are serve flags parsed into the typed server document 
   ];
   for (const [args, expected] of cases) {
     assert.throws(() => serverDocumentFromArgs(args), (error: unknown) => error instanceof UsageError && expected.test(error.message), args.join(' '));
+  }
+});
+
+test("bench's table is keyed by commander's names (the keys of wirebench.config.json and presets), its defaults are commander's", async () => {
+  const program = new Command('wirebench');
+  await COMMANDS.bench!.register(program);
+  const command = program.commands.find((c) => c.name() === 'bench')!;
+  for (const [key, row] of Object.entries(BENCH_OPTIONS)) assert.equal(attributeName(row), key, row.flags);
+  assert.deepEqual(benchFlagDefaults(), command.opts());
+  for (const [name, preset] of Object.entries(BUILT_IN_PRESETS)) {
+    for (const key of Object.keys(preset)) assert.ok(key in BENCH_OPTIONS, `preset ${name}: ${key}`);
   }
 });
