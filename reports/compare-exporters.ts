@@ -8,6 +8,7 @@ import type { CompareReport, CompareRow, MetricUnit } from './compare.js';
 import { formatInUnit } from './figure-cells.js';
 import { formatNumber } from './format.js';
 import { escapeMarkdown } from './markdown-text.js';
+import { textTableLines } from './text-table.js';
 
 export const COMPARE_FORMATS = ['text', 'md', 'gab'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -71,11 +72,8 @@ function notes(report: CompareReport): string[] {
 }
 
 export function renderCompareText(report: CompareReport): string {
-  const table = [HEAD, ...report.rows.map((row) => cells(row, VERDICT_TEXT))];
-  const widths = HEAD.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const numeric = [false, false, true, true, true, false, false];
-  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const out = [`compare: ${report.baselineName} (baseline) → ${report.currentName} (current)`, '', line(table[0]!), ...table.slice(1).map(line)];
+  const table = textTableLines([HEAD, ...report.rows.map((row) => cells(row, VERDICT_TEXT))], { numeric: [false, false, true, true, true, false, false] });
+  const out = [`compare: ${report.baselineName} (baseline) → ${report.currentName} (current)`, '', ...table];
   const noteLines = notes(report);
   if (noteLines.length) out.push('', ...noteLines.map((n) => `note: ${n}`));
   out.push('', `${report.regressions === 0 ? 'ok' : 'FAIL'}: ${summaryLine(report)}`);

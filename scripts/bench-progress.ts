@@ -8,6 +8,7 @@ import type { RunEvent } from '../load/run/runner.js';
 import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
 import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell } from '../reports/figure-cells.js';
+import { textTableLines } from '../reports/text-table.js';
 
 export class BenchProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -136,10 +137,8 @@ export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsD
   const table = (figures: readonly FigureId[], note: (step: StepResult) => string): string => {
     const header = ['transport', 'clients', 'status', ...figures.map((id) => FIGURES[id].name), 'note'];
     const rows = steps.map(({ transport, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step, document.config) : '')), note(step)]);
-    const last = header.length - 1;
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === last ? 0 : (r[i] ?? '').length))));
-    const line = (cells: string[]) => cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-    return `${line(header)}\n${rows.map(line).join('\n')}\n`;
+    // transport, clients and status read as words; the figures as numbers; the note runs on.
+    return `${textTableLines([header, ...rows], { numeric: header.map((_, i) => i >= 3), freeLastCell: true }).join('\n')}\n`;
   };
   out.write(
     table(figuresIn('steps', document), (step) => {

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { readPayloadBytes } from '../load/capture/step-capture.js';
 import { scriptedBench } from './bench.js';
 import { EXIT, runScript } from './exit-codes.js';
+import { textTableLines } from '../reports/text-table.js';
 import { parsePositiveNumber } from './options.js';
 
 async function main(): Promise<number> {
@@ -44,7 +45,9 @@ async function main(): Promise<number> {
   let worst = 0;
   let dropped = 0;
   let complete = true;
-  const rows: string[] = ['protocol   transport  clients  direction  meter bytes  capture payload  difference  segments  ACK-only  TCP/IP headers  IP bytes  (capture payload: less retransmissions and bytes after the client closed)'];
+  const rows: string[][] = [
+    ['protocol', 'transport', 'clients', 'direction', 'meter bytes', 'capture payload', 'difference', 'segments', 'ACK-only', 'TCP/IP headers', 'IP bytes', '(capture payload: less retransmissions and bytes after the client closed)'],
+  ];
   for (const { protocol, bench } of benches) {
     await mkdir(path.join(dir, protocol));
     const document = await bench.run(path.join(dir, protocol, 'results.json'));
@@ -58,7 +61,7 @@ async function main(): Promise<number> {
         const m = step.measurement;
         if (!m?.capture) {
           complete = false;
-          rows.push(`${protocol.padEnd(9)}  ${result.transport.padEnd(9)}  ${String(step.clients).padStart(7)}  no capture${step.status === 'failed' ? `: ${step.reason}` : ''}`);
+          rows.push([protocol, result.transport, String(step.clients), `no capture${step.status === 'failed' ? `: ${step.reason}` : ''}`]);
           continue;
         }
         dropped += m.capture.droppedPackets;
@@ -68,26 +71,26 @@ async function main(): Promise<number> {
           const payload = readPayloadBytes(wire);
           const diff = payload === 0 ? (meter === 0 ? 0 : 100) : (Math.abs(meter - payload) / payload) * 100;
           worst = Math.max(worst, diff);
-          rows.push(
-            [
-              protocol.padEnd(9),
-              result.transport.padEnd(9),
-              String(step.clients).padStart(7),
-              direction.padEnd(9),
-              String(meter).padStart(11),
-              String(payload).padStart(15),
-              `${diff.toFixed(3).padStart(8)} %`,
-              String(wire.segments).padStart(8),
-              String(wire.ackOnlySegments).padStart(8),
-              String(wire.tcpIpHeaderBytes).padStart(14),
-              String(wire.ipBytes).padStart(8),
-            ].join('  '),
-          );
+          rows.push([
+            protocol,
+            result.transport,
+            String(step.clients),
+            direction,
+            String(meter),
+            String(payload),
+            `${diff.toFixed(3)} %`,
+            String(wire.segments),
+            String(wire.ackOnlySegments),
+            String(wire.tcpIpHeaderBytes),
+            String(wire.ipBytes),
+            '',
+          ]);
         }
       }
     }
   }
-  process.stdout.write(`${rows.join('\n')}\n(whole steps, first connect to last close; the controller's /healthz and /stats connections left out)\n`);
+  const table = textTableLines(rows, { numeric: [false, false, true, false, true, true, true, true, true, true, true], freeLastCell: true });
+  process.stdout.write(`${table.join('\n')}\n(whole steps, first connect to last close; the controller's /healthz and /stats connections left out)\n`);
   process.stdout.write(`captures and results: ${dir} (${dropped} packets dropped by the kernel)\n`);
   if (dropped > 0) process.stdout.write('the capture is incomplete: re-run (fewer --clients)\n');
   process.stdout.write(`largest difference ${worst.toFixed(3)} % (tolerance ${tolerancePercent} %): ${worst <= tolerancePercent ? 'AGREE' : 'DISAGREE'}\n`);

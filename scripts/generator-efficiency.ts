@@ -23,6 +23,7 @@ import { startServerProcess } from '../load/run/server-process.js';
 import { getStats, type CheckedStats } from '../load/run/target-answers.js';
 import { scriptedBench } from './bench.js';
 import { runScript, UsageError } from './exit-codes.js';
+import { textTableLines } from '../reports/text-table.js';
 import { parseDurationMs, parsePositiveInt } from './options.js';
 
 interface Mark {
@@ -77,15 +78,19 @@ async function main(): Promise<number> {
     if (step?.status !== 'ok') throw new Error(`the wirebench run failed: ${step?.status === 'failed' ? step.reason : 'no step'}`);
     const m = step.measurement;
     const ours = { requests: m.window.requests, seconds: m.window.durationMs / 1000, cpuUs: (m.generator.cpuUserUs ?? 0) + (m.generator.cpuSystemUs ?? 0), serverCpuUs: m.server ? m.server.cpuUserUs + m.server.cpuSystemUs : NaN };
-    const row = (name: string, requests: number, seconds: number, generatorUs: number, serverUs: number) =>
-      `${name.padEnd(11)}  ${(requests / seconds).toFixed(0).padStart(8)}  ${(generatorUs / requests).toFixed(2).padStart(17)}  ${(serverUs / requests).toFixed(2).padStart(14)}`;
+    const row = (name: string, requests: number, seconds: number, generatorUs: number, serverUs: number) => [name, (requests / seconds).toFixed(0), (generatorUs / requests).toFixed(2), (serverUs / requests).toFixed(2)];
     const wrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
     process.stdout.write(
       [
         `connections: ${connections}; steady state: ${durationMs / 1000 - 1} s (autocannon) / ${ours.seconds.toFixed(1)} s (wirebench window) after a ${warmupMs / 1000} s warm-up; server ${server.url} (poll only, silent feed); ${os.availableParallelism()} cores`,
-        `generator    req/s     generator CPU/req µs  server CPU/req µs`,
-        row('autocannon', cannonRequests, cannonSeconds, cannonCpuUs, cannonServerCpuUs),
-        row('wirebench', ours.requests, ours.seconds, ours.cpuUs, ours.serverCpuUs),
+        ...textTableLines(
+          [
+            ['generator', 'req/s', 'generator CPU/req µs', 'server CPU/req µs'],
+            row('autocannon', cannonRequests, cannonSeconds, cannonCpuUs, cannonServerCpuUs),
+            row('wirebench', ours.requests, ours.seconds, ours.cpuUs, ours.serverCpuUs),
+          ],
+          { numeric: [false, true, true, true] },
+        ),
         `ratio of CPU per request, wirebench / autocannon: ${(ours.cpuUs / ours.requests / (cannonCpuUs / cannonRequests)).toFixed(2)}`,
         `(autocannon over its whole run: ${cannon.requests.average.toFixed(0)} req/s, ${cannon.requests.total} requests, ${responses} responses counted, errors ${cannon.errors}, non-2xx ${cannon.non2xx}; wirebench errors ${Object.values(m.window.errors).reduce((a, b) => a + b, 0)}, generator loop p99 ${(m.generator.eventLoopDelayP99Us / 1000).toFixed(1)} ms)`,
         wrk ? `wrk is installed (${wrk}) but not driven by this script` : 'wrk: not installed here, not compared (apt-get install wrk)',
