@@ -8,6 +8,7 @@
 import { monotonicUs } from '../../servers/contract.js';
 import type { InjectedFault } from '../meter/fault-figures.js';
 import type { FaultSpec } from '../results/results-schema.js';
+import { sleep } from './abortable-sleep.js';
 import type { ServerProcess } from './server-process.js';
 import type { FaultCommand, DropCommand, ResetWatchCommand } from './worker-protocol.js';
 
@@ -21,18 +22,11 @@ export interface FaultContext {
   signal: AbortSignal;
 }
 
-/** Resolves after `ms` or when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/**
+ * drop-server: how long after the fault's end the workers still attribute a reset to it, ms. A
+ * reset reaches a client at once on loopback; the slack covers a busy generator.
+ */
+export const RESET_WATCH_SLACK_MS = 1000;
 
 const sinceWindowMs = (context: FaultContext) => Math.round((monotonicUs() - context.windowStartUs) / 1000);
 
@@ -57,8 +51,7 @@ export async function injectFaults(faults: readonly FaultSpec[], context: FaultC
     if (server === undefined) return { injected, failure: `--fault ${fault.kind} needs the embedded server` };
     if (fault.kind === 'drop-server') {
       const perSec = fault.dropPerSec ?? 0;
-      // A reset reaches a client at once on loopback; a second's slack covers a busy generator.
-      context.notify({ type: 'reset-watch', untilUs: atUs + (fault.durationMs + 1000) * 1000 });
+      context.notify({ type: 'reset-watch', untilUs: atUs + (fault.durationMs + RESET_WATCH_SLACK_MS) * 1000 });
       if (!server.dropConnections(perSec, fault.durationMs)) return { injected, failure: `--fault drop-server: the embedded server ${server.pid} is not running` };
       injected.push({ kind: fault.kind, atMs, durationMs: fault.durationMs, note: `${Math.round(perSec * 100)} % of the connections reset (RST) per second by the server ${server.pid}` });
       continue;

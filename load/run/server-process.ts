@@ -100,7 +100,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     ...options.server,
   });
   const nodeArgs = [
-    // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (runner.ts).
+    // So `GET /stats?gc=1` can run a full GC: memory per connection is read after one (run-step.ts).
     '--expose-gc',
     // A GC may otherwise drop the bytecode of functions idle for a while, shrinking the heap by
     // more than a few connections hold: memory per connection at a small step would go negative.

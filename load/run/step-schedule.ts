@@ -33,9 +33,14 @@ export const SCHEDULE_MS = {
 /** Connects at the configured rate take clients ÷ rate; the budget allows this many times that. */
 export const CONNECT_BUDGET_FACTOR = 1.5;
 
+/** Short polling: beyond one poll interval, for the poll that fetches a message published just before the window closed. */
+export const POLL_DELIVERY_GRACE_MS = 500;
+/** The push transports: delivery of a message published just before the window closed. */
+export const PUSH_DELIVERY_GRACE_MS = 1000;
+
 /** Messages published just before the window closes still need their delivery, ms. */
 export function deliveryGraceMs(config: RunConfig, transport: TransportName): number {
-  return transport === 'poll' ? config.intervalMs + 500 : 1000;
+  return transport === 'poll' ? config.intervalMs + POLL_DELIVERY_GRACE_MS : PUSH_DELIVERY_GRACE_MS;
 }
 
 /**

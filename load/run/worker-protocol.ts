@@ -1,5 +1,5 @@
 /**
- * Messages between the controller (load/run/runner.ts) and a load worker (load/run/worker.ts) over the
+ * Messages between the controller (load/run/run-step.ts, through worker-pool.ts) and a load worker (load/run/worker.ts) over the
  * child-process IPC channel. A worker lives for one step: connect → window → collect → exit.
  */
 import type { TransportName } from '../../servers/contract.js';

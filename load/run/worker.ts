@@ -1,6 +1,6 @@
 /**
  * A load worker: a child process that runs its share of one step's clients and reports raw,
- * mergeable figures (counters and encoded HDR histograms). Started by load/run/runner.ts with
+ * mergeable figures (counters and encoded HDR histograms). Started by load/run/worker-pool.ts with
  * child_process.fork from compiled JavaScript, so no TypeScript loader sits in what is measured.
  *
  * Its own health is part of the measurement: the event-loop delay over the window tells
