@@ -155,6 +155,11 @@ export interface Percentiles {
   maxUs: number;
 }
 
+/** Percentiles plus the HDR histogram they came from, encoded (HdrHistogram compressed base64, "" when empty) so snapshots subtract and merge exactly. */
+export interface HistogramSummary extends Percentiles {
+  histogram: string;
+}
+
 /** `GET /stats`: what the server measures about itself. */
 export interface ServerStats {
   name: 'wirebench';
@@ -169,7 +174,7 @@ export interface ServerStats {
   seq: number;
   published: { feed: number; upstream: number };
   /** Time to hand one message to every subscriber (one write per connection), µs. */
-  fanout: Percentiles & { histogram: string };
+  fanout: HistogramSummary;
   cpu: { userUs: number; systemUs: number };
   rssBytes: number;
   heapUsedBytes: number;

@@ -4,15 +4,8 @@
  * runner can subtract two snapshots and get exactly the window it measured.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import * as hdr from 'hdr-histogram-js';
 import { monotonicUs, type ServerStats, type TransportName } from './contract.js';
-
-/**
- * Same range and precision as the load side's histograms (µs, 1 µs .. 1 h, 3 significant digits)
- * so the encoded snapshot decodes and merges there without conversion (the bucket storage differs:
- * packed here, where it is kept for the server's life; plain 32-bit in the short-lived workers).
- */
-const HIGHEST_TRACKABLE_US = 3_600_000_000;
+import { createUsHistogram, recordClampedUs, summarize } from './histogram-summary.js';
 
 /**
  * After a full GC, V8 hands freed pages back to the OS from a background task: RSS read at once
@@ -45,21 +38,15 @@ export class ServerStatsCollector {
   publishedFeed = 0;
   publishedUpstream = 0;
 
-  private readonly fanout = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 'packed',
-    useWebAssembly: false,
-  });
+  /** Kept for the server's life: packed buckets (servers/histogram-summary.ts). */
+  private readonly fanout = createUsHistogram('packed');
   private readonly startedMs = performance.now();
   private gcInProgress = false;
   private readonly eluAtStart: EventLoopUtilization = performance.eventLoopUtilization();
 
   /** One fan-out of one message to every subscriber, ns (hrtime difference). */
   recordFanoutNs(ns: bigint): void {
-    const us = Number(ns / 1000n);
-    this.fanout.recordValue(us < 1 ? 1 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us);
+    recordClampedUs(this.fanout, Number(ns / 1000n));
   }
 
   /**
@@ -85,8 +72,6 @@ export class ServerStatsCollector {
   }
 
   snapshot(connections: Record<TransportName, number>, seq: number, epoch: string, afterGc?: AfterGc): ServerStats {
-    const h = this.fanout;
-    const empty = h.totalCount === 0;
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     return {
@@ -97,16 +82,7 @@ export class ServerStatsCollector {
       connections,
       seq,
       published: { feed: this.publishedFeed, upstream: this.publishedUpstream },
-      fanout: {
-        count: h.totalCount,
-        minUs: empty ? 0 : h.minNonZeroValue,
-        meanUs: empty ? 0 : h.mean,
-        p50Us: h.getValueAtPercentile(50),
-        p90Us: h.getValueAtPercentile(90),
-        p99Us: h.getValueAtPercentile(99),
-        maxUs: h.maxValue,
-        histogram: empty ? '' : hdr.encodeIntoCompressedBase64(h),
-      },
+      fanout: summarize(this.fanout),
       cpu: { userUs: cpu.user, systemUs: cpu.system },
       rssBytes: memory.rss,
       heapUsedBytes: afterGc?.heapUsedBytes ?? memory.heapUsed,

@@ -11,7 +11,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { TRANSPORTS } from '../../servers/contract.js';
+import { TRANSPORTS, type HistogramSummary as WireHistogramSummary } from '../../servers/contract.js';
 
 export const RESULTS_SCHEMA_ID = 'wirebench/results';
 /**
@@ -31,7 +31,11 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 /** The contract's transports (servers/contract.ts `TRANSPORTS`): a fifth one is valid here without a change. */
 export const TransportNameSchema = Type.Union(TRANSPORTS.map((name) => Type.Literal(name)));
 
-/** Percentiles plus the encoded histogram they came from. */
+/**
+ * Percentiles plus the encoded histogram they came from: the one fragment for every histogram of
+ * a results document (latency, connect, recovery, the server's fan-out), in the contract's shape
+ * (servers/contract.ts `HistogramSummary`, what servers/histogram-summary.ts `summarize` returns).
+ */
 export const HistogramSummarySchema = Type.Object({
   count: Type.Integer({ minimum: 0 }),
   minUs: Type.Number(),
@@ -44,6 +48,8 @@ export const HistogramSummarySchema = Type.Object({
   histogram: Type.String(),
 });
 export type HistogramSummary = Static<typeof HistogramSummarySchema>;
+/** Fails to compile if the fragment and the contract's type drift apart (either way). */
+const _summaryIsTheContracts: [HistogramSummary, WireHistogramSummary] extends [WireHistogramSummary, HistogramSummary] ? true : false = true;
 
 export const ByteSplitSchema = Type.Object({
   totalBytes: Type.Integer({ minimum: 0 }),
