@@ -6,7 +6,7 @@
 import { BREAKDOWN_PARTS, type BytesBreakdown } from './bytes-model.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { comparisonSteps, okSteps, type ReportFigures, type StepFigures } from './figures.js';
-import { formatCount, formatNumber, transportLabel } from './format.js';
+import { formatCount, formatNumber, transportVariantLabel } from './format.js';
 import { SATURATED_MARK } from './tables.js';
 import { FIGURE_LAYERS, FIGURES, type FigureLayer } from '../load/results/figure-registry.js';
 import { CAPTURE_SCOPE, LAYER_LABELS } from './figure-cells.js';
@@ -89,6 +89,20 @@ export function transportColor(transport: string, index = 0): string {
   return TRANSPORT_COLORS[transport] ?? SPARE_COLORS[index % SPARE_COLORS.length] ?? '#555555';
 }
 
+/** How the n-th variant of a run of several shades its transport's colour: as is, darker, lighter, … */
+const VARIANT_SHADES = [0, -0.45, 0.45, -0.7, 0.7];
+
+/** A transport's colour in a run of several variants: shaded by the variant's place in the run. */
+export function seriesColor(figures: ReportFigures, series: { transport: string; variant: string | null }, index = 0): string {
+  const base = transportColor(series.transport, index);
+  const ordinal = figures.variants?.findIndex((v) => v.label === series.variant) ?? -1;
+  const shade = VARIANT_SHADES[Math.max(0, ordinal) % VARIANT_SHADES.length] ?? 0;
+  if (shade === 0 || !/^#[0-9a-f]{6}$/i.test(base)) return base;
+  const channels = [1, 3, 5].map((at) => parseInt(base.slice(at, at + 2), 16));
+  const mixed = channels.map((c) => Math.round(shade < 0 ? c * (1 + shade) : c + (255 - c) * shade));
+  return `#${mixed.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
 const PART_COLORS: Record<keyof BytesBreakdown, string> = {
   payload: '#5dade2',
   headers: '#c0392b',
@@ -99,12 +113,12 @@ const PART_COLORS: Record<keyof BytesBreakdown, string> = {
   preflight: '#d35400',
 };
 
-type StepRef = Pick<StepFigures, 'transport' | 'clients' | 'saturated'>;
+type StepRef = Pick<StepFigures, 'transport' | 'variant' | 'clients' | 'saturated'>;
 
 function saturationNote(steps: readonly StepRef[]): string[] {
   const saturated = steps.filter((step) => step.saturated);
   if (saturated.length === 0) return [];
-  const list = [...new Set(saturated.map((step) => `${transportLabel(step.transport)} at ${formatCount(step.clients)}`))].join(', ');
+  const list = [...new Set(saturated.map((step) => `${transportVariantLabel(step)} at ${formatCount(step.clients)}`))].join(', ');
   return [`${SATURATED_MARK} generator-saturated (figures may reflect the load generator): ${list}.`];
 }
 
@@ -113,7 +127,7 @@ function allStepsOf(figures: ReportFigures): StepFigures[] {
 }
 
 function stepLabel(step: StepFigures): string[] {
-  return [transportLabel(step.transport), `${formatCount(step.clients)} clients${step.saturated ? ` ${SATURATED_MARK}` : ''}`];
+  return [transportVariantLabel(step), `${formatCount(step.clients)} clients${step.saturated ? ` ${SATURATED_MARK}` : ''}`];
 }
 
 function positiveValues(datasets: readonly DatasetSpec[]): number[] {
@@ -142,16 +156,24 @@ export function logAxisMax(datasets: readonly DatasetSpec[]): number | undefined
   return Number((lead * decade).toPrecision(6));
 }
 
-export function throughputChart(figures: ReportFigures): ChartSpec {
+/** One variant's websocket.org figure among several (the protocol view): its own id, its variant in the title, the y axis all of them share. */
+export interface ThroughputChartPlace {
+  id: string;
+  variant: string;
+  logMin: number | undefined;
+  logMax: number | undefined;
+}
+
+export function throughputChart(figures: ReportFigures, place?: ThroughputChartPlace): ChartSpec {
   const counts = figures.paper.map((p) => p.clients);
   // The TCP/IP layer only when the run carries a capture's figures.
   const captured = figures.throughput.some((cell) => cell.layers.ip.total !== null);
   const layers = FIGURE_LAYERS.filter((layer) => layer !== 'ip' || captured);
   const datasets: DatasetSpec[] = figures.transports.map((t, index) => {
-    const cells = counts.map((clients) => figures.throughput.find((c) => c.transport === t.transport && c.clients === clients));
+    const cells = counts.map((clients) => figures.throughput.find((c) => c.transport === t.transport && c.variant === t.variant && c.clients === clients));
     return {
-      label: transportLabel(t.transport),
-      color: transportColor(t.transport, index),
+      label: transportVariantLabel(t),
+      color: seriesColor(figures, t, index),
       data: cells.map((cell) => cell?.totalMbps ?? null),
       altData: cells.map((cell) => cell?.overheadMbps ?? null),
       views: Object.fromEntries(
@@ -183,7 +205,7 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
   );
   const projectedFrom = figures.throughput
     .filter((cell) => cell.source === 'projected')
-    .map((cell) => `${transportLabel(cell.transport)} from ${formatCount(cell.fromClients ?? 0)}`);
+    .map((cell) => `${transportVariantLabel(cell)} from ${formatCount(cell.fromClients ?? 0)}`);
   const uniqueFrom = [...new Set(projectedFrom)];
   const failedCells = figures.throughput.filter((cell) => cell.source === 'failed');
   const notProjected = figures.throughput.filter((cell) => cell.source === 'none' && cell.failedAt !== null);
@@ -193,28 +215,28 @@ export function throughputChart(figures: ReportFigures): ChartSpec {
       ? `Hatched bars labelled "projected" were not measured: they scale linearly the per-client byte rate of the largest measured step (${uniqueFrom.join('; ')} clients).`
       : failedCells.length === 0 ? 'Every bar was measured.' : 'No bar is projected.',
     ...(failedCells.length > 0
-      ? [`✗ failed: the run tried ${failedCells.map((c) => `${transportLabel(c.transport)} at ${formatCount(c.clients)}`).join(', ')} and the step failed (reasons in the steps table); nothing is projected there or beyond.`]
+      ? [`✗ failed: the run tried ${failedCells.map((c) => `${transportVariantLabel(c)} at ${formatCount(c.clients)}`).join(', ')} and the step failed (reasons in the steps table); nothing is projected there or beyond.`]
       : []),
     ...(notProjected.length > 0 && failedCells.length === 0
-      ? [`Not projected beyond a failed step: ${notProjected.map((c) => `${transportLabel(c.transport)} at ${formatCount(c.clients)}`).join(', ')}.`]
+      ? [`Not projected beyond a failed step: ${notProjected.map((c) => `${transportVariantLabel(c)} at ${formatCount(c.clients)}`).join(', ')}.`]
       : []),
     `Outlined grey bars: the paper's model (871 B of HTTP headers per poll, 2 B per WebSocket frame), overhead only, recomputed by us in decimal Mbps at this run's rates; measured bars include the payload unless “overhead only” is selected. The paper printed ${figures.paper.map((p) => p.publishedPoll).join(' / ')} and ${figures.paper.map((p) => p.publishedWs).join(' / ')} Mbps: it divided bits/s by 2^20.`,
     `Layers: “payload” is the message texts; “${LAYER_LABELS.socket}” adds what the clients' TCP sockets carry besides (HTTP heads, chunk framing, SSE fields, WebSocket frame headers and masks, handshakes, heartbeats); ${
       captured ? `“${LAYER_LABELS.ip}” adds the TCP/IP headers of every segment and the ACK-only segments. ${CAPTURE_SCOPE}` : `“${LAYER_LABELS.ip}” appears when the run has a packet capture (bench --capture).`
     }`,
-    ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
+    ...saturationNote(figures.throughput.map((c) => ({ transport: c.transport, variant: c.variant, clients: c.fromClients ?? c.clients, saturated: c.saturated }))),
   ];
   const crossOrigin = [crossOriginSetup(figures.doc.config), preflightCosts(figures)].filter((line) => line !== null);
   notes.push(...crossOrigin);
   return {
-    id: 'chart-throughput',
-    title: `The websocket.org figure, measured: network throughput${crossOrigin.length > 0 ? ' (cross-origin variant)' : ''}`,
+    id: place?.id ?? 'chart-throughput',
+    title: `The websocket.org figure, measured${place ? ` over ${place.variant}` : ''}: network throughput${crossOrigin.length > 0 ? ' (cross-origin variant)' : ''}`,
     kind: 'bar',
     labels: counts.map((clients) => `${formatCount(clients)} clients`),
     datasets,
     x: { title: 'connected clients' },
     // Log by default: on a linear axis the WebSocket and SSE bars (and the paper's) vanish beside polling.
-    y: { title: 'Mbps (decimal megabits/s, 10^6 bit/s), down + up', unit: 'Mbps', min: 0, log: true, logMin: logAxisMin(datasets), logMax: logAxisMax(datasets) },
+    y: { title: 'Mbps (decimal megabits/s, 10^6 bit/s), down + up', unit: 'Mbps', min: 0, log: true, logMin: place ? place.logMin : logAxisMin(datasets), logMax: place ? place.logMax : logAxisMax(datasets) },
     scaleToggle: true,
     overheadToggle: { altTitle: 'overhead Mbps (decimal megabits/s), down + up' },
     layerSwitch: {
@@ -266,8 +288,8 @@ function lineSeries(figures: ReportFigures, label: string, pick: (s: StepFigures
   return figures.transports.map((t, index) => {
     const steps = okSteps(t).filter((s) => pick(s) !== null);
     return {
-      label: label ? `${transportLabel(t.transport)} ${label}` : transportLabel(t.transport),
-      color: transportColor(t.transport, index),
+      label: label ? `${transportVariantLabel(t)} ${label}` : transportVariantLabel(t),
+      color: seriesColor(figures, t, index),
       data: steps.map((s) => ({ x: s.clients, y: pick(s) })),
       saturated: steps.map((s) => s.saturated),
       dashed,
@@ -399,10 +421,14 @@ export function upstreamChart(figures: ReportFigures): ChartSpec | null {
   };
 }
 
+/**
+ * The report's charts. A run of several variants draws the websocket.org figure once per variant
+ * (reports/protocol-view.ts, placed first by the exporter), not one chart of every transport × variant.
+ */
 export function chartSpecs(figures: ReportFigures): ChartSpec[] {
   const upstream = upstreamChart(figures);
   return [
-    throughputChart(figures),
+    ...(figures.variants ? [] : [throughputChart(figures)]),
     bytesPerMessageChart(figures),
     latencyChart(figures),
     cpuChart(figures),

@@ -11,6 +11,7 @@ import { judge, type GateScope, type Threshold, type Verdict } from './compare-t
 import { defaultThreshold, FIGURES, GATED_FIGURES, type FigureUnit, type GatedFigureId } from '../load/results/figure-registry.js';
 import { clipText } from './format.js';
 import { TRANSPORTS } from '../servers/contract.js';
+import { entryOf, hasVariants, plannedRuns, runVariants, VARIANT_AXES, variantLabel, varyingAxes, type VariantAxis } from '../load/results/run-variants.js';
 
 /** The figures compare gates, in the order of its rows: every figure of the results model with a `gate`. */
 export const RESULT_METRICS: readonly GatedFigureId[] = GATED_FIGURES;
@@ -52,9 +53,11 @@ export const TRANSPORT_THRESHOLDS: Readonly<Partial<Record<string, Partial<Recor
 );
 
 export interface CompareRow {
-  /** What is compared: "ws @ 10 clients", or a microbenchmark group. */
+  /** What is compared: "ws @ 10 clients" ("ws (HTTP/2 + TLS) @ 10 clients" in a run of several variants), or a microbenchmark group. */
   subject: string;
   transport?: string;
+  /** A run of several variants: the step's ("HTTP/2 + TLS"). */
+  variant?: string;
   clients?: number;
   metric: string;
   label: string;
@@ -101,7 +104,8 @@ export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => 
   { key: 'heartbeat', read: (c) => c.heartbeatMs },
   { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
   { key: 'compression', read: (c) => c.compression },
-  { key: 'protocol', read: (c) => c.protocol ?? 'http1' },
+  // Each axis of the matrix (load/results/run-variants.ts): the run's values of it, in order.
+  ...(Object.keys(VARIANT_AXES) as VariantAxis[]).map((axis) => ({ key: axis, read: (c: RunConfig) => runVariants(c).map((v) => v[axis]).join(',') })),
   { key: 'authorization', read: (c) => `${c.authorizationBytes ?? 0} B` },
   {
     key: 'cross-origin',
@@ -156,13 +160,13 @@ function stepNote(step: StepResult): string | undefined {
 }
 
 function metricRows(
-  subject: { transport: string; clients: number },
+  subject: { transport: string; variant?: string; clients: number },
   base: StepResult | undefined,
   curr: StepResult | undefined,
   thresholds: Readonly<Record<ResultMetric, Threshold>>,
   scope: GateScope,
 ): CompareRow[] {
-  const head = { subject: `${subject.transport} @ ${subject.clients} clients`, ...subject };
+  const head = { subject: `${subject.transport}${subject.variant === undefined ? '' : ` (${subject.variant})`} @ ${subject.clients} clients`, ...subject };
   if (!curr || curr.status === 'failed') {
     // A step that no longer runs is the worst regression there is, whatever scope gates.
     return [{
@@ -201,13 +205,16 @@ export function compareResults(baseline: ResultsDocument, current: ResultsDocume
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const scope = options.scope ?? 'all';
   const rows: CompareRow[] = [];
-  for (const transport of baseline.config.transports) {
-    const baseSteps = baseline.results.find((r) => r.transport === transport)?.steps ?? [];
-    const currSteps = current.results.find((r) => r.transport === transport)?.steps ?? [];
+  // Steps match by transport × variant × clients (a one-variant run: by transport and clients).
+  const axes = varyingAxes(baseline.config);
+  for (const { transport, variant } of plannedRuns(baseline.config)) {
+    const baseSteps = entryOf(baseline, transport, variant)?.steps ?? [];
+    const currSteps = entryOf(current, transport, variant)?.steps ?? [];
+    const label = hasVariants(baseline.config) ? { variant: variantLabel(variant, axes) } : {};
     for (const clients of baseline.config.clients) {
       const base = baseSteps.find((s) => s.clients === clients);
       const curr = currSteps.find((s) => s.clients === clients);
-      rows.push(...metricRows({ transport, clients }, base, curr, thresholds, scope));
+      rows.push(...metricRows({ transport, ...label, clients }, base, curr, thresholds, scope));
     }
   }
   return {

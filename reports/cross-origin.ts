@@ -6,7 +6,7 @@
 import type { RunConfig } from '../load/results/results-schema.js';
 import { FIGURES } from '../load/results/figure-registry.js';
 import { okSteps, type ReportFigures } from './figures.js';
-import { formatCount, formatNumber, transportLabel } from './format.js';
+import { formatCount, formatNumber, transportVariantLabel } from './format.js';
 
 /** One line saying the run is the cross-origin variant and how it was set up; null for a same-origin run. */
 export function crossOriginSetup(config: RunConfig): string | null {
@@ -33,7 +33,7 @@ export function preflightCosts(figures: ReportFigures): string | null {
     if (step === undefined || m === null || m === undefined) return [];
     const count = FIGURES.preflightsPerMessage.read(m, step.clients) ?? 0;
     const bytes = FIGURES.preflightBytesPerMessage.read(m, step.clients) ?? 0;
-    return [`${transportLabel(transport.transport)} ${formatNumber(count)} preflights (${formatNumber(bytes)} B) per message at ${formatCount(step.clients)} clients`];
+    return [`${transportVariantLabel(transport)} ${formatNumber(count)} preflights (${formatNumber(bytes)} B) per message at ${formatCount(step.clients)} clients`];
   });
   return parts.length === 0 ? null : `Preflights, inside the bars: ${parts.join('; ')}.`;
 }

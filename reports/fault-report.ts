@@ -8,9 +8,12 @@ import type { FaultFigures, ResultsDocument } from '../load/results/results-sche
 import { transportColor, type ChartSpec, type DatasetSpec } from './chart-specs.js';
 import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
 import type { Table, TableRow } from './tables.js';
+import { entryName } from '../load/results/run-variants.js';
 
 interface FaultStep {
   transport: string;
+  /** Its display name, with its variant in a run of several. */
+  name: string;
   clients: number;
   lost: number;
   duplicated: number;
@@ -21,7 +24,7 @@ function faultSteps(doc: ResultsDocument): FaultStep[] {
   return doc.results.flatMap((r) =>
     r.steps.flatMap((s) => {
       const m = s.measurement;
-      return m?.faults ? [{ transport: r.transport, clients: s.clients, lost: m.window.messages.lost, duplicated: m.window.messages.duplicated, faults: m.faults }] : [];
+      return m?.faults ? [{ transport: r.transport, name: entryName(doc.config, r, transportLabel(r.transport)), clients: s.clients, lost: m.window.messages.lost, duplicated: m.window.messages.duplicated, faults: m.faults }] : [];
     }),
   );
 }
@@ -45,11 +48,11 @@ export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
   const steps = faultSteps(doc);
   if (steps.length === 0) return undefined;
   const largest = new Map<string, FaultStep>();
-  for (const step of steps) if ((largest.get(step.transport)?.clients ?? 0) < step.clients) largest.set(step.transport, step);
+  for (const step of steps) if ((largest.get(step.name)?.clients ?? 0) < step.clients) largest.set(step.name, step);
   const datasets: DatasetSpec[] = [...largest.values()].flatMap((step, index) => {
     const { timeline } = step.faults;
     const k = doc.config.rate > 0 ? Math.max(1, Math.ceil(1000 / (doc.config.rate * timeline.bucketMs))) : 1;
-    const label = `${transportLabel(step.transport)} (${formatCount(step.clients)})`;
+    const label = `${step.name} (${formatCount(step.clients)})`;
     const color = transportColor(step.transport, index);
     return [
       { label: `${label} delivered`, color, data: series(timeline.delivered, timeline.bucketMs, k) },
@@ -68,7 +71,7 @@ export function faultChart(doc: ResultsDocument): ChartSpec | undefined {
     y: { title: 'messages per second (all clients)', unit: 'msg/s', min: 0 },
     scaleToggle: true,
     notes: [
-      `Injected (${first ? `${transportLabel(first.transport)}, ${formatCount(first.clients)} clients` : ''}; every step has its own in the table): ${injected.map((f) => `${f.kind} at ${formatNumber(f.atMs / 1000)} s (${f.note})`).join('; ') || 'nothing'}.`,
+      `Injected (${first ? `${first.name}, ${formatCount(first.clients)} clients` : ''}; every step has its own in the table): ${injected.map((f) => `${f.kind} at ${formatNumber(f.atMs / 1000)} s (${f.note})`).join('; ') || 'nothing'}.`,
       'Delivered (solid): arrived live. Recovered (dashed): published before the client’s reconnect and replayed to it afterwards. Lost (dotted): expected (the seqs any client saw × clients) and never delivered — after a restart the old epoch’s history is gone.',
       'Each transport’s largest step is drawn; the table below has every step.',
     ],
@@ -87,7 +90,7 @@ export function faultTable(doc: ResultsDocument): Table | undefined {
   const rows: TableRow[] = steps.map((s) => ({
     kind: s.lost > 0 ? 'failed' : 'normal',
     cells: [
-      transportLabel(s.transport),
+      s.name,
       formatCount(s.clients),
       s.faults.injected.map((f) => `${f.kind} ${formatNumber(f.durationMs / 1000)} s`).join(', ') || '—',
       formatCount(s.lost),

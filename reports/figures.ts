@@ -9,7 +9,18 @@ import type { Measurement, ResultsDocument, RunConfig, StepResult } from '../loa
 import { TRANSPORTS } from '../servers/contract.js';
 import { FIGURE_IDS, FIGURES, type FigureId, type FigureLayer } from '../load/results/figure-registry.js';
 import { formatCount } from './format.js';
+import { hasVariants, variantViews, type FullVariant } from '../load/results/run-variants.js';
 import { messagesPerSecPerClient, modelBytesPerMessage, residualPercent, type BytesModel } from './bytes-model.js';
+
+/** Which pair of transports a headline compares, best story first: [costly, cheap]. */
+export const COMPARED_PAIRS: readonly (readonly [string, string])[] = [
+  ['poll', 'ws'],
+  ['poll', 'sse'],
+  ['longpoll', 'ws'],
+  ['longpoll', 'sse'],
+  ['poll', 'longpoll'],
+  ['sse', 'ws'],
+];
 
 /** The client counts of the websocket.org figure. */
 export const FIGURE_CLIENT_COUNTS = [1_000, 10_000, 100_000] as const;
@@ -49,12 +60,16 @@ export const PAPER_METHOD =
  */
 export interface StepFigures {
   transport: string;
+  /** A run of several variants: the step's ("HTTP/2 + TLS"); null in a one-variant run. */
+  variant: string | null;
   clients: number;
   status: 'ok' | 'failed';
   /** Failed steps: why (one line from load/). */
   reason: string | null;
   /** The step as recorded (its repeats, for spreads). */
   result: StepResult;
+  /** The configuration its figures were read with (its variant's, in a run of several). */
+  config: RunConfig;
   /** The measurement these figures come from (partial for a failed step), null when none. */
   measurement: Measurement | null;
   saturated: boolean;
@@ -74,6 +89,10 @@ export interface StepFigures {
 
 export interface TransportFigures {
   transport: string;
+  /** A run of several variants: the entry's ("HTTP/2 + TLS"); null in a one-variant run. */
+  variant: string | null;
+  /** In one variant's view: the variant the transport was measured under when it ran once for both (WebSocket under h2: HTTP/1.1 + TLS), else null. */
+  sharedFrom: string | null;
   steps: StepFigures[];
 }
 
@@ -92,6 +111,8 @@ export interface LayerMbps {
 
 export interface ThroughputCell {
   transport: string;
+  /** As its transport's {@link TransportFigures.variant}. */
+  variant: string | null;
   clients: number;
   source: ThroughputSource;
   /** Both directions, decimal Mbps, at the socket layer. */
@@ -118,9 +139,19 @@ export interface PaperCell {
   wsMbps: number;
 }
 
+/** One variant of a run of several: its figures as a run of that variant alone would have them. */
+export interface VariantFigures {
+  variant: FullVariant;
+  label: string;
+  figures: ReportFigures;
+}
+
 export interface ReportFigures {
   doc: ResultsDocument;
+  /** Every transport × variant the run measured (a transport that ran once for two variants is here once). */
   transports: TransportFigures[];
+  /** A run of several variants: each one's own figures (the protocol view); null in a one-variant run. */
+  variants: VariantFigures[] | null;
   /** Per transport, the cells at 1,000 / 10,000 / 100,000 clients. */
   throughput: ThroughputCell[];
   paper: PaperCell[];
@@ -138,10 +169,12 @@ export function stepFigures(transport: string, step: StepResult, config: RunConf
   const total = figures.bytesPerMessageWindow;
   return {
     transport,
+    variant: null,
     clients: step.clients,
     status: step.status,
     reason: step.status === 'failed' ? step.reason : null,
     result: step,
+    config,
     measurement: m,
     saturated: m?.generator.saturated ?? false,
     figures,
@@ -197,7 +230,7 @@ export function throughputCells(transport: TransportFigures): ThroughputCell[] {
   const failed = transport.steps.filter((step) => step.status === 'failed');
   return FIGURE_CLIENT_COUNTS.map((clients): ThroughputCell => {
     const noLayers = { payload: NO_MBPS, socket: NO_MBPS, ip: NO_MBPS };
-    const empty = { transport: transport.transport, clients, totalMbps: null, overheadMbps: null, layers: noLayers, fromClients: null, saturated: false, reason: null, failedAt: null };
+    const empty = { transport: transport.transport, variant: transport.variant, clients, totalMbps: null, overheadMbps: null, layers: noLayers, fromClients: null, saturated: false, reason: null, failedAt: null };
     const exact = measured.find((step) => step.clients === clients);
     if (exact?.measurement) {
       const layers = layerMbps(exact.measurement, 1);
@@ -249,18 +282,41 @@ export function layerMbps(m: Measurement, scale: number): Record<FigureLayer, La
   };
 }
 
+/**
+ * A run of several variants (`--protocol http1,h2`): each variant's figures from its one-variant
+ * view (load/results/run-variants.ts), and every measured transport × variant together, labelled
+ * with its variant, for the tables that list every step. A one-variant run: its figures as ever.
+ */
 export function deriveFigures(doc: ResultsDocument): ReportFigures {
+  if (!hasVariants(doc.config)) return deriveVariantFigures(doc, {});
+  const variants = variantViews(doc).map((view): VariantFigures => ({ variant: view.variant, label: view.label, figures: deriveVariantFigures(view.doc, view.sharedFrom) }));
+  const measured = variants.flatMap(({ label, figures }) =>
+    figures.transports
+      .filter((t) => t.sharedFrom === null)
+      .map((t): TransportFigures => ({ ...t, variant: label, steps: t.steps.map((step) => ({ ...step, variant: label })) })),
+  );
+  return {
+    ...variants[0]!.figures,
+    doc,
+    transports: measured,
+    variants,
+    throughput: measured.flatMap(throughputCells),
+  };
+}
+
+function deriveVariantFigures(doc: ResultsDocument, sharedFrom: Partial<Record<string, string>>): ReportFigures {
   const transports = [...doc.results]
     .sort((a, b) => transportOrder(a.transport) - transportOrder(b.transport))
     .map((result): TransportFigures => {
       const steps = [...result.steps].sort((a, b) => a.clients - b.clients).map((step) => stepFigures(result.transport, step, doc.config));
-      return { transport: result.transport, steps };
+      return { transport: result.transport, variant: null, sharedFrom: sharedFrom[result.transport] ?? null, steps };
     });
   const messagesPerSec = messagesPerSecPerClient(doc.config);
   const pollsPerSec = 1000 / doc.config.intervalMs;
   return {
     doc,
     transports,
+    variants: null,
     throughput: transports.flatMap(throughputCells),
     paper: PAPER_PUBLISHED.map((published) => ({
       clients: published.clients,
@@ -282,10 +338,12 @@ export function okStepAt(figures: ReportFigures, transport: string, clients: num
 
 /** The largest client count every one of `transports` measured ok, or null. */
 export function largestCommonClients(figures: ReportFigures, transports: readonly string[]): number | null {
-  const sets = transports.map((name) => {
-    const found = figures.transports.find((t) => t.transport === name);
-    return new Set(found ? okSteps(found).map((step) => step.clients) : []);
-  });
+  return commonClients(transports.map((name) => figures.transports.find((t) => t.transport === name)));
+}
+
+/** The largest client count every one of these (a transport absent: none) measured ok, or null. */
+function commonClients(transports: readonly (TransportFigures | undefined)[]): number | null {
+  const sets = transports.map((found) => new Set(found ? okSteps(found).map((step) => step.clients) : []));
   const [first, ...rest] = sets;
   if (!first) return null;
   const common = [...first].filter((clients) => rest.every((set) => set.has(clients)));
@@ -297,10 +355,7 @@ export function largestCommonClients(figures: ReportFigures, transports: readonl
  * client count all transports measured, else each transport's own largest measured step.
  */
 export function comparisonSteps(figures: ReportFigures): StepFigures[] {
-  const common = largestCommonClients(
-    figures,
-    figures.transports.filter((t) => okSteps(t).length > 0).map((t) => t.transport),
-  );
+  const common = commonClients(figures.transports.filter((t) => okSteps(t).length > 0));
   return figures.transports.flatMap((t) => {
     const steps = okSteps(t);
     const chosen = (common !== null ? steps.find((s) => s.clients === common) : undefined) ?? steps[steps.length - 1];

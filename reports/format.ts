@@ -89,6 +89,11 @@ export function transportLabel(transport: string): string {
   return TRANSPORT_LABELS[transport] ?? transport;
 }
 
+/** A transport's display name with its variant in a run of several ("SSE · HTTP/2 + TLS"). */
+export function transportVariantLabel(item: { transport: string; variant: string | null }): string {
+  return item.variant === null ? transportLabel(item.transport) : `${transportLabel(item.transport)} · ${item.variant}`;
+}
+
 /**
  * A value from a results file (free text: a CPU model, a target URL) cut to `chars` for a
  * one-line message; the file is untrusted input and may hold megabytes in one string.

@@ -4,6 +4,7 @@
  * measured client count, so a run of any subset of transports still gets a true sentence.
  */
 import {
+  COMPARED_PAIRS as PAIRS,
   comparisonSteps,
   largestCommonClients,
   okStepAt,
@@ -14,17 +15,9 @@ import {
 } from './figures.js';
 import type { RunConfig } from '../load/results/results-schema.js';
 import { requestHeaderBytes } from '../load/results/figure-registry.js';
-import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel, clipText } from './format.js';
+import { formatBytes, formatCount, formatLatencyUs, formatMbps, formatNumber, formatRatio, transportLabel, transportVariantLabel, clipText } from './format.js';
+import { protocolSentence } from './protocol-view.js';
 
-/** Which pair to compare, best story first: [costly, cheap]. */
-const PAIRS: readonly (readonly [string, string])[] = [
-  ['poll', 'ws'],
-  ['poll', 'sse'],
-  ['longpoll', 'ws'],
-  ['longpoll', 'sse'],
-  ['poll', 'longpoll'],
-  ['sse', 'ws'],
-];
 
 export interface Headline {
   sentences: string[];
@@ -32,7 +25,7 @@ export interface Headline {
 }
 
 function stepPhrase(step: StepFigures): string {
-  return `the ${formatCount(step.clients)}-client ${transportLabel(step.transport)} step`;
+  return `the ${formatCount(step.clients)}-client ${transportVariantLabel(step)} step`;
 }
 
 function compareSentence(clients: number, costly: StepFigures, cheap: StepFigures, config: RunConfig): string | null {
@@ -88,7 +81,7 @@ function projectionSentence(figures: ReportFigures, costly: string, cheap: strin
 }
 
 function singleSentence(step: StepFigures): string {
-  let sentence = `At ${formatCount(step.clients)} clients ${transportLabel(step.transport)} moved ${formatBytes(step.figures.bytesPerMessageWindow ?? 0)} per delivered message`;
+  let sentence = `At ${formatCount(step.clients)} clients ${transportVariantLabel(step)} moved ${formatBytes(step.figures.bytesPerMessageWindow ?? 0)} per delivered message`;
   if (step.figures.downOverheadBytesPerMessage !== null && step.figures.upOverheadBytesPerMessage !== null) {
     sentence += ` (${formatBytes(step.figures.downOverheadBytesPerMessage + step.figures.upOverheadBytesPerMessage)} of it overhead)`;
   }
@@ -99,7 +92,13 @@ function singleSentence(step: StepFigures): string {
 export function writeHeadline(figures: ReportFigures): Headline {
   const sentences: string[] = [];
   let compared: StepFigures[] = [];
-  for (const [costly, cheap] of PAIRS) {
+  // A run of several variants: what changed between them (reports/protocol-view.ts).
+  const protocols = protocolSentence(figures);
+  if (protocols) {
+    sentences.push(protocols.sentence);
+    compared = protocols.steps;
+  }
+  for (const [costly, cheap] of figures.variants ? [] : PAIRS) {
     const clients = largestCommonClients(figures, [costly, cheap]);
     if (clients === null) continue;
     const a = okStepAt(figures, costly, clients);

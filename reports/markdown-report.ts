@@ -12,6 +12,7 @@ import { writeHeadline } from './headline.js';
 import { allTables, type Table } from './tables.js';
 import { bytesScope } from './figure-cells.js';
 import { escapeMarkdown } from './markdown-text.js';
+import { protocolTable } from './protocol-view.js';
 
 function renderTable(table: Table): string {
   const keyValue = table.head.every((h) => h === '');
@@ -31,6 +32,7 @@ export function renderMarkdown(doc: ResultsDocument): string {
   const status = note === '' ? '' : `\n> **Note:** ${escapeMarkdown(note)}\n`;
   const faultSummary = faultTable(doc);
   const shards = shardTable(doc);
-  const tables = [...allTables(figures), ...(faultSummary ? [faultSummary] : []), ...(shards ? [shards] : [])];
+  const protocols = protocolTable(figures);
+  const tables = [...(protocols ? [protocols] : []), ...allTables(figures), ...(faultSummary ? [faultSummary] : []), ...(shards ? [shards] : [])];
   return `## wirebench report\n${status}\n**${escapeMarkdown(headline.text)}**\n\n_${escapeMarkdown(bytesScope(doc))}_\n\n${tables.map(renderTable).join('\n\n')}\n`;
 }

@@ -15,6 +15,7 @@ import { validateResults, type ResultsDocument, type RunConfig, type RunStatus, 
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
 import { mergeMeasurements } from '../load/meter/measurement-merge.js';
 import { COMPARABLE_CONFIG } from './compare.js';
+import { entryOf, hasVariants, plannedRuns, resultVariant, runVariants, variantKey, variantLabel } from '../load/results/run-variants.js';
 
 /** Shards that cannot be one run: `message` names the difference. */
 export class MergeRefusedError extends Error {
@@ -40,21 +41,26 @@ export function mergeResults(documents: readonly ResultsDocument[], names?: read
       throw new MergeRefusedError(`document ${index + 1} has a different configuration (${differences.map((d) => d.key).join(', ')}): only shards of one configuration merge`);
     }
   }
+  // Entries match by transport × variant (the documents' variants are the same: compared above).
   const results: TransportResult[] = [];
+  const variantOf = (result: TransportResult) => variantKey(resultVariant(first.config, result));
+  const named = (result: TransportResult) => (hasVariants(first.config) ? `${result.transport} (${variantLabel(resultVariant(first.config, result))})` : result.transport);
   for (const doc of documents) {
     for (const result of doc.results) {
-      let into = results.find((r) => r.transport === result.transport);
+      let into = results.find((r) => r.transport === result.transport && variantOf(r) === variantOf(result));
       if (!into) results.push((into = { ...result, steps: [] }));
       for (const step of result.steps) {
         if (into.steps.some((s) => s.clients === step.clients)) {
-          throw new MergeRefusedError(`${result.transport} at ${step.clients} clients is in more than one document: a step is merged whole, not averaged`);
+          throw new MergeRefusedError(`${named(result)} at ${step.clients} clients is in more than one document: a step is merged whole, not averaged`);
         }
         into.steps.push(step);
       }
     }
   }
   for (const result of results) result.steps.sort((a, b) => a.clients - b.clients);
-  results.sort((a, b) => TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport));
+  // Variant by variant in run order, each's transports in the contract's order.
+  const variantOrder = runVariants(first.config).map(variantKey);
+  results.sort((a, b) => variantOrder.indexOf(variantOf(a)) - variantOrder.indexOf(variantOf(b)) || TRANSPORTS.indexOf(a.transport) - TRANSPORTS.indexOf(b.transport));
   const finished = documents.map((d) => d.finishedAt);
   const merged: ResultsDocument = {
     ...first,
@@ -63,7 +69,7 @@ export function mergeResults(documents: readonly ResultsDocument[], names?: read
     finishedAt: finished.includes(null) ? null : (finished as string[]).sort().at(-1)!,
     config: {
       ...first.config,
-      transports: results.map((r) => r.transport),
+      transports: [...new Set(results.map((r) => r.transport))],
       clients: [...new Set(documents.flatMap((d) => d.config.clients))].sort((a, b) => a - b),
     },
     results,
@@ -106,16 +112,17 @@ function mergeShards(documents: readonly ResultsDocument[], names: readonly stri
   const missing = Array.from({ length: count ?? 0 }, (_, i) => i + 1).filter((index) => !seen.has(index));
   if (missing.length > 0) throw new MergeRefusedError(`shard ${missing.join(', ')} of ${count} missing: give every shard's results file (a merge of some shards is not the run)`);
   const ordered = [...documents].sort((a, b) => a.config.shard!.index - b.config.shard!.index);
-  const results: TransportResult[] = first.config.transports
-    .map((transport) => ({ transport, shards: ordered.map((d) => d.results.find((r) => r.transport === transport)) }))
-    .filter(({ shards }) => shards.some((r) => r !== undefined))
-    .map(({ transport, shards }) => ({
-      transport,
-      server: shards.find((r) => r !== undefined)!.server,
-      steps: first.config.clients
+  // Entries match by transport × variant: every shard ran the same ones (the same configuration).
+  const results: TransportResult[] = plannedRuns(first.config)
+    .map(({ transport, variant }) => ({ transport, shards: ordered.map((d) => entryOf(d, transport, variant)) }))
+    .flatMap(({ transport, shards }) => {
+      const present = shards.find((r) => r !== undefined);
+      if (!present) return [];
+      const steps = first.config.clients
         .map((clients) => mergeShardSteps(clients, ordered.map((d, i) => ({ index: d.config.shard!.index, step: shards[i]?.steps.find((s) => s.clients === clients) }))))
-        .filter((step): step is StepResult => step !== undefined),
-    }));
+        .filter((step): step is StepResult => step !== undefined);
+      return [{ transport, ...(present.variant ? { variant: present.variant } : {}), server: present.server, steps }];
+    });
   const finished = ordered.map((d) => d.finishedAt);
   const { shard: _shard, sourceAddresses: _addresses, ...config } = first.config;
   return validateResults({

@@ -6,6 +6,7 @@
 import type { ResultsDocument } from '../load/results/results-schema.js';
 import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
 import type { Table, TableRow } from './tables.js';
+import { entryName } from '../load/results/run-variants.js';
 
 export function shardTable(doc: ResultsDocument): Table | undefined {
   const rows: TableRow[] = [];
@@ -17,7 +18,7 @@ export function shardTable(doc: ResultsDocument): Table | undefined {
         rows.push({
           kind: shard.status === 'failed' ? 'failed' : m?.generator.saturated ? 'saturated' : 'normal',
           cells: [
-            transportLabel(result.transport),
+            entryName(doc.config, result, transportLabel(result.transport)),
             formatCount(step.clients),
             String(shard.shard),
             shard.status === 'failed' ? `failed: ${shard.reason ?? ''}` : 'ok',

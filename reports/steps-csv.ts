@@ -5,6 +5,7 @@
  */
 import type { ResultsDocument } from '../load/results/results-schema.js';
 import { FIGURES, figuresIn } from '../load/results/figure-registry.js';
+import { entryConfig, hasVariants, resultVariant, variantLabel, varyingAxes } from '../load/results/run-variants.js';
 
 const UNIT_SUFFIX: Record<string, string> = { B: 'bytes', us: 'us', Mbps: 'Mbps', count: 'count', fraction: 'fraction' };
 
@@ -14,15 +15,19 @@ function csvCell(value: string): string {
 
 export function renderStepsCsv(doc: ResultsDocument): string {
   const ids = figuresIn('steps', doc);
-  const header = ['transport', 'clients', 'status', ...ids.map((id) => `${FIGURES[id].name} (${UNIT_SUFFIX[FIGURES[id].unit] ?? FIGURES[id].unit})`), 'generator saturated', 'reason'];
+  // A run of several variants: a column naming each step's (headed by the axes it varies).
+  const axes = hasVariants(doc.config) ? varyingAxes(doc.config) : [];
+  const variantColumn = axes.length > 0 ? [axes.join(' ')] : [];
+  const header = ['transport', ...variantColumn, 'clients', 'status', ...ids.map((id) => `${FIGURES[id].name} (${UNIT_SUFFIX[FIGURES[id].unit] ?? FIGURES[id].unit})`), 'generator saturated', 'reason'];
   const rows = doc.results.flatMap((result) =>
     result.steps.map((step) => {
       const figures = ids.map((id) => {
-        const value = step.measurement ? FIGURES[id].read(step.measurement, step.clients, doc.config) : null;
+        const value = step.measurement ? FIGURES[id].read(step.measurement, step.clients, entryConfig(doc.config, result)) : null;
         return value === null ? '' : String(value);
       });
       const saturated = step.measurement ? String(step.measurement.generator.saturated) : '';
-      return [result.transport, String(step.clients), step.status, ...figures, saturated, step.status === 'failed' ? step.reason : ''];
+      const variant = axes.length > 0 ? [variantLabel(resultVariant(doc.config, result), axes)] : [];
+      return [result.transport, ...variant, String(step.clients), step.status, ...figures, saturated, step.status === 'failed' ? step.reason : ''];
     }),
   );
   return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';

@@ -16,8 +16,10 @@ import {
   formatNumber,
   formatSignedPercent,
   transportLabel,
+  transportVariantLabel,
   clipText,
 } from './format.js';
+import { hasVariants, runVariants, variantLabel, varyingAxes } from '../load/results/run-variants.js';
 
 export type RowKind = 'normal' | 'failed' | 'saturated' | 'reference';
 
@@ -81,13 +83,14 @@ function valueColumn(head: string, id: FigureId, format: (value: number) => stri
   return { head, numeric: true, cell: (step) => opt(step.figures[id], format) };
 }
 
-const LEAD_COLUMNS: StepColumn[] = [
-  { head: 'transport', numeric: false, cell: (step) => transportLabel(step.transport) },
-  { head: 'clients', numeric: true, cell: clientsCell },
-];
+/** transport, the variant in a run of several (headed by the axes it varies: "protocol"), clients. */
+function leadColumns(figures: ReportFigures): StepColumn[] {
+  const variant: StepColumn[] = figures.variants ? [{ head: varyingAxes(figures.doc.config).join(', '), numeric: false, cell: (step) => step.variant ?? DASH }] : [];
+  return [{ head: 'transport', numeric: false, cell: (step) => transportLabel(step.transport) }, ...variant, { head: 'clients', numeric: true, cell: clientsCell }];
+}
 
 function stepTable(figures: ReportFigures, id: string, title: string, columns: StepColumn[], note?: string): Table {
-  const all = [...LEAD_COLUMNS, ...columns];
+  const all = [...leadColumns(figures), ...columns];
   return {
     id,
     title,
@@ -99,8 +102,8 @@ function stepTable(figures: ReportFigures, id: string, title: string, columns: S
 }
 
 /** A registry figure as a column: its name, and its cell (value, spread over repeats, caveat). */
-function figureColumn(id: FigureId, config: RunConfig): StepColumn {
-  return { head: FIGURES[id].name, numeric: true, cell: (step) => figureCell(id, step.result, config) };
+function figureColumn(id: FigureId): StepColumn {
+  return { head: FIGURES[id].name, numeric: true, cell: (step) => figureCell(id, step.result, step.config) };
 }
 
 export function stepsTable(figures: ReportFigures): Table {
@@ -108,7 +111,7 @@ export function stepsTable(figures: ReportFigures): Table {
     figures,
     'steps',
     'Every step',
-    [{ head: 'status', numeric: false, cell: statusCell }, ...figuresIn('steps', figures.doc).map((id) => figureColumn(id, figures.doc.config))],
+    [{ head: 'status', numeric: false, cell: statusCell }, ...figuresIn('steps', figures.doc).map((id) => figureColumn(id))],
     `The same figures, under the same names, as the end table of the bench and compare. ${FIGURE_LEGEND} ${SATURATED_MARK} generator-saturated: a load worker's event-loop delay exceeded the threshold, so the figures may reflect the generator, not the server.`,
   );
 }
@@ -117,7 +120,7 @@ export function stepsTable(figures: ReportFigures): Table {
 export function costsTable(figures: ReportFigures): Table {
   const ids = figuresIn('costs', figures.doc);
   const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
-  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map((id) => figureColumn(id, figures.doc.config)), definitions);
+  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map((id) => figureColumn(id)), definitions);
 }
 
 export function correctnessTable(figures: ReportFigures): Table {
@@ -147,9 +150,9 @@ export function throughputTable(figures: ReportFigures): Table {
   const rows: TableRow[] = figures.transports.map((t) => ({
     kind: 'normal',
     cells: [
-      transportLabel(t.transport),
+      transportVariantLabel(t),
       ...counts.map((clients) => {
-        const cell = figures.throughput.find((c) => c.transport === t.transport && c.clients === clients);
+        const cell = figures.throughput.find((c) => c.transport === t.transport && c.variant === t.variant && c.clients === clients);
         return cell ? throughputText(cell) : DASH;
       }),
     ],
@@ -179,7 +182,7 @@ export function modelTable(figures: ReportFigures): Table {
       return {
         kind: stepKind(step),
         cells: [
-          transportLabel(step.transport),
+          transportVariantLabel(step),
           clientsCell(step),
           opt(model?.downBytes, formatNumber),
           opt(step.figures.downBytesPerMessage, formatNumber),
@@ -240,6 +243,10 @@ const TLS_VERIFY_LABELS = {
 } as const;
 
 function protocolSetup(c: RunConfig): string {
+  if (hasVariants(c)) {
+    const variants = runVariants(c).map((v) => variantLabel(v)).join('; ');
+    return `${variants} (each transport under each; WebSocket stays HTTP/1.1, over TLS when the protocol is)${c.tls === undefined ? '' : `; ${TLS_VERIFY_LABELS[c.tls.verify]}`}`;
+  }
   const label = PROTOCOL_LABELS[c.protocol ?? 'http1'];
   return c.tls === undefined ? label : `${label}; ${TLS_VERIFY_LABELS[c.tls.verify]}`;
 }

@@ -4,6 +4,7 @@
  * it. Figures are the figure registry's (load/results/figure-registry.ts), read from each step the same
  * way the tables and compare read them, so a threshold and the report cannot disagree.
  */
+import { entryName } from '../load/results/run-variants.js';
 import { TRANSPORTS, type TransportName } from '../servers/contract.js';
 import type { ResultsDocument } from '../load/results/results-schema.js';
 import { FIGURES, type FigureId, type FigureUnit } from '../load/results/figure-registry.js';
@@ -134,7 +135,7 @@ export function evaluateThresholds(doc: ResultsDocument, rules: readonly Thresho
       for (const step of result.steps) {
         if (rule.clients !== null && step.clients !== rule.clients) continue;
         matched++;
-        const subject = `${result.transport} @ ${step.clients} clients`;
+        const subject = `${entryName(doc.config, result)} @ ${step.clients} clients`;
         if (step.status !== 'ok') {
           checks.push({ rule, subject, value: null, passed: false, note: `step failed: ${step.reason}` });
           continue;
@@ -163,7 +164,7 @@ export function evaluateFailOn(doc: ResultsDocument, kinds: readonly FailOnKind[
       for (const step of result.steps) {
         if (step.status !== 'ok') continue;
         const saturated = step.measurement.generator.saturated;
-        checks.push({ rule, subject: `${result.transport} @ ${step.clients} clients`, value: null, passed: !saturated, ...(saturated ? { note: 'generator-saturated' } : {}) });
+        checks.push({ rule, subject: `${entryName(doc.config, result)} @ ${step.clients} clients`, value: null, passed: !saturated, ...(saturated ? { note: 'generator-saturated' } : {}) });
       }
     }
   }

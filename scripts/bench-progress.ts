@@ -3,6 +3,7 @@
  * step, clients connected, time left) and a table at the end on stdout. When stderr is not a
  * terminal (CI logs), one line per phase instead of a redrawn line.
  */
+import { entryConfig, entryName } from '../load/results/run-variants.js';
 import { formatEta, stylerFor } from './terminal-style.js';
 import type { RunEvent } from '../load/run/runner.js';
 import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
@@ -133,10 +134,10 @@ export class BenchProgress {
 
 /** The end-of-run table: one row per step, the figures people compare, named and written as in the report and compare. */
 export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsDocument): void {
-  const steps = document.results.flatMap((result) => result.steps.map((step) => ({ transport: result.transport, step })));
+  const steps = document.results.flatMap((result) => result.steps.map((step) => ({ transport: entryName(document.config, result), config: entryConfig(document.config, result), step })));
   const table = (figures: readonly FigureId[], note: (step: StepResult) => string): string => {
     const header = ['transport', 'clients', 'status', ...figures.map((id) => FIGURES[id].name), 'note'];
-    const rows = steps.map(({ transport, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step, document.config) : '')), note(step)]);
+    const rows = steps.map(({ transport, config, step }) => [transport, String(step.clients), step.status, ...figures.map((id) => (step.measurement ? figureCell(id, step, config) : '')), note(step)]);
     // transport, clients and status read as words; the figures as numbers; the note runs on.
     return `${textTableLines([header, ...rows], { numeric: header.map((_, i) => i >= 3), freeLastCell: true }).join('\n')}\n`;
   };

@@ -169,3 +169,43 @@ test('report with hostile strings: rendered as text, nothing injected, nothing r
     await page.close();
   }
 });
+
+test('a run of several protocols: the websocket.org figure per protocol side by side on one axis, bytes by protocol, the headline says what changed', { timeout: 60_000 }, async (t) => {
+  const { page, url, requests, problems } = await open(buildResults({ protocols: ['http1', 'http1-tls', 'h2'] }), 'protocols');
+  try {
+    assert.match(
+      await page.locator('#headline').innerText(),
+      /^At 1,000 clients, over HTTP\/2 \+ TLS short polling moved [\d.]+× the bytes of WebSocket per delivered message \(.+\), against [\d.]+× over HTTP\/1\.1 \(.+\) and [\d.]+× over HTTP\/1\.1 \+ TLS \(.+\)\./,
+    );
+    const canvases = await canvasInk(page);
+    assert.deepEqual(
+      canvases.map((c) => c.id),
+      ['chart-throughput-1', 'chart-throughput-2', 'chart-throughput-3', 'chart-protocols', 'chart-bytes', 'chart-latency', 'chart-cpu', 'chart-rss', 'chart-correctness'],
+    );
+    for (const canvas of canvases) assert.ok(canvas.width > 100 && canvas.colored > 300, `${canvas.id} looks blank (${canvas.colored} coloured pixels)`);
+    // Side by side: the first two share a row, and all three one y axis, so bars compare across them.
+    const box = async (id: string) => (await page.locator(`#${id}`).boundingBox())!;
+    const [one, two] = [await box('chart-throughput-1'), await box('chart-throughput-2')];
+    assert.ok(Math.abs(one.y - two.y) < 2 && two.x > one.x + one.width, 'the protocols are not side by side');
+    const axes = (await page.evaluate(`[1, 2, 3].map((n) => { const y = Chart.getChart('chart-throughput-' + n).scales.y; return [y.min, y.max]; })`)) as number[][];
+    assert.deepEqual(axes[1], axes[0]);
+    assert.deepEqual(axes[2], axes[0]);
+    assert.match(await page.locator('#chart-throughput-3').getAttribute('aria-label') ?? '', /over HTTP\/2 \+ TLS/);
+    // WebSocket under h2 is the HTTP/1.1 + TLS run, and the page says so.
+    const bars = (await page.evaluate(`Chart.getChart('chart-protocols').data.datasets.map((d) => d.data.slice())`)) as (number | null)[][];
+    assert.equal(bars.length, 3);
+    assert.equal(bars[2]?.[3], bars[1]?.[3], 'WebSocket: the same bar under HTTP/1.1 + TLS and HTTP/2 + TLS');
+    assert.ok((bars[2]?.[0] ?? 0) < (bars[0]?.[0] ?? 0), 'short polling costs less under HTTP/2 in the fixture');
+    const protocols = await page.locator('#table-protocols').innerText();
+    assert.match(protocols, /\(= HTTP\/1\.1 \+ TLS\)/);
+    assert.match(protocols, /RFC 8441 is not in ws/);
+    assert.match(await page.locator('#table-steps').innerText(), /HTTP\/2 \+ TLS/);
+    const screenshot = join(dir, 'protocols.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    t.diagnostic(`screenshot: ${screenshot}`);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [url]);
+  } finally {
+    await page.close();
+  }
+});

@@ -15,7 +15,8 @@
  * Pure module (the results schema and the wire contract only): load/, reports/ and scripts/ read it.
  */
 import type { TransportName } from '../../servers/contract.js';
-import type { CapturedDirection, DerivedFigures, GeneratorFigures, IntervalFigures, Measurement, ResultsDocument, RunConfig } from './results-schema.js';
+import { protocolUsesHttp2, type CapturedDirection, type DerivedFigures, type GeneratorFigures, type IntervalFigures, type Measurement, type ResultsDocument, type RunConfig } from './results-schema.js';
+import { runVariants } from './run-variants.js';
 
 /** The window is the measured window; the step is first connect to last close (ramp, warm-up, teardown). */
 export type FigureScope = 'window' | 'step';
@@ -235,7 +236,9 @@ const DEFINITIONS = {
   // The default run sends a browser's headers (the paper's scenario); the lower bound a client
   // sending only what HTTP/1.1 requires would pay is the same traffic less the profile's header
   // lines on every request the window saw. Exact for polling (every request is a fetch);
-  // streams send no request in the window unless they reconnected.
+  // streams send no request in the window unless they reconnected. HTTP/1.1 only: over HTTP/2
+  // HPACK sends the profile's lines once per connection and indexes them after, so subtracting
+  // them per request would model bytes that were never sent (a negative figure).
   bytesPerMessageMinimalHeaders: {
     name: 'bytes/msg, minimal headers (window, modelled)',
     unit: 'B',
@@ -246,9 +249,9 @@ const DEFINITIONS = {
     definition: "bytes/msg (window) less the header profile's own header lines (the bytes a minimal request would not send) × requests in the window ÷ messages delivered.",
     fold: 'reread',
     views: ['costs'],
-    shownFor: (doc) => requestHeaderBytes(doc.config) > 0,
+    shownFor: (doc) => requestHeaderBytes(doc.config) > 0 && runVariants(doc.config).some((v) => !protocolUsesHttp2(v.protocol)),
     read: (m, _clients, config) => {
-      if (!config) return null;
+      if (!config || protocolUsesHttp2(config.protocol ?? 'http1')) return null;
       const measured = perDelivered(m.window, bothWays(m.window.bytes, 'totalBytes'));
       return measured === null ? null : measured - (m.window.requests * requestHeaderBytes(config)) / m.window.messages.delivered;
     },

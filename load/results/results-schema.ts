@@ -512,6 +512,22 @@ export function protocolUsesTls(protocol: Protocol): boolean {
   return protocol === 'http1-tls' || protocol === 'h2';
 }
 
+/** Whether a protocol carries the HTTP transports over HTTP/2 (WebSocket stays HTTP/1.1 under every one). */
+export function protocolUsesHttp2(protocol: Protocol): boolean {
+  return protocol === 'h2' || protocol === 'h2c';
+}
+
+/**
+ * One combination of the matrix's axes besides transports and client steps (DESIGN "A run":
+ * protocol × compression): `bench --protocol http1,h2` runs every transport under each. Each field
+ * absent = the run's own value (`RunConfig.protocol`, …), so a document without variants reads as
+ * one variant. Adding an axis is one optional field here (and its entry in run-variants.ts).
+ */
+export const VariantSchema = Type.Object({
+  protocol: Type.Optional(ProtocolSchema),
+});
+export type Variant = Static<typeof VariantSchema>;
+
 export const TlsConfigSchema = Type.Object({
   /**
    * How the clients checked the server's certificate: the embedded server's own (self-signed,
@@ -564,8 +580,13 @@ export const RunConfigSchema = Type.Object({
   faults: Type.Optional(Type.Array(FaultSpecSchema)),
   /** `--protocol` (absent: http1, HTTP/1.1 cleartext). */
   protocol: Type.Optional(ProtocolSchema),
-  /** Over TLS: how the server's certificate was checked (absent in cleartext). */
+  /** Over TLS: how the server's certificate was checked (absent in cleartext; with variants, present when one runs over TLS). */
   tls: Type.Optional(TlsConfigSchema),
+  /**
+   * A run of several variants (`--protocol http1,h2`): every combination, in run order; each
+   * results entry says its own (`TransportResult.variant`). Absent: one variant, the run's own values.
+   */
+  variants: Type.Optional(Type.Array(VariantSchema, { minItems: 2 })),
   /** `--shard I/N`: this run is shard `index` of `count`, running client ids index, index+N, … of every step (absent: the whole run; a merged document has none). */
   shard: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 1 }), count: Type.Integer({ minimum: 1 }) })),
   /** `--start-at`: when the run's fixed step schedule begins (RFC 3339, UTC); every shard of a run has the same. */
@@ -592,6 +613,8 @@ export type Environment = Static<typeof EnvironmentSchema>;
 
 export const TransportResultSchema = Type.Object({
   transport: TransportNameSchema,
+  /** A run of several variants (`RunConfig.variants`): the one this entry ran under (absent: the run's own values). */
+  variant: Type.Optional(VariantSchema),
   /** Embedded server (a fresh child process) or the --target URL. */
   server: Type.Object({ kind: Type.Union([Type.Literal('embedded'), Type.Literal('target')]), url: Type.String() }),
   steps: Type.Array(StepResultSchema),
