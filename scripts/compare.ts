@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { validateMicro, MICRO_SCHEMA_ID, type MicroDocument } from '../load/results/micro-schema.js';
-import { ResultsSchemaError, validateResults, type ResultsDocument } from '../load/results/results-schema.js';
+import { parseDocumentJson, ResultsSchemaError, validateResults, type ResultsDocument } from '../load/results/results-schema.js';
 import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded, writeFileSafely } from '../load/results/safe-file.js';
 import { COMPARE_EXPORTERS, COMPARE_FORMATS, type CompareFormat } from '../reports/compare-exporters.js';
 import { compareMicro, DEFAULT_MICRO_THRESHOLD } from '../reports/compare-micro.js';
@@ -106,12 +106,7 @@ export async function loadComparable(file: string): Promise<Loaded> {
     throw error;
   }
   try {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new ResultsSchemaError('not-json', `not valid JSON (${(error as Error).message})`);
-    }
+    const value = parseDocumentJson(text);
     const schema = (value as { schema?: unknown } | null)?.schema;
     return schema === MICRO_SCHEMA_ID ? { kind: 'micro', doc: validateMicro(value) } : { kind: 'results', doc: validateResults(value) };
   } catch (error) {

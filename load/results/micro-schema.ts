@@ -6,8 +6,7 @@
  * Times are nanoseconds per operation (one message encoded, parsed or metered).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { EnvironmentSchema, ResultsSchemaError } from './results-schema.js';
+import { checkDocument, EnvironmentSchema } from './results-schema.js';
 
 export const MICRO_SCHEMA_ID = 'wirebench/micro';
 export const MICRO_SCHEMA_VERSION = 1;
@@ -50,16 +49,5 @@ export type MicroDocument = Static<typeof MicroDocumentSchema>;
 
 /** Validates a parsed value as a micro document; throws ResultsSchemaError naming the first problem. */
 export function validateMicro(value: unknown): MicroDocument {
-  const header = value as { schema?: unknown; version?: unknown } | null;
-  if (typeof header !== 'object' || header === null || header.schema !== MICRO_SCHEMA_ID) {
-    throw new ResultsSchemaError('not-results', `not a wirebench microbenchmark document (expected "schema": "${MICRO_SCHEMA_ID}")`);
-  }
-  if (header.version !== MICRO_SCHEMA_VERSION) {
-    throw new ResultsSchemaError('version', `micro schema version ${JSON.stringify(header.version)} is not supported (this wirebench reads version ${MICRO_SCHEMA_VERSION})`);
-  }
-  if (!Value.Check(MicroDocumentSchema, value)) {
-    const first = Value.Errors(MicroDocumentSchema, value).First();
-    throw new ResultsSchemaError('invalid', `${first?.path || '/'}: ${first?.message ?? 'does not match the micro schema'}`);
-  }
-  return value;
+  return checkDocument(value, MicroDocumentSchema, { id: MICRO_SCHEMA_ID, versions: [MICRO_SCHEMA_VERSION], title: 'microbenchmark', schemaName: 'micro' });
 }

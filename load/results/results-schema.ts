@@ -647,10 +647,13 @@ export const ResultsDocumentSchema = Type.Object({
 });
 export type ResultsDocument = Static<typeof ResultsDocumentSchema>;
 
-/** Why a document was refused; `type` says what went wrong. */
+/** What was wrong with a results or microbenchmark document. */
+export type DocumentErrorKind = 'not-json' | 'not-results' | 'version' | 'invalid';
+
+/** Why a document (results, or microbenchmark: load/results/micro-schema.ts) was refused; `type` says what went wrong. */
 export class ResultsSchemaError extends Error {
   constructor(
-    readonly type: 'not-json' | 'not-results' | 'version' | 'invalid',
+    readonly type: DocumentErrorKind,
     message: string,
   ) {
     super(message);
@@ -658,36 +661,64 @@ export class ResultsSchemaError extends Error {
   }
 }
 
+/** What a versioned wirebench document says it is, and how a refusal names it. */
+export interface DocumentKind {
+  /** The `schema` field it must carry. */
+  id: string;
+  /** The `version`s this reader reads. */
+  versions: readonly number[];
+  /** "results" / "microbenchmark", as in "not a wirebench results document". */
+  title: string;
+  /** "results" / "micro", as in "results schema version 3 is not supported". */
+  schemaName: string;
+  /** Appended to a refused version's line (what to do about it). */
+  versionAdvice?: string;
+}
+
 /**
- * Validates an already-parsed value; throws {@link ResultsSchemaError} naming the first problem
- * (its JSON path), so a reader can print one clear line.
+ * Checks an already-parsed value against `schema` — first its `schema` id, then its version, then
+ * the whole shape — and throws {@link ResultsSchemaError} naming the first problem (its JSON path),
+ * so a reader can print one clear line. One check for every wirebench document.
  */
-export function validateResults(value: unknown): ResultsDocument {
+export function checkDocument<S extends TSchema>(value: unknown, schema: S, kind: DocumentKind): Static<S> {
   const header = value as { schema?: unknown; version?: unknown } | null;
-  if (typeof header !== 'object' || header === null || header.schema !== RESULTS_SCHEMA_ID) {
-    throw new ResultsSchemaError('not-results', `not a wirebench results document (expected "schema": "${RESULTS_SCHEMA_ID}")`);
+  if (typeof header !== 'object' || header === null || header.schema !== kind.id) {
+    throw new ResultsSchemaError('not-results', `not a wirebench ${kind.title} document (expected "schema": "${kind.id}")`);
   }
-  if (typeof header.version !== 'number' || !READABLE_SCHEMA_VERSIONS.includes(header.version)) {
-    throw new ResultsSchemaError(
-      'version',
-      `results schema version ${JSON.stringify(header.version)} is not supported (this wirebench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); re-run the bench with this version`,
-    );
+  if (typeof header.version !== 'number' || !kind.versions.includes(header.version)) {
+    const reads = kind.versions.length === 1 ? `version ${kind.versions[0]}` : `versions ${kind.versions.join(' and ')}`;
+    throw new ResultsSchemaError('version', `${kind.schemaName} schema version ${JSON.stringify(header.version)} is not supported (this wirebench reads ${reads})${kind.versionAdvice ?? ''}`);
   }
-  if (!Value.Check(ResultsDocumentSchema, value)) {
-    const first = Value.Errors(ResultsDocumentSchema, value).First();
-    const where = first?.path || '/';
-    throw new ResultsSchemaError('invalid', `${where}: ${first?.message ?? 'does not match the results schema'}`);
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value).First();
+    throw new ResultsSchemaError('invalid', `${first?.path || '/'}: ${first?.message ?? `does not match the ${kind.schemaName} schema`}`);
   }
   return value;
 }
 
-/** Parses and validates a results file's text. */
-export function parseResults(text: string): ResultsDocument {
-  let value: unknown;
+/** A document file's text as JSON; not JSON is a {@link ResultsSchemaError} of type `not-json`. */
+export function parseDocumentJson(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ResultsSchemaError('not-json', `not valid JSON (${(error as Error).message})`);
   }
-  return validateResults(value);
+}
+
+const RESULTS_KIND: DocumentKind = {
+  id: RESULTS_SCHEMA_ID,
+  versions: READABLE_SCHEMA_VERSIONS,
+  title: 'results',
+  schemaName: 'results',
+  versionAdvice: '; re-run the bench with this version',
+};
+
+/** Validates an already-parsed value as a results document (see {@link checkDocument}). */
+export function validateResults(value: unknown): ResultsDocument {
+  return checkDocument(value, ResultsDocumentSchema, RESULTS_KIND);
+}
+
+/** Parses and validates a results file's text. */
+export function parseResults(text: string): ResultsDocument {
+  return validateResults(parseDocumentJson(text));
 }
