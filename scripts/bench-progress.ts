@@ -10,6 +10,8 @@ import type { ResultsDocument, RunConfig, StepResult } from '../load/results/res
 import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell } from '../reports/figure-cells.js';
 import { textTableLines } from '../reports/text-table.js';
+import { formatCount } from '../reports/format.js';
+import { shardClientCount } from '../load/run/step-schedule.js';
 
 export class BenchProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -90,7 +92,17 @@ export class BenchProgress {
     const steps = this.config.clients.length;
     const stepIndex = this.config.clients.indexOf(e.clients) + 1;
     const eta = this.tty ? this.style('dim', `; run ~${formatEta(this.runLeftMs())} left`) : '';
-    return `${this.transportLabel} step ${stepIndex}/${steps} (${e.clients} clients): ${e.phase}, ${e.connected}/${e.clients} connected${left}${eta}`;
+    return `${this.transportLabel} step ${stepIndex}/${steps} (${formatCount(e.clients)} clients): ${e.phase}, ${this.connectedOf(e)}${left}${eta}`;
+  }
+
+  /**
+   * Clients connected against the clients this process runs: with --shard, the shard's share of
+   * the step (its count is the whole run's), so a shard never reads as 1,000 of 16,000 connected.
+   */
+  private connectedOf(e: Extract<RunEvent, { kind: 'phase' }>): string {
+    const shard = this.config.shard;
+    if (shard === undefined) return `${formatCount(e.connected)} of ${formatCount(e.clients)} connected`;
+    return `shard ${shard.index}/${shard.count}: ${formatCount(e.connected)} of ${formatCount(shardClientCount(e.clients, shard))} clients connected`;
   }
 
   /**
