@@ -14,6 +14,7 @@ import { emptyWireSample } from '../clients/wire-sample.js';
 import { errorKind } from '../clients/client-errors.js';
 import { DeliveryTracker } from '../meter/delivery-tracker.js';
 import { FaultAgent, type FaultTarget } from './fault-agent.js';
+import { ConnectPacer } from './connect-pacer.js';
 import type { TransportClient } from '../clients/client-contract.js';
 import type {
   ConnectCommand,
@@ -73,17 +74,13 @@ async function connect(command: ConnectCommand): Promise<void> {
   const failures: Record<string, number> = {};
   let connected = 0;
   let failed = 0;
-  const gapMs = 1000 / command.connectRate;
+  const pacer = new ConnectPacer(command.connectRate);
   const pending: Promise<void>[] = [];
-  const startedMs = performance.now();
   let lastProgressMs = 0;
   tracker.serverClockOffsetUs = command.clockOffsetUs ?? 0;
   firstConnectUs = monotonicUs();
-  for (let i = 0; i < command.clients && !stopping; i++) {
-    // Pace against the schedule, not the previous connect, so the rate holds on average.
-    const dueMs = startedMs + i * gapMs;
-    const waitMs = dueMs - performance.now();
-    if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  for (let i = 0; i < command.clients; i++) {
+    if (!(await pacer.next(() => stopping))) break;
     const clientTracker = tracker.createClient(command.since);
     // The client's id in the whole step: with --shard I/N, every N-th from I−1.
     const clientId = command.shard ? command.shard.index - 1 + (command.firstClient + i) * command.shard.count : command.firstClient + i;
@@ -108,7 +105,7 @@ async function connect(command: ConnectCommand): Promise<void> {
     clients.push(client);
     faultTargets.push({ client, tracker: clientTracker });
     pending.push(
-      client.start().then(
+      pacer.track(client.start()).then(
         () => void connected++,
         (error: unknown) => {
           failed++;
