@@ -13,6 +13,7 @@ import { RunConfigSchema, type ResultsDocument, type RunConfig } from '../load/r
 import { runBench, type RunEvent } from '../load/run/runner.js';
 import { benchFlagDefaults, buildConfig } from '../scripts/bench.js';
 import { parseDurationMs } from '../scripts/options.js';
+import { shardedConfigProblem } from '../scripts/shard-options.js';
 import { WIREBENCH_VERSION } from '../scripts/version.js';
 
 /** Every field is optional; a missing one takes the CLI's default (`wirebench bench --help`). */
@@ -55,6 +56,8 @@ export function resolveRunConfig(options: BenchOptions = {}): RunConfig {
     const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || 'options';
     throw new BenchOptionsError(`${field} ${JSON.stringify(first?.value)} is not valid: ${first?.message ?? 'see the RunConfig type'}`);
   }
+  const unshardable = shardedConfigProblem(config);
+  if (unshardable !== null) throw new BenchOptionsError(unshardable);
   return config;
 }
 

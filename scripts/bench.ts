@@ -26,6 +26,7 @@ import { finishRunOutputs } from './run-outputs.js';
 import { serverDocumentFromArgs } from './serve-options.js';
 import { checkThresholds } from './threshold-options.js';
 import { WIREBENCH_VERSION } from './version.js';
+import { shardedConfigProblem } from './shard-options.js';
 
 export type { BenchFlags } from './bench-options.js';
 type BenchKey = keyof typeof BENCH_OPTIONS;
@@ -175,7 +176,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   // The largest step must fit this machine's open-file limit and ephemeral ports: say so now,
   // not as thousands of EMFILE failures minutes into the run.
   const largest = Math.max(...config.clients);
-  checkShardedConfig(config);
+  const unshardable = shardedConfigProblem(config);
+  if (unshardable !== null) throw new UsageError(unshardable);
   const problem = connectionBudgetProblem(
     {
       clients: shardClientCount(largest, config.shard),
@@ -239,16 +241,6 @@ function parseScaleOut(flags: BenchFlags, target: string | null): Pick<RunConfig
   }
   if (out.shard && !out.startAt) throw new UsageError('--shard needs --start-at (the same on every shard), so every shard measures the same wall-clock window');
   return out;
-}
-
-/** What a sharded or scheduled run cannot do (yet): one line each. */
-function checkShardedConfig(config: RunConfig): void {
-  if (config.startAt !== undefined && config.repeat > 1) throw new UsageError(`--repeat ${config.repeat} cannot be used with --start-at: the fixed schedule has one slot per step`);
-  if (config.shard === undefined) return;
-  if (config.workload === 'chat') throw new UsageError('--workload chat cannot be sharded yet: each shard would run every publisher');
-  const fewest = Math.min(...config.clients);
-  if (fewest < config.shard.count) throw new UsageError(`--clients ${fewest} is fewer than the ${config.shard.count} shards: every shard needs at least one client per step`);
-  if (config.capture) throw new UsageError('--capture cannot be used with --shard: a shard captures only its own host');
 }
 
 function parseFaults(flags: BenchFlags, read: (key: 'duration' | 'dropRate') => number, target: boolean): RunConfig['faults'] {

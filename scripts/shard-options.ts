@@ -6,6 +6,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import { UsageError } from './exit-codes.js';
+import type { RunConfig } from '../load/results/results-schema.js';
 
 /** More shards than this is almost surely a typo (100,000 clients need tens, docs/scale-out.md). */
 const MAX_SHARDS = 10_000;
@@ -63,4 +64,18 @@ export function parseSourceAddresses(raw: string): string[] {
   if (foreign !== undefined) throw bad(`${foreign} is not an address of this host`);
   if (addresses.length > MAX_SOURCE_ADDRESSES) throw bad(`more than ${MAX_SOURCE_ADDRESSES} addresses`);
   return [...new Set(addresses)];
+}
+
+/**
+ * What a sharded or scheduled run cannot do: one line naming the flag, or null. Checked before
+ * anything starts, by `bench` (exit 2) and by the library's `bench()`.
+ */
+export function shardedConfigProblem(config: RunConfig): string | null {
+  if (config.startAt !== undefined && config.repeat > 1) return `--repeat ${config.repeat} cannot be used with --start-at: the fixed schedule has one slot per step; run the schedule again for another repeat`;
+  if (config.shard === undefined) return null;
+  if (config.workload === 'chat') return '--workload chat cannot be sharded yet: each shard would run every publisher';
+  const fewest = Math.min(...config.clients);
+  if (fewest < config.shard.count) return `--clients ${fewest} is fewer than the ${config.shard.count} shards: every shard needs at least one client per step`;
+  if (config.capture) return '--capture cannot be used with --shard: a shard captures only its own host, so no capture would hold the whole run; capture on one machine without --shard';
+  return null;
 }

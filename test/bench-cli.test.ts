@@ -51,6 +51,7 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--start-at', '2026-11-30T20:00:00', '--target', 'http://127.0.0.1:9'], /--start-at "2026-11-30T20:00:00" is not valid/],
     [['--shard', '1/4', '--start-at', '2026-11-30T20:00:00Z', '--target', 'http://127.0.0.1:9', '--clients', '2'], /--clients 2 is fewer than the 4 shards/],
     [['--start-at', '2026-11-30T20:00:00Z', '--target', 'http://127.0.0.1:9', '--repeat', '3'], /--repeat 3 cannot be used with --start-at/],
+    [['--shard', '1/2', '--start-at', '2026-11-30T20:00:00Z', '--target', 'http://127.0.0.1:9', '--capture'], /--capture cannot be used with --shard: a shard captures only its own host/],
     [['--source-addresses', '127.0.0.9-127.0.0.2'], /--source-addresses "127.0.0.9-127.0.0.2" is not valid: "127.0.0.9-127.0.0.2" runs backwards/],
     [['--source-addresses', '192.0.2.7'], /--source-addresses "192.0.2.7" is not valid: 192.0.2.7 is not an address of this host/],
     [['--source-addresses', 'localhost'], /"localhost" is not an IP address/],

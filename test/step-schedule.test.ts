@@ -64,3 +64,11 @@ test('every transport\'s client connects from its source address (seen in the ke
     await client.stop();
   }
 });
+
+test('the library refuses what a sharded or scheduled run cannot do, as the CLI does, before anything starts', () => {
+  const shard = { target: 'http://127.0.0.1:9', shard: { index: 1, count: 2 }, startAt: '2026-11-30T20:00:00.000Z' };
+  assert.throws(() => resolveRunConfig({ ...shard, capture: true }), { name: 'BenchOptionsError', message: /^--capture cannot be used with --shard/ });
+  assert.throws(() => resolveRunConfig({ target: 'http://127.0.0.1:9', startAt: shard.startAt, repeat: 3 }), { name: 'BenchOptionsError', message: /^--repeat 3 cannot be used with --start-at/ });
+  assert.throws(() => resolveRunConfig({ ...shard, clients: [1] }), { name: 'BenchOptionsError', message: /^--clients 1 is fewer than the 2 shards/ });
+  assert.equal(resolveRunConfig({ ...shard, clients: [2] }).shard?.count, 2);
+});
