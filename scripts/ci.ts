@@ -14,11 +14,11 @@ import type { Command } from 'commander';
 import { writeFileSafely } from '../load/results/safe-file.js';
 import { startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
-import { COMPARE_DEFAULT_FLAGS, runCompare } from './compare.js';
+import { COMPARE_DEFAULT_FLAGS, COMPARE_OPTIONS, runCompare } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs } from './options.js';
 import { checkThresholds, parseThresholds, THRESHOLD_OPTION } from './threshold-options.js';
-import { commanderOption } from './option-table.js';
+import { addOptionTable, parseRow, type OptionTable, type RawFlags } from './option-table.js';
 import { SERVER_ARG_OPTION } from './serve-options.js';
 import { readResultsFile } from '../reports/read-results.js';
 import { renderThresholdMarkdown } from '../reports/thresholds.js';
@@ -45,57 +45,57 @@ export const CI_PROFILE = {
 
 type ProfileKey = keyof typeof CI_PROFILE;
 
-interface CiFlags extends Record<ProfileKey, string> {
-  baseline: string;
-  out: string;
-  only: string;
-  bytesTolerance: string;
-  summary?: string;
-  gab?: string;
-  current?: string;
-  updateBaseline?: boolean;
-  target?: string;
-  serverCommand?: string;
-  serverTimeout: string;
-  verbose?: boolean;
-  serverArg: string[];
-  threshold: string[];
-}
+/** Each profile entry is a ci option of the bench flag's name, passed on to the bench (which parses it). */
+const PROFILE_OPTIONS = Object.fromEntries(Object.entries(CI_PROFILE).map(([key, value]) => [key, { flags: `--${key} <value>`, help: `profile: bench --${key}`, default: value }])) as {
+  [K in ProfileKey]: { flags: `--${K} <value>`; help: string; default: (typeof CI_PROFILE)[K] };
+};
+
+/** `wirebench ci`'s options (scripts/option-table.ts). */
+export const CI_OPTIONS = {
+  baseline: { flags: '--baseline <file>', help: 'the committed baseline results', default: 'results/baseline/ci.json' },
+  updateBaseline: { flags: '--update-baseline', help: 're-measure and overwrite the baseline (then review and commit it)' },
+  target: { flags: '--target <url>', help: 'bench an already running server that implements the wire contract (with --server-command: its URL)' },
+  serverCommand: {
+    flags: '--server-command <cmd>',
+    help: 'start your server with this shell command, read its URL from its output (or --target), wait for /healthz, stop it after',
+  },
+  serverTimeout: {
+    flags: '--server-timeout <time>',
+    help: 'how long --server-command may take to serve /healthz',
+    default: '30s',
+    parse: (raw: string, flag: string) => parseDurationMs(flag, raw),
+  },
+  bytesTolerance: COMPARE_OPTIONS.bytesTolerance,
+  only: {
+    ...COMPARE_OPTIONS.only,
+    help: 'gate on all metrics, or only deterministic ones (bytes per message, overhead per request; loss and connect errors always gate)',
+  },
+  summary: { flags: '--summary <file>', help: 'append the Markdown comparison to this file (e.g. "$GITHUB_STEP_SUMMARY")' },
+  gab: { flags: '--gab <file>', help: 'write github-action-benchmark customSmallerIsBetter JSON (history)' },
+  current: { flags: '--current <file>', help: 'compare an existing run of this profile instead of running one' },
+  out: { flags: '--out <dir>', help: 'results directory of the run', default: 'results/ci' },
+  verbose: { flags: '--verbose', help: "show the bench's progress as it runs (default: only if it fails)" },
+  ...PROFILE_OPTIONS,
+  threshold: THRESHOLD_OPTION,
+  serverArg: SERVER_ARG_OPTION,
+} as const satisfies OptionTable;
+
+type CiFlags = RawFlags<typeof CI_OPTIONS>;
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 let benchChild: ChildProcess | undefined;
 
 export function registerCi(program: Command): void {
-  const command = program
-    .command('ci')
-    .description('CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.')
-    .option('--baseline <file>', 'the committed baseline results', 'results/baseline/ci.json')
-    .option('--update-baseline', 're-measure and overwrite the baseline (then review and commit it)')
-    .option('--target <url>', 'bench an already running server that implements the wire contract (with --server-command: its URL)')
-    .option('--server-command <cmd>', 'start your server with this shell command, read its URL from its output (or --target), wait for /healthz, stop it after')
-    .option('--server-timeout <time>', 'how long --server-command may take to serve /healthz', '30s')
-    .option('--bytes-tolerance <percent>', 'bytes per message: allowed increase', COMPARE_DEFAULT_FLAGS.bytesTolerance)
-    .option('--only <scope>', 'gate on all metrics, or only deterministic ones (bytes per message, overhead per request; loss and connect errors always gate)', 'all')
-    .option('--summary <file>', 'append the Markdown comparison to this file (e.g. "$GITHUB_STEP_SUMMARY")')
-    .option('--gab <file>', 'write github-action-benchmark customSmallerIsBetter JSON (history)')
-    .option('--current <file>', 'compare an existing run of this profile instead of running one')
-    .option('--out <dir>', 'results directory of the run', 'results/ci')
-    .option('--verbose', "show the bench's progress as it runs (default: only if it fails)");
-  for (const [key, value] of Object.entries(CI_PROFILE)) {
-    command.option(`--${key} <value>`, `profile: bench --${key}`, value);
-  }
-  command
-    .addOption(commanderOption(THRESHOLD_OPTION))
-    .addOption(commanderOption(SERVER_ARG_OPTION))
-    .action(async (flags: CiFlags) => {
-      process.exitCode = await runCi(flags);
-    });
+  const command = program.command('ci').description('CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.');
+  addOptionTable(command, CI_OPTIONS).action(async (flags: CiFlags) => {
+    process.exitCode = await runCi(flags);
+  });
 }
 
 async function runCi(flags: CiFlags): Promise<number> {
   const started = Date.now();
   const resultsFile = flags.current ?? path.join(flags.out, 'results.json');
-  const startTimeoutMs = parseDurationMs('--server-timeout', flags.serverTimeout);
+  const startTimeoutMs = parseRow(CI_OPTIONS.serverTimeout, flags.serverTimeout);
   const thresholds = parseThresholds(flags.threshold);
   if (flags.current !== undefined && (flags.target !== undefined || flags.serverCommand !== undefined)) {
     throw new UsageError('--current compares an existing run: it cannot be combined with --target or --server-command');

@@ -10,7 +10,7 @@ import type { OptionRow } from './option-table.js';
 export const CONFIG_OPTION = {
   flags: '--config <file>',
   help: 'options from a config file; flags override it (default: ./wirebench.config.json if present)',
-  doc: 'options from a config file (`wirebench.config.json`, below); flags override it',
+  doc: 'options from a config file (see `wirebench.config.json`); flags override it',
   defaultDoc: '`./wirebench.config.json` if present',
 } as const satisfies OptionRow;
 

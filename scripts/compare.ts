@@ -7,60 +7,8 @@ import { compareMicro, DEFAULT_MICRO_THRESHOLD } from '../reports/compare-micro.
 import { compareResults, CompareRefusedError, DEFAULT_THRESHOLDS, type CompareReport, type ResultMetric } from '../reports/compare.js';
 import type { GateScope, Threshold } from '../reports/compare-thresholds.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { addOptionTable, optionDefaults, parseRow, type OptionTable, type RawFlags } from './option-table.js';
 import { parseChoice, parseDurationMs } from './options.js';
-
-export interface CompareFlags {
-  format: string;
-  out?: string;
-  only: string;
-  bytesTolerance: string;
-  latencyTolerance: string;
-  latencyFloor: string;
-  cpuTolerance: string;
-  cpuFloor: string;
-  microTolerance: string;
-  microFloor: string;
-}
-
-/** Flag defaults, written from the threshold table so help and behaviour cannot disagree. */
-const percentText = (t: Threshold) => `${Number((t.tolerance * 100).toFixed(4))}%`;
-export const COMPARE_DEFAULT_FLAGS: CompareFlags = {
-  format: 'text',
-  only: 'all',
-  bytesTolerance: percentText(DEFAULT_THRESHOLDS.bytesPerMessage),
-  latencyTolerance: percentText(DEFAULT_THRESHOLDS.latencyP50Us),
-  latencyFloor: `${DEFAULT_THRESHOLDS.latencyP50Us.floor / 1000}ms`,
-  cpuTolerance: percentText(DEFAULT_THRESHOLDS.cpuPerMessageUs),
-  cpuFloor: `${DEFAULT_THRESHOLDS.cpuPerMessageUs.floor}us`,
-  microTolerance: percentText(DEFAULT_MICRO_THRESHOLD),
-  microFloor: `${DEFAULT_MICRO_THRESHOLD.floor}ns`,
-};
-
-export function registerCompare(program: Command): void {
-  const d = COMPARE_DEFAULT_FLAGS;
-  program
-    .command('compare')
-    .description('Compare a run (or a microbenchmark run) against a baseline; exit 3 when a figure regressed.')
-    .argument('<baseline>', 'baseline results.json (or a bench:micro JSON)')
-    .argument('<current>', 'current results.json (or a bench:micro JSON) of the same configuration')
-    .option('--format <format>', `output: ${COMPARE_FORMATS.join(', ')} (gab = github-action-benchmark customSmallerIsBetter JSON)`, d.format)
-    .option('--out <file>', 'write the output to a file instead of stdout')
-    .option('--only <scope>', 'gate on all metrics, or only deterministic ones (bytes per message; loss and connect errors always gate)', d.only)
-    .option('--bytes-tolerance <percent>', 'bytes per message: allowed increase', d.bytesTolerance)
-    .option('--latency-tolerance <percent>', 'latency p50/p99: allowed relative increase', d.latencyTolerance)
-    .option('--latency-floor <time>', 'latency p50/p99: increases up to this are noise', d.latencyFloor)
-    .option('--cpu-tolerance <percent>', 'server CPU per message: allowed relative increase', d.cpuTolerance)
-    .option('--cpu-floor <time>', 'server CPU per message: increases up to this are noise', d.cpuFloor)
-    .option('--micro-tolerance <percent>', 'microbenchmarks: allowed relative increase of the median', d.microTolerance)
-    .option('--micro-floor <time>', 'microbenchmarks: increases up to this are noise (ns, us, ms)', d.microFloor)
-    .action(async (baselineFile: string, currentFile: string, flags: CompareFlags) => {
-      const { report, output } = await runCompare(baselineFile, currentFile, flags);
-      for (const warning of report.warnings) process.stderr.write(`wirebench compare: warning: ${warning}\n`);
-      if (flags.out) await writeFileSafely(flags.out, output);
-      else process.stdout.write(output);
-      process.exitCode = report.regressions > 0 ? EXIT.regression : EXIT.ok;
-    });
-}
 
 /** `1%`, `0.5 %` or a bare `25` (percent) → a fraction. */
 export function parsePercent(flag: string, raw: string): number {
@@ -75,21 +23,76 @@ function parseNs(flag: string, raw: string): number {
   return ns ? Number(ns[1]) : parseDurationMs(flag, raw, { allowZero: true }) * 1e6;
 }
 
+const percent = (raw: string, flag: string) => parsePercent(flag, raw);
+/** A floor in µs, typed as a duration. */
+const floorUs = (raw: string, flag: string) => parseDurationMs(flag, raw, { allowZero: true }) * 1000;
+/** Defaults are written from the threshold table, so help and behaviour cannot disagree. */
+const percentText = (t: Threshold) => `${Number((t.tolerance * 100).toFixed(4))}%`;
+
+/** `wirebench compare`'s options (scripts/option-table.ts); `ci` shares some rows. */
+export const COMPARE_OPTIONS = {
+  format: {
+    flags: '--format <format>',
+    help: `output: ${COMPARE_FORMATS.join(', ')} (gab = github-action-benchmark customSmallerIsBetter JSON)`,
+    doc: "output: `text` (a table), `md` (Markdown, for a job summary) or `gab` (github-action-benchmark's `customSmallerIsBetter` JSON)",
+    default: 'text',
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, COMPARE_FORMATS),
+  },
+  out: { flags: '--out <file>', help: 'write the output to a file instead of stdout', defaultDoc: 'stdout', parse: (raw: string) => raw },
+  only: {
+    flags: '--only <scope>',
+    help: 'gate on all metrics, or only deterministic ones (bytes per message; loss and connect errors always gate)',
+    doc: '`all`: gate on every metric; `deterministic`: only on the deterministic ones, bytes per message and overhead per request (loss and connect errors always gate)',
+    default: 'all',
+    parse: (raw: string, flag: string): GateScope => parseChoice(flag, raw, ['all', 'deterministic'] as const),
+  },
+  bytesTolerance: { flags: '--bytes-tolerance <percent>', help: 'bytes per message: allowed increase', default: percentText(DEFAULT_THRESHOLDS.bytesPerMessage), parse: percent },
+  latencyTolerance: { flags: '--latency-tolerance <percent>', help: 'latency p50/p99: allowed relative increase', default: percentText(DEFAULT_THRESHOLDS.latencyP50Us), parse: percent },
+  latencyFloor: { flags: '--latency-floor <time>', help: 'latency p50/p99: increases up to this are noise', default: `${DEFAULT_THRESHOLDS.latencyP50Us.floor / 1000}ms`, parse: floorUs },
+  cpuTolerance: { flags: '--cpu-tolerance <percent>', help: 'server CPU per message: allowed relative increase', default: percentText(DEFAULT_THRESHOLDS.cpuPerMessageUs), parse: percent },
+  cpuFloor: { flags: '--cpu-floor <time>', help: 'server CPU per message: increases up to this are noise', default: `${DEFAULT_THRESHOLDS.cpuPerMessageUs.floor}us`, parse: floorUs },
+  microTolerance: { flags: '--micro-tolerance <percent>', help: 'microbenchmarks: allowed relative increase of the median', default: percentText(DEFAULT_MICRO_THRESHOLD), parse: percent },
+  microFloor: {
+    flags: '--micro-floor <time>',
+    help: 'microbenchmarks: increases up to this are noise (ns, us, ms)',
+    default: `${DEFAULT_MICRO_THRESHOLD.floor}ns`,
+    parse: (raw: string, flag: string) => parseNs(flag, raw),
+  },
+} as const satisfies OptionTable;
+
+export type CompareFlags = RawFlags<typeof COMPARE_OPTIONS>;
+export const COMPARE_DEFAULT_FLAGS: CompareFlags = optionDefaults(COMPARE_OPTIONS);
+
+export function registerCompare(program: Command): void {
+  const command = program
+    .command('compare')
+    .description('Compare a run (or a microbenchmark run) against a baseline; exit 3 when a figure regressed.')
+    .argument('<baseline>', 'baseline results.json (or a bench:micro JSON)')
+    .argument('<current>', 'current results.json (or a bench:micro JSON) of the same configuration');
+  addOptionTable(command, COMPARE_OPTIONS).action(async (baselineFile: string, currentFile: string, flags: CompareFlags) => {
+    const { report, output } = await runCompare(baselineFile, currentFile, flags);
+    for (const warning of report.warnings) process.stderr.write(`wirebench compare: warning: ${warning}\n`);
+    if (flags.out) await writeFileSafely(flags.out, output);
+    else process.stdout.write(output);
+    process.exitCode = report.regressions > 0 ? EXIT.regression : EXIT.ok;
+  });
+}
+
 export function thresholdsFromFlags(flags: CompareFlags): Record<ResultMetric, Threshold> {
   const latency: Threshold = {
     kind: 'noisy',
-    tolerance: parsePercent('--latency-tolerance', flags.latencyTolerance),
-    floor: parseDurationMs('--latency-floor', flags.latencyFloor, { allowZero: true }) * 1000,
+    tolerance: parseRow(COMPARE_OPTIONS.latencyTolerance, flags.latencyTolerance),
+    floor: parseRow(COMPARE_OPTIONS.latencyFloor, flags.latencyFloor),
   };
   return {
     ...DEFAULT_THRESHOLDS,
-    bytesPerMessage: { ...DEFAULT_THRESHOLDS.bytesPerMessage, tolerance: parsePercent('--bytes-tolerance', flags.bytesTolerance) },
+    bytesPerMessage: { ...DEFAULT_THRESHOLDS.bytesPerMessage, tolerance: parseRow(COMPARE_OPTIONS.bytesTolerance, flags.bytesTolerance) },
     latencyP50Us: latency,
     latencyP99Us: latency,
     cpuPerMessageUs: {
       kind: 'noisy',
-      tolerance: parsePercent('--cpu-tolerance', flags.cpuTolerance),
-      floor: parseDurationMs('--cpu-floor', flags.cpuFloor, { allowZero: true }) * 1000,
+      tolerance: parseRow(COMPARE_OPTIONS.cpuTolerance, flags.cpuTolerance),
+      floor: parseRow(COMPARE_OPTIONS.cpuFloor, flags.cpuFloor),
     },
   };
 }
@@ -117,10 +120,10 @@ export async function loadComparable(file: string): Promise<Loaded> {
 
 /** Library entry for the CLI and bench:ci: validate, compare, render. Refusals become usage errors (exit 2). */
 export async function runCompare(baselineFile: string, currentFile: string, flags: CompareFlags): Promise<{ report: CompareReport; output: string }> {
-  const format: CompareFormat = parseChoice('--format', flags.format, COMPARE_FORMATS);
-  const scope: GateScope = parseChoice('--only', flags.only, ['all', 'deterministic'] as const);
+  const format: CompareFormat = parseRow(COMPARE_OPTIONS.format, flags.format);
+  const scope: GateScope = parseRow(COMPARE_OPTIONS.only, flags.only);
   const thresholds = thresholdsFromFlags(flags);
-  const microThreshold: Threshold = { kind: 'noisy', tolerance: parsePercent('--micro-tolerance', flags.microTolerance), floor: parseNs('--micro-floor', flags.microFloor) };
+  const microThreshold: Threshold = { kind: 'noisy', tolerance: parseRow(COMPARE_OPTIONS.microTolerance, flags.microTolerance), floor: parseRow(COMPARE_OPTIONS.microFloor, flags.microFloor) };
   const [baseline, current] = [await loadComparable(baselineFile), await loadComparable(currentFile)];
   const names = { baselineName: baselineFile, currentName: currentFile, scope };
   let report: CompareReport;

@@ -5,19 +5,22 @@ import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-fi
 import { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 import { readResultsFile, ResultsFileError } from '../reports/read-results.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { addOptionTable, type OptionTable, type RawFlags } from './option-table.js';
 
-interface MergeOptions {
-  output?: string;
-}
+/** `wirebench merge`'s options (scripts/option-table.ts). */
+export const MERGE_OPTIONS = {
+  output: { flags: '-o, --output <file>', help: 'where to write the merged results file (required)', doc: 'where to write the merged results file', defaultDoc: 'required' },
+} as const satisfies OptionTable;
+
+type MergeOptions = RawFlags<typeof MERGE_OPTIONS>;
 
 /** `wirebench merge <results.json…> -o merged.json`: shards of one run (or parts of one) into one results file. */
 export function registerMerge(program: Command): void {
-  program
+  const command = program
     .command('merge')
     .description('merge the results files of shards of one run (bench --shard I/N) into one: counters summed, histograms merged exactly')
-    .argument('<results.json...>', 'results files: every shard of one run, or parts of one run (different transports or client steps)')
-    .option('-o, --output <file>', 'where to write the merged results file (required)')
-    .action(async (files: string[], options: MergeOptions) => {
+    .argument('<results.json...>', 'results files: every shard of one run, or parts of one run (different transports or client steps)');
+  addOptionTable(command, MERGE_OPTIONS).action(async (files: string[], options: MergeOptions) => {
       if (options.output === undefined) throw new UsageError('merge needs -o <file>: where to write the merged results, e.g. -o results.json');
       const documents = [];
       for (const file of files) {

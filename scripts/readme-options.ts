@@ -5,7 +5,11 @@
  * (scripts/docs-options.ts); test/option-tables.test.ts fails when they differ.
  */
 import { BENCH_OPTIONS } from './bench-options.js';
+import { CI_OPTIONS } from './ci.js';
 import { CONFIG_OPTION } from './commands.js';
+import { COMPARE_OPTIONS } from './compare.js';
+import { MERGE_OPTIONS } from './merge.js';
+import { REPORT_OPTIONS } from './report.js';
 import { renderOptionTable, type OptionTable } from './option-table.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 
@@ -13,6 +17,10 @@ import { SERVE_OPTIONS } from './serve-options.js';
 export const README_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   serve: SERVE_OPTIONS,
   bench: { ...BENCH_OPTIONS, config: CONFIG_OPTION },
+  report: REPORT_OPTIONS,
+  merge: MERGE_OPTIONS,
+  compare: COMPARE_OPTIONS,
+  ci: { ...CI_OPTIONS, config: CONFIG_OPTION },
 };
 
 /** `readme` with every marked table replaced by the rendered one; throws when a marker is missing. */

@@ -3,23 +3,35 @@ import { dirname, join } from 'node:path';
 import type { ResultsDocument } from '../load/results/results-schema.js';
 import { EXPORTERS, readResultsFile, REPORT_FORMATS, ResultsFileError, writeReport, writeReports, type ReportFormat } from '../reports/index.js';
 import { UsageError } from './exit-codes.js';
+import { addOptionTable, parseRow, type OptionTable, type RawFlags } from './option-table.js';
 import { parseChoice } from './options.js';
 
-interface ReportOptions {
-  output?: string;
-  format: string;
-}
+/** `wirebench report`'s options (scripts/option-table.ts). */
+export const REPORT_OPTIONS = {
+  output: {
+    flags: '-o, --output <file>',
+    help: 'where to write the report (html: default report.html beside the results file; md: default stdout)',
+    doc: 'where to write the report',
+    defaultDoc: 'html: `report.html` beside the results file; md: stdout',
+  },
+  format: {
+    flags: '--format <format>',
+    help: `report format: ${REPORT_FORMATS.join(' or ')}`,
+    default: 'html',
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, REPORT_FORMATS),
+  },
+} as const satisfies OptionTable;
+
+type ReportOptions = RawFlags<typeof REPORT_OPTIONS>;
 
 /** `wirebench report <results.json> [-o file] [--format html|md]`. */
 export function registerReport(program: Command): void {
-  program
+  const command = program
     .command('report')
     .description('render a results file as an HTML report (beside it, report.html) or Markdown (stdout)')
-    .argument('<results.json>', 'a results file written by wirebench bench')
-    .option('-o, --output <file>', 'where to write the report (html: default report.html beside the results file; md: default stdout)')
-    .option('--format <format>', `report format: ${REPORT_FORMATS.join(' or ')}`, 'html')
-    .action(async (resultsPath: string, options: ReportOptions) => {
-      const format: ReportFormat = parseChoice('--format', options.format, REPORT_FORMATS);
+    .argument('<results.json>', 'a results file written by wirebench bench');
+  addOptionTable(command, REPORT_OPTIONS).action(async (resultsPath: string, options: ReportOptions) => {
+      const format: ReportFormat = parseRow(REPORT_OPTIONS.format, options.format);
       let doc;
       try {
         doc = await readResultsFile(resultsPath);

@@ -21,7 +21,7 @@ import type { OptionRow } from './option-table.js';
 export const THRESHOLD_OPTION = {
   flags: '--threshold <rule>',
   help: 'absolute limit, repeatable: [transport[@clients].]figure OP value[unit], e.g. ws.latency.p99<20ms, lost==0; exit 4 when one fails',
-  doc: 'an absolute limit, repeatable, k6-style: `[transport[@clients].]figure OP value[unit]`, e.g. `ws.latency.p99<20ms`, `lost==0`, `poll@1000.bytes<=400B`, `reach>=99%`; exit 4 when one fails (see below)',
+  doc: 'an absolute limit, repeatable, k6-style: `[transport[@clients].]figure OP value[unit]`, e.g. `ws.latency.p99<20ms`, `lost==0`, `poll@1000.bytes<=400B`, `reach>=99%`; exit 4 when one fails (rules: under `wirebench bench`)',
   repeatable: true,
   parse: (raw: string) => parseThresholds([raw])[0]!,
 } as const satisfies OptionRow;

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { BENCH_OPTIONS, BUILT_IN_PRESETS } from '../scripts/bench-options.js';
 import { benchFlagDefaults } from '../scripts/bench.js';
 import { COMMANDS, CONFIG_OPTION } from '../scripts/commands.js';
-import { attributeName } from '../scripts/option-table.js';
+import { attributeName, optionDefaults } from '../scripts/option-table.js';
 import { UsageError } from '../scripts/exit-codes.js';
 import { README_OPTION_TABLES, renderReadmeOptionTables } from '../scripts/readme-options.js';
 import { serverDocumentFromArgs } from '../scripts/serve-options.js';
@@ -58,12 +58,17 @@ test('--server-arg values are serve flags parsed into the typed server document 
   }
 });
 
-test("bench's table is keyed by commander's names (the keys of wirebench.config.json and presets), its defaults are commander's", async () => {
-  const program = new Command('wirebench');
-  await COMMANDS.bench!.register(program);
-  const command = program.commands.find((c) => c.name() === 'bench')!;
-  for (const [key, row] of Object.entries(BENCH_OPTIONS)) assert.equal(attributeName(row), key, row.flags);
-  assert.deepEqual(benchFlagDefaults(), command.opts());
+test("bench, ci, compare, report, merge: tables keyed by commander's names (the keys of wirebench.config.json and presets), defaults commander's", async () => {
+  for (const name of ['bench', 'ci', 'compare', 'report', 'merge']) {
+    const table = README_OPTION_TABLES[name]!;
+    const program = new Command('wirebench');
+    await COMMANDS[name]!.register(program);
+    const command = program.commands.find((c) => c.name() === name)!;
+    for (const [key, row] of Object.entries(table)) assert.equal(attributeName(row), key, `${name} ${row.flags}`);
+    const { config: _config, ...own } = table;
+    assert.deepEqual(optionDefaults(own), command.opts(), name);
+  }
+  assert.deepEqual(benchFlagDefaults(), optionDefaults(BENCH_OPTIONS));
   for (const [name, preset] of Object.entries(BUILT_IN_PRESETS)) {
     for (const key of Object.keys(preset)) assert.ok(key in BENCH_OPTIONS, `preset ${name}: ${key}`);
   }
