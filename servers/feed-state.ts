@@ -5,7 +5,8 @@
  * a server started with the same file continues the stream from it (the file is consumed, so a
  * later hard restart really starts a new epoch).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-file.js';
 import { parseEpoch } from './contract.js';
 import type { PreparedMessage } from './history.js';
 
@@ -48,17 +49,9 @@ export function checkFeedState(state: unknown): FeedState | { reason: string } {
   return { epoch: parsedEpoch, messages: checked };
 }
 
-/** Writes `state` to `path` atomically (temp file, fsync, rename), so a successor never reads half of it. */
-export function writeFeedState(path: string, state: FeedState): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify({ format: FORMAT, version: 1, epoch: state.epoch, messages: state.messages }));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+/** Writes `state` to `path` atomically (servers/atomic-file.ts), so a successor never reads half of it; owner-only, as the history may be private. */
+export async function writeFeedState(path: string, state: FeedState): Promise<void> {
+  await writeFileAtomically(path, JSON.stringify({ format: FORMAT, version: 1, epoch: state.epoch, messages: state.messages }), 0o600);
 }
 
 /**

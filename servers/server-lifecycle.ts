@@ -60,7 +60,7 @@ export async function serveUntilStopped(options: ServerDocument, names: ProcessN
   // Not when the parent vanished (nobody will start a successor).
   if (stateFile !== undefined && signal !== 'disconnect') {
     try {
-      writeFeedState(stateFile, server.handOver());
+      await writeFeedState(stateFile, server.handOver());
     } catch (error) {
       process.stderr.write(`${names.name}: could not write ${names.stateFile} ${stateFile}: ${(error as Error).message}\n`);
     }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,8 @@ test('serve --state-file: SIGTERM hands the stream to the next start; SIGKILL do
   first.child.kill('SIGTERM');
   await once(first.child, 'exit');
   assert.ok(existsSync(stateFile), 'written on SIGTERM');
+  assert.equal(statSync(stateFile).mode & 0o777, 0o600, 'owner-only (servers/atomic-file.ts, the one atomic write)');
+  assert.deepEqual(readdirSync(dir), ['feed.json'], 'no temp file left beside it');
 
   const second = await serve(t, stateFile, first.listening.port);
   assert.equal(second.listening.epoch, first.listening.epoch, 'same stream');

@@ -4,11 +4,12 @@
  * must be one line naming the path in words (no raw errno text).
  *
  * Used by the runner (results.json), the reports (report.html / report.md) and compare's --out:
- * pure file I/O, none of the generator's runtime, so reports/ may import it like the schema.
+ * pure file I/O, none of the generator's runtime, so reports/ may import it like the schema. The
+ * atomic write itself is servers/atomic-file.ts, shared with `serve --state-file`.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../servers/atomic-file.js';
 
 /** A path that cannot be used: `refused` before anything was written (exit 2), `failed` while writing (exit 1). */
 export class OutputPathError extends Error {
@@ -154,27 +155,16 @@ async function writableTarget(file: string): Promise<string> {
 }
 
 /**
- * Writes `text` to `file` atomically: a temp file in the same directory, written and synced in
- * full, then renamed into place — so a crash, Ctrl-C or a full disk never leaves a truncated or
- * empty file, and the previous version stays until the new one is complete. A failed write
- * removes its temp file. Missing parent directories are created.
+ * Writes `text` to `file` atomically (servers/atomic-file.ts: a synced temp file renamed into
+ * place), after the path checks above: missing parent directories are created, a link is written
+ * through, anything but a regular file is refused. A failure is one line naming the file.
  */
 export async function writeFileSafely(file: string, text: string): Promise<void> {
   await ensureDirectory(path.dirname(file), file);
   const target = await writableTarget(file);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      // A full disk may only say so when the data is flushed.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    await writeFileAtomically(target, text, 0o644);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw new OutputPathError(file, `not written: ${describeFsError(error)}`, 'failed');
   }
 }
