@@ -5,7 +5,7 @@
  * shown — is the results model's (load/figure-registry.ts); the end table, the report, the
  * Markdown and compare write it with these functions, so the same step shows the same text.
  */
-import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
+import { runCompression, type Compression, type ResultsDocument, type RunConfig, type StepResult } from '../load/results/results-schema.js';
 import { FIGURES, hasCapture, MIN_P99_SAMPLES, type FigureId, type FigureLayer, type FigureUnit } from '../load/results/figure-registry.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
 
@@ -91,6 +91,13 @@ export function figureCell(id: FigureId, step: StepResult, config?: RunConfig): 
 export const FIGURE_LEGEND = `(window): the measured window; (step): first connect to last close, connects included; unmarked figures are over the window. ${CAVEAT_MARK} n=…: a p99 from fewer than ${MIN_P99_SAMPLES} samples (n, the smallest repeat's with --repeat) is little more than the maximum. With --repeat: the median, and the repeats' min–max beside it.`;
 
 /** The scope sentence for a results document: the socket layer's, and the capture's when it has one. */
+/** Added when the run compressed (--compression): what the byte figures are then. */
+export function compressionScope(compression: Exclude<Compression, 'off'>): string {
+  return `Compression ${compression}: the bytes at the sockets are compressed; payload is the messages' text as delivered (decoded), so a layer's overhead (its bytes − payload) is clamped at 0 where compression saves more than the framing costs — compare total bytes.`;
+}
+
 export function bytesScope(doc: ResultsDocument): string {
-  return hasCapture(doc) ? `${BYTES_SCOPE} ${CAPTURE_SCOPE}` : BYTES_SCOPE;
+  const compression = runCompression(doc.config);
+  const scope = hasCapture(doc) ? `${BYTES_SCOPE} ${CAPTURE_SCOPE}` : BYTES_SCOPE;
+  return compression === 'off' ? scope : `${scope} ${compressionScope(compression)}`;
 }

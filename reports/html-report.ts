@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ResultsDocument } from '../load/results/results-schema.js';
+import { runCompression, runPayload, type ResultsDocument } from '../load/results/results-schema.js';
 import { chartSpecs, type ChartSpec } from './chart-specs.js';
 import { faultChart, faultTable } from './fault-report.js';
 import { shardTable } from './shard-report.js';
@@ -116,7 +116,7 @@ function subtitle(figures: ReportFigures): string {
   const { doc } = figures;
   const transports = [...new Set(doc.results.map((r) => transportLabel(r.transport)))].join(', ');
   const variants = figures.variants ? ` · ${figures.variants.map((v) => v.label).join(' / ')}` : '';
-  return `${transports}${variants} · ${doc.config.headers.name} headers · ${doc.config.workload} workload · started ${doc.startedAt}`;
+  return `${transports}${variants} · ${doc.config.headers.name} headers · ${doc.config.workload} workload · ${runPayload(doc.config)} payload · compression ${runCompression(doc.config)} · started ${doc.startedAt}`;
 }
 
 function statusBanner(doc: ResultsDocument): string {

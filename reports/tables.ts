@@ -2,7 +2,7 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
-import type { RunConfig } from '../load/results/results-schema.js';
+import { runCompression, runPayload, type RunConfig } from '../load/results/results-schema.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell } from './figure-cells.js';
@@ -211,13 +211,13 @@ export function configTable(figures: ReportFigures): Table {
     ['client ladder', c.clients.map(formatCount).join(' → ')],
     ['duration / warm-up', `${formatDurationMs(c.durationMs)} / ${formatDurationMs(c.warmupMs)}`],
     ['feed rate', `${formatNumber(c.rate)} msg/s`],
-    ['payload size', `${formatCount(c.size)} B`],
+    ['payload', payloadSetup(c)],
     ['short-poll interval', formatDurationMs(c.intervalMs)],
     ['long-poll hold', formatDurationMs(c.holdMs)],
     ['heartbeat', c.heartbeatMs > 0 ? formatDurationMs(c.heartbeatMs) : 'off'],
     ['header profile', `${c.headers.name} (cookies ${formatCount(c.headers.cookieBytes)} B; ${c.headers.source})`],
     ['workload', c.workload === 'chat' ? `chat: ${formatCount(c.publishers)} publishers × ${formatNumber(c.publishRate)} msg/s` : 'feed'],
-    ['compression', c.compression ? 'on (every transport that supports it)' : 'off'],
+    ['compression', compressionSetup(c)],
     ['protocol', protocolSetup(c)],
     ['connect rate / workers / repeats', `${formatNumber(c.connectRate)}/s / ${formatCount(c.workers)} / ${formatCount(c.repeat)}`],
     ['server', c.target ? `target ${c.target}` : 'embedded (a fresh process per transport)'],
@@ -226,6 +226,28 @@ export function configTable(figures: ReportFigures): Table {
     ['Authorization header', c.authorizationBytes ? `${formatCount(c.authorizationBytes)} B on every poll, long-poll and publish` : 'none'],
   ];
   return keyValueTable('config', 'Configuration', rows);
+}
+
+const COMPRESSION_LABELS = {
+  off: 'off (nothing compressed, whatever the clients offer)',
+  on: 'on: WebSocket permessage-deflate with context takeover, SSE a gzip stream flushed per event, poll/long-poll br or gzip bodies (bytes at the socket are compressed)',
+  'no-context-takeover':
+    'on, each message alone: WebSocket permessage-deflate with no context takeover, SSE a gzip stream fully flushed per event, poll/long-poll br or gzip bodies (bytes at the socket are compressed)',
+} as const;
+
+/** The run's compression in words (the config table; the Markdown header names it short). */
+export function compressionSetup(c: RunConfig): string {
+  return COMPRESSION_LABELS[runCompression(c)];
+}
+
+const PAYLOAD_LABELS = {
+  repeat: 'one repeated string',
+  ticks: 'JSON price ticks varying per message',
+  chat: 'JSON chat messages varying per message',
+} as const;
+
+function payloadSetup(c: RunConfig): string {
+  return `${formatCount(c.size)} B, ${runPayload(c)} (${PAYLOAD_LABELS[runPayload(c)]})`;
 }
 
 const PROTOCOL_LABELS = {

@@ -16,7 +16,8 @@ import {
 } from '../servers/server-options.js';
 import { UsageError } from './exit-codes.js';
 import { addOptionTable, attributeName, durationDefault, flagName, parseOptionTable, type OptionRow } from './option-table.js';
-import { parseDurationMs, parsePositiveInt, parsePositiveNumber, parseTransports } from './options.js';
+import { parseChoice, parseDurationMs, parsePositiveInt, parsePositiveNumber, parseTransports } from './options.js';
+import { COMPRESSIONS, PAYLOADS } from '../servers/contract.js';
 
 /** A repeatable flag's value, checked by the library's own normalizer (one line naming the value). */
 function normalized(normalize: (raw: string) => string): (raw: string, flag: string) => string {
@@ -46,6 +47,18 @@ export const SERVE_OPTIONS = {
     parse: (raw: string, flag: string) => parsePositiveNumber(flag, raw, { allowZero: true }),
   },
   sizeBytes: { flags: '--size <bytes>', help: 'payload bytes per feed message', default: String(SERVER_DEFAULTS.sizeBytes), parse: (raw: string, flag: string) => parsePositiveInt(flag, raw, { min: 0 }) },
+  payload: {
+    flags: '--payload <kind>',
+    help: `what each feed message's data is: ${PAYLOADS.join(', ')} (one repeated string; varying JSON price ticks; varying JSON chat messages — near --size, deterministic per seq)`,
+    default: SERVER_DEFAULTS.payload,
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, PAYLOADS),
+  },
+  compression: {
+    flags: '--compression <mode>',
+    help: `${COMPRESSIONS.join(', ')}: WebSocket permessage-deflate (no-context-takeover: each message alone), SSE as a gzip stream flushed per event, poll/long-poll bodies br or gzip when the request accepts it; off answers uncompressed whatever is offered`,
+    default: SERVER_DEFAULTS.compression,
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, COMPRESSIONS),
+  },
   historyLength: {
     flags: '--history <n>',
     help: 'messages kept for resumes; older cursors get a gap signal',

@@ -7,6 +7,7 @@
  * without pulling in fastify or ws.
  */
 import { randomBytes } from 'node:crypto';
+import type { PerMessageDeflateOptions } from 'ws';
 
 /** The transports, in the order reports draw them. A fifth one is added here. */
 export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ws'] as const;
@@ -15,6 +16,46 @@ export type TransportName = (typeof TRANSPORTS)[number];
 export function isTransportName(value: string): value is TransportName {
   return (TRANSPORTS as readonly string[]).includes(value);
 }
+
+/**
+ * Compression of the feed's bytes, one setting for every transport (fairness: the same for all):
+ * - `off` (default): nothing is compressed, whatever a client offers (Accept-Encoding,
+ *   Sec-WebSocket-Extensions) — the comparison of the transports' own framing;
+ * - `on`: WebSocket permessage-deflate with context takeover (RFC 7692), SSE as one gzip stream
+ *   flushed after every event, poll and long-poll bodies gzip or br when the request accepts it;
+ * - `no-context-takeover`: the same, but every message is compressed on its own: permessage-deflate
+ *   with server_ and client_no_context_takeover, the SSE gzip stream's dictionary reset after every
+ *   event (a full flush); poll bodies are whole answers either way.
+ */
+export const COMPRESSIONS = ['off', 'on', 'no-context-takeover'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/**
+ * permessage-deflate (RFC 7692) for a compression setting, or false. Threshold 0: every message
+ * is compressed — ws's default (1 KiB) would leave every feed message under it (the default
+ * payload is 64 bytes) uncompressed and the run would measure no compression at all.
+ * `no-context-takeover` asks both sides to compress each message on its own (§7.1.1).
+ */
+export function perMessageDeflate(compression: Compression): PerMessageDeflateOptions | false {
+  if (compression === 'off') return false;
+  const alone = compression === 'no-context-takeover';
+  return { threshold: 0, serverNoContextTakeover: alone, clientNoContextTakeover: alone };
+}
+
+/** `Content-Encoding` values a wirebench server answers with when compression is not off (br preferred). */
+export const CONTENT_CODINGS = ['br', 'gzip'] as const;
+export type ContentCoding = (typeof CONTENT_CODINGS)[number];
+
+/**
+ * What the feed's `data` is (the payload of every feed tick), one generator per kind, all sized
+ * near `size` bytes and deterministic (seeded by the message's seq), so two runs send the same bytes:
+ * - `repeat` (default): one string of `size` characters, the same in every message;
+ * - `ticks`: a JSON object of market price ticks (symbols, prices, volumes vary per message);
+ * - `chat`: a JSON object of chat messages (users, rooms, sentences vary per message).
+ * The JSON kinds compress like a real feed (repeated keys, varying values): a realistic ratio.
+ */
+export const PAYLOADS = ['repeat', 'ticks', 'chat'] as const;
+export type PayloadKind = (typeof PAYLOADS)[number];
 
 /** Routes, one per transport plus the shared ones. */
 export const ROUTES = {
@@ -48,8 +89,11 @@ export interface FeedMessage {
   ts: number;
   /** Publisher's send time (µs monotonic), present only on upstream (chat) messages. */
   sent?: number;
-  /** The payload: `size` ASCII characters. */
-  data: string;
+  /**
+   * The payload: `size` ASCII characters (the `repeat` payload, and every upstream message), or a
+   * JSON object near `size` bytes serialized (the `ticks` and `chat` payloads, see {@link PAYLOADS}).
+   */
+  data: string | { [key: string]: unknown };
 }
 
 /**

@@ -2,10 +2,11 @@
  * The feed: seq 1, 2, 3, … from timer ticks and upstream publishes, kept in the history and
  * handed to every subscribing transport. Each message is serialized exactly once here.
  */
-import { monotonicUs, newEpochId, serializeMessage, type FeedMessage } from './contract.js';
+import { monotonicUs, newEpochId, serializeMessage, type FeedMessage, type PayloadKind } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { FeedState } from './feed-state.js';
 import { MessageHistory, type PreparedMessage } from './history.js';
+import { makePayload, payloadFor } from './payloads.js';
 import type { ServerStatsCollector } from './server-stats.js';
 
 /** A transport's fan-out: called once per message, it writes that message to all its clients. */
@@ -14,28 +15,12 @@ export type FeedSink = (message: PreparedMessage) => void;
 export interface FeedOptions {
   rate: number;
   sizeBytes: number;
+  /** What each tick's `data` is (contract.ts PAYLOADS); default `repeat`. */
+  payload?: PayloadKind;
   historyLength: number;
   deliveryDelayMs: number;
   /** The feed's clock runs this far ahead of the host's monotonic clock (tests of the offset estimate); default 0. */
   clockSkewMs?: number;
-}
-
-/**
- * A payload of `sizeBytes` printable ASCII characters that JSON never escapes (no `"`, no `\`),
- * so the serialized length is predictable. Not all one letter, so a run that asks for
- * compression does not get an unrealistically perfect ratio.
- */
-export function makePayload(sizeBytes: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
-  let out = '';
-  let x = 0x9e3779b9;
-  for (let i = 0; i < sizeBytes; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out += alphabet[(x >>> 0) % alphabet.length];
-  }
-  return out;
 }
 
 export class Feed {
@@ -144,7 +129,7 @@ export class Feed {
       this.ticks++;
       const seq = ++this.lastSeq;
       this.stats.publishedFeed++;
-      this.enqueue({ seq, text: serializeMessage({ seq, ts: Math.round(dueUs), data: this.payload }) });
+      this.enqueue({ seq, text: serializeMessage({ seq, ts: Math.round(dueUs), data: payloadFor(this.options.payload ?? 'repeat', this.options.sizeBytes, seq, this.payload) }) });
     }
     this.scheduleTick();
   };

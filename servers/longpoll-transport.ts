@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EPOCH_HEADER, ROUTES } from './contract.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { CompressedBodies, negotiateCoding, varyOnAcceptEncoding } from './http-compression.js';
 import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { EMPTY_ARRAY, JsonArrayBodies } from './json-array-body.js';
 import { connectionOf, hijackKeepingHeaders, isHttp2Response, mustStateEpoch, resumeOrRefuse, waitForAll, type TransportDefinition } from './transport.js';
@@ -19,6 +20,8 @@ export const longpollTransport: TransportDefinition = {
   name: 'longpoll',
   create(context) {
     const bodies = new JsonArrayBodies(context.feed.history);
+    const { compression } = context.options;
+    const compressed = new CompressedBodies();
     let closing = false;
     const toldEpoch = new WeakSet<object>();
 
@@ -53,7 +56,10 @@ export const longpollTransport: TransportDefinition = {
     // The raw server's event: it comes before fastify's hooks, which a refusal may cut short.
     if (idle !== undefined) context.app.server.on('request', (request: IncomingMessage) => idle.delete(request.socket));
 
-    const answer = (res: ServerResponse, body: Buffer): void => {
+    const answer = (res: ServerResponse, plainBody: Buffer): void => {
+      // Negotiated when the request came (a held answer is written later with what it set then).
+      const coding = res.getHeader('content-encoding');
+      const body = coding === 'br' || coding === 'gzip' ? compressed.get(plainBody, coding) : plainBody;
       const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': body.length };
       // HTTP/2 has no connection header and multiplexes streams on a session (its own idle timeout).
       if (!isHttp2Response(res)) {
@@ -76,6 +82,11 @@ export const longpollTransport: TransportDefinition = {
       const res = reply.raw;
       // Held answers are written later with writeHead; a header set now goes out with them.
       if (mustStateEpoch(toldEpoch, connectionOf(request.raw), resume.named)) res.setHeader(EPOCH_HEADER, context.feed.epoch);
+      if (compression !== 'off') {
+        res.setHeader('vary', varyOnAcceptEncoding(res.getHeader('vary')));
+        const coding = negotiateCoding(compression, request.headers['accept-encoding']);
+        if (coding !== undefined) res.setHeader('content-encoding', coding);
+      }
       const since = resume.since;
       if (resume.reset) {
         answer(res, bodies.afterReset(resume.reset));

@@ -3,6 +3,7 @@
  * none). Connections are the keep-alive sockets that have issued a poll.
  */
 import { EPOCH_HEADER, ROUTES } from './contract.js';
+import { CompressedBodies, negotiateCoding, varyOnAcceptEncoding } from './http-compression.js';
 import { cursorFromQuery, epochFromQuery, JSON_TYPE } from './http-replies.js';
 import { JsonArrayBodies } from './json-array-body.js';
 import { connectionOf, mustStateEpoch, resumeOrRefuse, type ConnectionHandle, type TransportDefinition } from './transport.js';
@@ -11,6 +12,8 @@ export const pollTransport: TransportDefinition = {
   name: 'poll',
   create(context) {
     const bodies = new JsonArrayBodies(context.feed.history);
+    const { compression } = context.options;
+    const compressed = new CompressedBodies();
     const sockets = new WeakSet<ConnectionHandle>();
     const toldEpoch = new WeakSet<ConnectionHandle>();
     let openSockets = 0;
@@ -28,7 +31,12 @@ export const pollTransport: TransportDefinition = {
         socket.once('close', onSocketClose);
       }
       if (mustStateEpoch(toldEpoch, socket, resume.named)) reply.header(EPOCH_HEADER, context.feed.epoch);
-      return reply.type(JSON_TYPE).send(resume.reset ? bodies.afterReset(resume.reset) : bodies.after(resume.since));
+      const body = resume.reset ? bodies.afterReset(resume.reset) : bodies.after(resume.since);
+      if (compression === 'off') return reply.type(JSON_TYPE).send(body);
+      reply.header('vary', varyOnAcceptEncoding(reply.getHeader('vary')));
+      const coding = negotiateCoding(compression, request.headers['accept-encoding']);
+      if (coding === undefined) return reply.type(JSON_TYPE).send(body);
+      return reply.type(JSON_TYPE).header('content-encoding', coding).send(compressed.get(body, coding));
     });
 
     return {

@@ -71,7 +71,7 @@ export async function serveUntilStopped(options: ServerDocument, names: ProcessN
 
 /** Every key a {@link ServerDocument} document may have (checked when it is parsed). */
 const DOCUMENT_KEYS: Readonly<Record<keyof ServerDocument, true>> = {
-  transports: true, host: true, port: true, rate: true, sizeBytes: true, historyLength: true, holdMs: true,
+  transports: true, host: true, port: true, rate: true, sizeBytes: true, payload: true, compression: true, historyLength: true, holdMs: true,
   heartbeatMs: true, maxBufferedBytes: true, publishLimitBytes: true, allowedHosts: true, requestTimeoutMs: true,
   allowedOrigins: true, corsCredentials: true, corsMaxAgeSeconds: true, padHeaderBytes: true, deliveryDelayMs: true,
   writeStallTimeoutMs: true, idleTimeoutMs: true, closeGraceMs: true, backlog: true, tls: true, clockSkewMs: true, http2: true, stateFile: true,

@@ -2,7 +2,7 @@
  * Options of a wirebench server: one doc line and one default each, validated once at
  * construction so that a bad value fails before anything listens.
  */
-import { TRANSPORTS, type TransportName, isTransportName } from './contract.js';
+import { COMPRESSIONS, PAYLOADS, TRANSPORTS, type Compression, type PayloadKind, type TransportName, isTransportName } from './contract.js';
 import { createSecureContext } from 'node:tls';
 import type { TlsIdentity } from './tls-identity.js';
 import { checkFeedState, type FeedState } from './feed-state.js';
@@ -18,6 +18,14 @@ export interface WirebenchServerOptions {
   rate?: number;
   /** Payload (`data`) length of each feed tick, ASCII bytes. Default 64. */
   sizeBytes?: number;
+  /** What each feed tick's `data` is (contract.ts PAYLOADS): the repeated string, or varying JSON price ticks / chat messages near `sizeBytes`. Default `repeat`. */
+  payload?: PayloadKind;
+  /**
+   * Compression on every transport (contract.ts COMPRESSIONS): `off` answers uncompressed whatever a
+   * client offers; `on` / `no-context-takeover` compress where the client asks (permessage-deflate
+   * offer, Accept-Encoding). Default `off` (a fair comparison of the transports' own bytes).
+   */
+  compression?: Compression;
   /** Messages kept for resumes (ring buffer); older cursors get the gap signal. Default 1024. */
   historyLength?: number;
   /** How long a long-poll request is held before an empty answer, ms. Default 30 000. */
@@ -111,6 +119,8 @@ export const SERVER_DEFAULTS = {
   port: 0,
   rate: 1,
   sizeBytes: 64,
+  payload: 'repeat',
+  compression: 'off',
   historyLength: 1024,
   holdMs: 30_000,
   heartbeatMs: 15_000,
@@ -171,6 +181,8 @@ export function resolveServerOptions(options: WirebenchServerOptions = {}): Reso
     port: integer('port', options.port ?? SERVER_DEFAULTS.port, 0, 65_535),
     rate: number('rate', options.rate ?? SERVER_DEFAULTS.rate, LIMITS.rate),
     sizeBytes: integer('sizeBytes', options.sizeBytes ?? SERVER_DEFAULTS.sizeBytes, 0, LIMITS.sizeBytes),
+    payload: choice('payload', options.payload ?? SERVER_DEFAULTS.payload, PAYLOADS),
+    compression: choice('compression', options.compression ?? SERVER_DEFAULTS.compression, COMPRESSIONS),
     historyLength: integer('historyLength', options.historyLength ?? SERVER_DEFAULTS.historyLength, 1, LIMITS.historyLength),
     holdMs: number('holdMs', options.holdMs ?? SERVER_DEFAULTS.holdMs, LIMITS.durationMs, { positive: true }),
     heartbeatMs: number('heartbeatMs', options.heartbeatMs ?? SERVER_DEFAULTS.heartbeatMs, LIMITS.durationMs),
@@ -246,6 +258,11 @@ function feedState(value: unknown): FeedState | undefined {
 function stringList(option: keyof WirebenchServerOptions, value: unknown): readonly string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new ServerOptionsError(option, value, 'use a list of strings');
   return value as string[];
+}
+
+function choice<T extends string>(option: keyof WirebenchServerOptions, value: unknown, accepted: readonly T[]): T {
+  if (typeof value !== 'string' || !(accepted as readonly string[]).includes(value)) throw new ServerOptionsError(option, value, `use one of ${accepted.join(', ')}`);
+  return value as T;
 }
 
 function boolean(option: keyof WirebenchServerOptions, value: unknown): boolean {

@@ -4,7 +4,9 @@
  * (what an EventSource sends when it reconnects, §9.2.3) or `?since=N`; absent = from now.
  */
 import type { ServerResponse } from 'node:http';
+import type { Gzip } from 'node:zlib';
 import { EPOCH_HEADER, ROUTES, parseCursor } from './contract.js';
+import { negotiateCoding, sseCompressor, varyOnAcceptEncoding } from './http-compression.js';
 import { cursorFromQuery, epochFromQuery } from './http-replies.js';
 import type { PreparedMessage } from './history.js';
 import { WriteStallWatch } from './write-stall-watch.js';
@@ -24,11 +26,15 @@ export function sseEvent(message: PreparedMessage): Buffer {
 export const sseTransport: TransportDefinition = {
   name: 'sse',
   create(context) {
-    const { maxBufferedBytes, heartbeatMs, writeStallTimeoutMs } = context.options;
+    const { maxBufferedBytes, heartbeatMs, writeStallTimeoutMs, compression } = context.options;
     /** Open streams → the cursor they resumed from (a future cursor skips messages up to it). */
     const streams = new Map<ServerResponse, number>();
+    /** The gzip stream of each compressed stream (sse-compressor: one per connection, as a gzip stream must be). */
+    const compressors = new WeakMap<ServerResponse, Gzip>();
     function onStreamClose(this: ServerResponse): void {
       streams.delete(this);
+      // Frees the compressor's zlib memory (~300 KB) with the stream.
+      compressors.get(this)?.destroy();
     }
     /**
      * A frozen peer (see WriteStallWatch) is cut once its socket took nothing for
@@ -46,13 +52,16 @@ export const sseTransport: TransportDefinition = {
      * the cap the client is not reading, and it is dropped rather than buffered without bound.
      */
     const write = (res: ServerResponse, chunk: Buffer): void => {
-      if (res.writableLength + chunk.length > maxBufferedBytes) {
+      const gzip = compressors.get(res);
+      // A compressed stream also holds what waits in its compressor (its input, uncompressed).
+      if (res.writableLength + (gzip?.writableLength ?? 0) + chunk.length > maxBufferedBytes) {
         streams.delete(res);
         context.stats.slowConsumersDropped++;
         res.destroy();
         return;
       }
-      res.write(chunk);
+      if (gzip === undefined) res.write(chunk);
+      else gzip.write(chunk);
     };
 
     context.app.get(ROUTES.sse, (request, reply) => {
@@ -75,6 +84,16 @@ export const sseTransport: TransportDefinition = {
         'x-accel-buffering': 'no',
       };
       if (!resume.named) head[EPOCH_HEADER] = context.feed.epoch;
+      if (compression !== 'off') {
+        head.vary = varyOnAcceptEncoding(res.getHeader('vary'));
+        // gzip only, the stream coding every HTTP stack decodes incrementally (what the issue asks).
+        if (negotiateCoding(compression, request.headers['accept-encoding'], ['gzip']) === 'gzip') {
+          head['content-encoding'] = 'gzip';
+          const gzip = sseCompressor(compression);
+          compressors.set(res, gzip);
+          gzip.pipe(res);
+        }
+      }
       res.writeHead(200, head);
       res.flushHeaders();
       streams.set(res, since);
@@ -113,7 +132,10 @@ export const sseTransport: TransportDefinition = {
         const pending: Promise<unknown>[] = [];
         for (const res of streams.keys()) {
           pending.push(new Promise((resolve) => res.once('close', resolve)));
-          res.end();
+          // A compressed stream ends with its gzip trailer (pipe ends the response after it).
+          const gzip = compressors.get(res);
+          if (gzip === undefined) res.end();
+          else gzip.end();
         }
         await waitForAll(pending, graceMs);
         for (const res of streams.keys()) res.destroy();

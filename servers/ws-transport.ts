@@ -8,15 +8,27 @@
  */
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
-import { EPOCH_HEADER, ROUTES, WS_CLOSE, serializeGap, serializeReset } from './contract.js';
+import { EPOCH_HEADER, ROUTES, WS_CLOSE, perMessageDeflate, serializeGap, serializeReset } from './contract.js';
 import { ERROR, PAD_HEADER, cursorFromQuery, malformedOrigin, originAllowed } from './http-replies.js';
 import { parsePublishRequest } from './publish-request.js';
 import { resolveResume, waitForAll, type TransportDefinition } from './transport.js';
 
 /** A dropped slow consumer gets its 4008 close frame queued; if it does not read that either, it is cut. */
 const SLOW_CONSUMER_CLOSE_GRACE_MS = 500;
-/** The same options object for every send: a text frame, never compressed. */
+/** The same options object for every send: a text frame, compressed when permessage-deflate was negotiated. */
 const TEXT_FRAME = { binary: false, compress: false } as const;
+const COMPRESSED_TEXT_FRAME = { binary: false, compress: true } as const;
+
+/**
+ * ws closes a connection whose message is over maxPayload (also once inflated: a decompression
+ * bomb) with 1009 and no reason; this names it, as every other refusal is named.
+ */
+class ReasonedWebSocket extends WebSocket {
+  override close(code?: number, reason?: string | Buffer): void {
+    super.close(code, reason ?? (code === WS_CLOSE.messageTooBig ? 'message too big: over the publish limit (inflated size, when compressed)' : undefined));
+  }
+}
+
 
 interface ClientState {
   /** Cursor it connected with: messages up to it are not sent (only matters for a future cursor). */
@@ -37,17 +49,20 @@ export const MAX_PINGS_PER_SECOND = 50;
 export const wsTransport: TransportDefinition = {
   name: 'ws',
   create(context) {
-    const { maxBufferedBytes, heartbeatMs, publishLimitBytes, padHeaderBytes } = context.options;
+    const { maxBufferedBytes, heartbeatMs, publishLimitBytes, padHeaderBytes, compression } = context.options;
+    const frameOptions = compression === 'off' ? TEXT_FRAME : COMPRESSED_TEXT_FRAME;
     const clients = new Map<WebSocket, ClientState>();
     /** Dropped slow consumers whose close is pending: shutdown must not leave them behind. */
     const dropped = new Set<WebSocket>();
     let closing = false;
     const wss = new WebSocketServer({
       noServer: true,
-      // Fairness: no permessage-deflate unless a run asks for compression (not supported yet).
-      perMessageDeflate: false,
-      // An oversized upstream frame makes ws close with 1009 (RFC 6455 §7.4.1).
+      // Fairness: no permessage-deflate unless a run asks for compression (then offered to every client that offers it).
+      perMessageDeflate: perMessageDeflate(compression),
+      // An oversized upstream message makes ws close with 1009 (RFC 6455 §7.4.1) — a compressed one
+      // as soon as its inflated size passes it, so a decompression bomb costs no more than this.
       maxPayload: publishLimitBytes,
+      WebSocket: ReasonedWebSocket,
       clientTracking: false,
     });
     if (padHeaderBytes > 0) {
@@ -72,7 +87,7 @@ export const wsTransport: TransportDefinition = {
     /** `bufferedAmount` covers ws's queue and the socket's; past the cap the client is not reading. */
     const send = (ws: WebSocket, frame: Buffer): void => {
       if (ws.bufferedAmount + frame.length > maxBufferedBytes) dropSlowConsumer(ws);
-      else ws.send(frame, TEXT_FRAME);
+      else ws.send(frame, frameOptions);
     };
 
     // Shared listeners (`this` is the socket), so a connection costs no closures.

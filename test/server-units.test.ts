@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeadlineQueue } from '../servers/deadline-queue.js';
-import { makePayload } from '../servers/feed.js';
+import { makePayload } from '../servers/payloads.js';
 import { MessageHistory } from '../servers/history.js';
 import { JsonArrayBodies } from '../servers/json-array-body.js';
 import { parsePublishRequest } from '../servers/publish-request.js';

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser } from 'eventsource-parser';
+import { seededRandom } from '../servers/payloads.js';
 import { createSseParser, type SseEvent } from '../load/clients/sse-parser.js';
 
 interface Collected {
@@ -127,17 +128,8 @@ test('sse-parser: event type is per event; a UTF-8 code point split across chunk
   );
 });
 
-/** mulberry32: a small seeded PRNG, so a failing stream can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing stream can be replayed from its seed. */
+const prng = seededRandom;
 
 const LINES = [
   'data: {"seq":1,"ts":2,"data":"abc"}',

@@ -3,7 +3,7 @@
  * a second one for HTTP publishing in the chat workload), like one browser tab. A fifth
  * transport is one more file implementing this and one entry in load/clients/clients-by-transport.ts.
  */
-import type { TransportName } from '../../servers/contract.js';
+import type { Compression, TransportName } from '../../servers/contract.js';
 import type { ClientLimits } from './client-limits.js';
 import type { ReconnectPolicy } from './reconnect-backoff.js';
 import type { ClientTracker } from '../meter/delivery-tracker.js';
@@ -60,6 +60,14 @@ export interface ClientOptions {
    * knowledge). WebSocket stays HTTP/1.1 (RFC 8441 is not in ws). Absent: HTTP/1.1.
    */
   http2?: boolean;
+  /**
+   * The run's compression (servers/contract.ts COMPRESSIONS): not `off`, the HTTP clients accept
+   * compressed answers (`Accept-Encoding: gzip, br` when the header profile sends none) and the
+   * WebSocket client offers permessage-deflate (with both no_context_takeover parameters for
+   * `no-context-takeover`). Compressed answers are decoded whatever the setting, as a browser
+   * decodes them. Absent: off.
+   */
+  compression?: Compression;
 }
 
 /** Bytes at the client's TCP sockets, cumulative over every socket it ever opened. */

@@ -15,6 +15,8 @@ export const LIMIT_ERROR = {
   sseLine: 'sse_line_too_long',
   sseEvent: 'sse_event_too_large',
   wsFrame: 'ws_frame_too_large',
+  /** A compressed poll / long-poll body that inflates past the body cap (a decompression bomb). */
+  inflated: 'inflated_body_too_large',
   /** A message or signal outside the contract: seq not an integer or far beyond any this run can reach, ts not a number. */
   badMessage: 'bad_message',
 } as const;

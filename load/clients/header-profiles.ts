@@ -13,9 +13,11 @@
  * The page is modelled as `https://app.example.com/` (unless a base URL is given): realtime
  * features live on HTTPS sites, and a fixed origin keeps the profile's bytes independent of the
  * loopback port a run happens to get. Values are the HTTPS ones (Chrome only advertises `br` and
- * `zstd` to secure origins). Accept-Encoding is sent as the browser sends it, but every wirebench
- * server answers uncompressed (fairness: compression is off on every transport).
+ * `zstd` to secure origins). Accept-Encoding is sent as the browser sends it; a wirebench server
+ * answers uncompressed unless the run asks for compression (fairness: off on every transport by
+ * default), and then `minimal` gets `Accept-Encoding: gzip, br` (a client must ask to be answered compressed).
  */
+import type { Compression } from '../../servers/contract.js';
 import type { HeaderProfile } from '../results/results-schema.js';
 
 export type HeaderProfileName = HeaderProfile['name'];
@@ -134,12 +136,19 @@ const NOT_ON_WS = new Set(['accept', 'connection', 'referer', 'sec-fetch-site', 
  *   "no-store", so Chrome adds `Pragma` / `Cache-Control: no-cache` (Fetch §4.5); a POST carries
  *   `Origin` (Fetch §3.1 "append a request Origin header"); a WebSocket handshake carries Origin,
  *   Pragma and Cache-Control but no Accept, Referer, Sec-Fetch-* or client hints (RFC 6455 §4.1,
- *   Chrome). No `Sec-WebSocket-Extensions`: compression is off, so the client offers none.
+ *   Chrome). `Sec-WebSocket-Extensions` is ws's to write (when the run's compression offers permessage-deflate).
+ * - compression not off (RequestSite.compression): a fetch or EventSource request without
+ *   Accept-Encoding (minimal) gets {@link COMPRESSED_ACCEPT_ENCODING} last.
  */
 export function headersForRequest(kind: RequestKind, headers: HeaderList, site: RequestSite = {}): Array<readonly [string, string]> {
   const sameOrigin = sameOriginHeaders(kind, headers);
-  return site.crossOrigin === undefined && site.authorization === undefined ? sameOrigin : adaptToSite(kind, sameOrigin, site);
+  const adapted = site.crossOrigin === undefined && site.authorization === undefined ? sameOrigin : adaptToSite(kind, sameOrigin, site);
+  const asksCompression = site.compression !== undefined && site.compression !== 'off' && (kind === 'fetch' || kind === 'sse');
+  return asksCompression && findHeader(adapted, 'accept-encoding') === undefined ? [...adapted, ['Accept-Encoding', COMPRESSED_ACCEPT_ENCODING]] : adapted;
 }
+
+/** What a client without an Accept-Encoding of its profile asks for when the run compresses. */
+export const COMPRESSED_ACCEPT_ENCODING = 'gzip, br';
 
 /** Where the page is relative to the feed server, and what the app adds to its fetches. */
 export interface RequestSite {
@@ -147,6 +156,8 @@ export interface RequestSite {
   crossOrigin?: CrossOrigin;
   /** An `Authorization` value the app sends on its fetches (poll, long-poll, publish); absent: none. */
   authorization?: string;
+  /** The run's compression: not `off`, fetches and EventSource requests accept compressed answers. Absent: off. */
+  compression?: Compression;
 }
 
 export interface CrossOrigin {

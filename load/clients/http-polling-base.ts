@@ -13,6 +13,7 @@ import { CursorRequest, headerValue, routePath, type HttpChannel, type HttpRespo
 import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
+import { contentCoding, decodeBody } from './content-decoding.js';
 import type { ClientOptions } from './client-contract.js';
 
 /**
@@ -201,8 +202,17 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   private readAnswer(bodyWireBytes: number, receivedUs: number): number {
     this.sample.responseHeadBytes = this.headBytes;
     const pieces = this.bodyPieces;
-    const body = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+    const wireBody = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
     this.bodyPieces = [];
+    // A compressed answer (the run's compression, or a target's choice) is read decoded, its
+    // inflated size held to the same cap as a plain body's (a decompression bomb is an error).
+    const coding = contentCoding(headerValue(this.responseHeaders, 'content-encoding'));
+    const body = coding === undefined ? wireBody : decodeBody(wireBody, coding, this.limits.bodyBytes);
+    if (!Buffer.isBuffer(body)) {
+      this.tracker.onError(body.error);
+      this.tracker.onResponse(receivedUs - this.sentUs, true, receivedUs);
+      return -1;
+    }
     const messages = this.decode(body, receivedUs);
     if (messages === 0) this.sample.emptyBodyBytes = bodyWireBytes;
     this.tracker.onResponse(receivedUs - this.sentUs, messages <= 0, receivedUs);

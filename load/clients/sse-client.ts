@@ -20,6 +20,7 @@ import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
 import type { ClientOptions } from './client-contract.js';
+import { contentCoding, DECODE_ERROR, streamDecoder } from './content-decoding.js';
 
 /** No bytes for this long (heartbeats included) means the stream is dead (`timeout`). */
 export const SSE_IDLE_TIMEOUT_MS = 120_000;
@@ -47,6 +48,13 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   private pendingWireBytes = 0;
   private firstPiece = true;
   private receivedUs = 0;
+  /**
+   * A compressed stream's decoder (Content-Encoding gzip: the run's compression). zlib decodes
+   * off the event loop, so each piece's receive time waits in `decodingUs` until its output is
+   * parsed (pieces are decoded in order, every one to its last byte).
+   */
+  private decoder: ReturnType<typeof streamDecoder>;
+  private decodingUs: number[] = [];
   private readonly onReconnect = (): void => {
     this.timer = undefined;
     this.connect();
@@ -72,6 +80,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
       // named error (and resumed after the reconnection time, as after any other drop).
       onOverflow: (what) => {
         this.streaming = false;
+        this.endDecoder();
         void this.connection.drop(what === 'line' ? LIMIT_ERROR.sseLine : LIMIT_ERROR.sseEvent);
       },
     });
@@ -88,6 +97,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   protected async shutdown(): Promise<void> {
     clearTimeout(this.timer);
     await Promise.all([this.connection.drop('closed_by_client'), this.publisher.close()]);
+    this.endDecoder();
   }
 
   /** Drops the stream as a network failure would (tests: the resume path). */
@@ -120,6 +130,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     const resume = this.parser.lastEventId !== '' || this.cursor > this.options.since;
     const request = resume ? `${this.requestHead}Last-Event-ID: ${this.cursor}\r\n\r\n` : `${this.requestHead}\r\n`;
     this.parser.reset();
+    this.endDecoder();
     this.firstPiece = true;
     this.streaming = false;
     this.connection.send([request]);
@@ -141,14 +152,56 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
       this.epochStated(headerValue(headers, EPOCH_HEADER));
       if (this.epoch !== undefined) this.requestHead = this.buildRequestHead(this.options.since);
     }
+    const coding = contentCoding(headerValue(headers, 'content-encoding'));
+    if (coding !== undefined && !this.startDecoder(coding)) {
+      void this.connection.drop(DECODE_ERROR.unsupported);
+      return;
+    }
     this.streaming = true;
     this.failures = 0;
     this.sample.responseHeadBytes = headBytes;
     this.connected(receivedUs);
   }
 
+  /** Decodes the stream from here on; false when this client cannot decode `coding`. */
+  private startDecoder(coding: string): boolean {
+    const decoder = streamDecoder(coding);
+    if (decoder === undefined) return false;
+    this.decoder = decoder;
+    this.decodingUs = [];
+    decoder.on('data', (text: Buffer) => {
+      if (decoder !== this.decoder || !this.streaming || this.stopped) return;
+      this.receivedUs = this.decodingUs[0] ?? this.receivedUs;
+      // The parser's line and event caps bound what a decompression bomb can make this hold:
+      // every inflated piece (zlib's 16 KiB chunks) goes to it as it comes.
+      this.parser.feed(text);
+    });
+    decoder.on('error', () => {
+      if (decoder !== this.decoder) return;
+      this.endDecoder();
+      this.streaming = false;
+      void this.connection.drop(DECODE_ERROR.corrupt);
+    });
+    return true;
+  }
+
+  private endDecoder(): void {
+    this.decoder?.destroy();
+    this.decoder = undefined;
+    this.decodingUs = [];
+  }
+
   onResponseBody(body: Buffer, framingBytes: number, receivedUs: number): void {
     if (!this.streaming || this.stopped) return;
+    const decoder = this.decoder;
+    if (decoder !== undefined) {
+      // No wire sample from a compressed stream: its bytes are not the events' texts plus framing.
+      this.decodingUs.push(receivedUs);
+      decoder.write(body, () => {
+        if (decoder === this.decoder) this.decodingUs.shift();
+      });
+      return;
+    }
     this.receivedUs = receivedUs;
     this.pieceMessages = 0;
     this.pieceTextBytes = 0;
@@ -223,6 +276,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   private streamLost(kind: string): void {
     this.streaming = false;
     this.parser.reset();
+    this.endDecoder();
     if (this.failStart(kind)) return;
     this.failed(kind);
     if (this.timer !== undefined) return;

@@ -1,7 +1,8 @@
 /**
  * WebSocket (RFC 6455) with the `ws` library: `GET /ws?since=<cursor>` upgrade, one text frame
  * per message (or `{"gap":…}`), pings answered with pongs (ws does it), publishes as text frames
- * on the same socket. `perMessageDeflate: false`: compression is off on every transport.
+ * on the same socket. permessage-deflate is offered only when the run's compression is not off
+ * (contract.ts `perMessageDeflate`, the parameters the server takes too).
  *
  * Bytes: the TCP socket is created here (ws's `createConnection` option) so it is counted from
  * the first handshake byte, and a 'data' listener added before Node's HTTP client and ws attach
@@ -15,7 +16,7 @@ import type net from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { ClientRequest } from 'node:http';
-import { EPOCH_HEADER, ROUTES, monotonicUs } from '../../servers/contract.js';
+import { EPOCH_HEADER, ROUTES, monotonicUs, perMessageDeflate } from '../../servers/contract.js';
 import { ClientBase } from './client-lifecycle.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './reconnect-backoff.js';
@@ -129,9 +130,10 @@ export class WsClient extends ClientBase {
     const url = new URL(`${routePath(this.options.baseUrl, ROUTES.ws)}?since=${this.cursor}${epoch}`, this.options.baseUrl);
     const head = new HeadScanner();
     const ws = new WebSocket(url, {
-      perMessageDeflate: false,
+      perMessageDeflate: perMessageDeflate(this.options.compression ?? 'off'),
       // ws accepts 100 MiB messages by default; a frame beyond any message of this run closes
-      // the connection (1009) as a named error.
+      // the connection (1009) as a named error — a compressed one as soon as its inflated size
+      // passes the cap (a decompression bomb from a target costs no more than this).
       maxPayload: this.limits.messageBytes,
       headers: this.headers,
       handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,

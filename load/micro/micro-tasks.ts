@@ -10,7 +10,7 @@
 import { createParser } from 'eventsource-parser';
 import * as ws from 'ws';
 import { monotonicUs, serializeMessage } from '../../servers/contract.js';
-import { makePayload } from '../../servers/feed.js';
+import { makePayload } from '../../servers/payloads.js';
 import { MessageHistory, type PreparedMessage } from '../../servers/history.js';
 import { JsonArrayBodies } from '../../servers/json-array-body.js';
 import { sseEvent } from '../../servers/sse-transport.js';

@@ -11,7 +11,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { TRANSPORTS, type HistogramSummary as WireHistogramSummary } from '../../servers/contract.js';
+import { COMPRESSIONS, PAYLOADS, TRANSPORTS, type Compression, type HistogramSummary as WireHistogramSummary, type PayloadKind } from '../../servers/contract.js';
 
 export const RESULTS_SCHEMA_ID = 'wirebench/results';
 /**
@@ -30,6 +30,9 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 
 /** The contract's transports (servers/contract.ts `TRANSPORTS`): a fifth one is valid here without a change. */
 export const TransportNameSchema = Type.Union(TRANSPORTS.map((name) => Type.Literal(name)));
+export const CompressionSchema = Type.Union(COMPRESSIONS.map((name) => Type.Literal(name)));
+export const PayloadSchema = Type.Union(PAYLOADS.map((name) => Type.Literal(name)));
+export { COMPRESSIONS, PAYLOADS, type Compression, type PayloadKind };
 
 /**
  * Percentiles plus the encoded histogram they came from: the one fragment for every histogram of
@@ -562,8 +565,15 @@ export const RunConfigSchema = Type.Object({
   publishers: Type.Integer({ minimum: 0 }),
   /** Messages/s per publisher (chat workload). */
   publishRate: Type.Number({ minimum: 0 }),
-  /** Compression is off unless asked for (then on for every transport that supports it). */
-  compression: Type.Boolean(),
+  /**
+   * `--compression` (servers/contract.ts COMPRESSIONS), the same for every transport. Off is
+   * written `false`, as every run wrote it before compression existed (so results of the default
+   * configuration stay as they were); `true` (never written) reads as `on`. Read it with
+   * {@link runCompression}.
+   */
+  compression: Type.Optional(Type.Union([Type.Boolean(), CompressionSchema])),
+  /** `--payload` (servers/contract.ts PAYLOADS); absent: `repeat`, the one repeated string. Read it with {@link runPayload}. */
+  payload: Type.Optional(PayloadSchema),
   repeat: Type.Integer({ minimum: 1 }),
   /** Set when benching an already running server (--target). */
   target: Nullable(Type.String()),
@@ -595,6 +605,17 @@ export const RunConfigSchema = Type.Object({
   sourceAddresses: Type.Optional(Type.Array(Type.String())),
 });
 export type RunConfig = Static<typeof RunConfigSchema>;
+
+/** A run's compression: `off` for `false` (or absent, in a hand-made document), `on` for `true`. */
+export function runCompression(config: Pick<RunConfig, 'compression'>): Compression {
+  const value = config.compression;
+  return value === undefined || value === false ? 'off' : value === true ? 'on' : value;
+}
+
+/** A run's payload kind: `repeat` when absent. */
+export function runPayload(config: Pick<RunConfig, 'payload'>): PayloadKind {
+  return config.payload ?? 'repeat';
+}
 
 export const EnvironmentSchema = Type.Object({
   cpuModel: Type.String(),

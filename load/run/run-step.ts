@@ -13,7 +13,7 @@ import { tlsFor } from '../clients/tls-trust.js';
 import type { MeasureWindow } from '../meter/delivery-tracker.js';
 import { buildFaultFigures } from '../meter/fault-figures.js';
 import { buildMeasurement, serverFigures } from '../meter/step-figures.js';
-import type { Measurement, RunConfig, StepResult } from '../results/results-schema.js';
+import { runCompression, type Measurement, type RunConfig, type StepResult } from '../results/results-schema.js';
 import { sleep } from './abortable-sleep.js';
 import { estimateClockOffset, type ClockEstimate } from './clock-offset.js';
 import { injectFaults, sampleServerCpu } from './fault-schedule.js';
@@ -274,9 +274,11 @@ export function usesHttp2(config: RunConfig, transport: TransportName): boolean 
   return (config.protocol === 'h2' || config.protocol === 'h2c') && transport !== 'ws';
 }
 
-/** What the clients need to know about the page's site: cross-origin and the Authorization value. */
-function clientSite(config: RunConfig): Pick<ConnectCommand, 'crossOrigin' | 'authorization'> {
-  const site: Pick<ConnectCommand, 'crossOrigin' | 'authorization'> = {};
+/** What the clients need to know about the page's site: cross-origin, the Authorization value, the run's compression. */
+function clientSite(config: RunConfig): Pick<ConnectCommand, 'crossOrigin' | 'authorization' | 'compression'> {
+  const site: Pick<ConnectCommand, 'crossOrigin' | 'authorization' | 'compression'> = {};
+  const compression = runCompression(config);
+  if (compression !== 'off') site.compression = compression;
   if (config.crossOrigin !== undefined) site.crossOrigin = { origin: config.crossOrigin.pageOrigin, credentials: config.crossOrigin.credentials };
   if ((config.authorizationBytes ?? 0) > 0) site.authorization = authorizationValue(config.authorizationBytes ?? 0);
   return site;

@@ -13,7 +13,7 @@ import { markH2c, trustOrigin } from '../clients/tls-trust.js';
 import { repeatStep } from '../meter/repeat-median.js';
 import { writeResultsFile } from '../results/results-file.js';
 import type { Environment, ResultsDocument, RunConfig, StepResult, TlsConfig, TransportResult } from '../results/results-schema.js';
-import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, validateResults } from '../results/results-schema.js';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, runCompression, runPayload, validateResults } from '../results/results-schema.js';
 import { runStep, usesHttp2, type StepContext, type StepPhase } from './run-step.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { stepSchedule } from './step-schedule.js';
@@ -100,7 +100,7 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
     let server: ServerProcess | undefined;
     try {
       if (!config.target) {
-        const serverOptions = { ...corsServerOptions(config), ...options.serverOptions };
+        const serverOptions = { ...corsServerOptions(config), ...feedServerOptions(config), ...options.serverOptions };
         const tls = config.tls !== undefined;
         const http2 = usesHttp2(config, transport);
         server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, server: serverOptions, tls, http2 });
@@ -162,6 +162,13 @@ function corsServerOptions(config: RunConfig): WirebenchServerOptions {
     ...(cross.serverMaxAgeSeconds !== null ? { corsMaxAgeSeconds: cross.serverMaxAgeSeconds } : {}),
     ...(cross.credentials ? { corsCredentials: true } : {}),
   };
+}
+
+/** The run's payload and compression for its embedded servers (named only when not the default). */
+function feedServerOptions(config: RunConfig): Pick<WirebenchServerOptions, 'payload' | 'compression'> {
+  const compression = runCompression(config);
+  const payload = runPayload(config);
+  return { ...(compression === 'off' ? {} : { compression }), ...(payload === 'repeat' ? {} : { payload }) };
 }
 
 /** A target that refuses connections or is not a wirebench server: one clear line naming the URL. */

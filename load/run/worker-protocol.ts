@@ -2,7 +2,7 @@
  * Messages between the controller (load/run/run-step.ts, through worker-pool.ts) and a load worker (load/run/worker.ts) over the
  * child-process IPC channel. A worker lives for one step: connect → window → collect → exit.
  */
-import type { TransportName } from '../../servers/contract.js';
+import type { Compression, TransportName } from '../../servers/contract.js';
 import type { ClientLimits } from '../clients/client-limits.js';
 import type { ReconnectPolicy } from '../clients/reconnect-backoff.js';
 import type { MeasureWindow, RawInterval, RawTimeline } from '../meter/delivery-tracker.js';
@@ -50,6 +50,8 @@ export interface ConnectCommand {
   tls?: ClientTls;
   /** HTTP/2 for the HTTP transports (ClientOptions.http2); absent: HTTP/1.1. */
   http2?: boolean;
+  /** The run's compression (ClientOptions.compression); absent: off. */
+  compression?: Compression;
 }
 
 export interface WindowCommand {

@@ -101,6 +101,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
       ...(command.tls !== undefined ? { tls: command.tls } : {}),
       ...(command.http2 === true ? { http2: true } : {}),
+      ...(command.compression !== undefined ? { compression: command.compression } : {}),
     });
     clients.push(client);
     faultTargets.push({ client, tracker: clientTracker });
