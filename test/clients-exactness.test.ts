@@ -10,7 +10,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FeedMessage } from '../servers/contract.js';
+import { once } from 'node:events';
+import net from 'node:net';
+import { monotonicUs, serializeMessage, type FeedMessage } from '../servers/contract.js';
 import { headersForRequest, resolveHeaderProfile } from '../load/clients/header-profiles.js';
 import { createLongPollClient } from '../load/clients/long-poll-client.js';
 import { createPollClient } from '../load/clients/short-poll-client.js';
@@ -215,4 +217,47 @@ test('exactness: ws (browser headers) + a publish — wire bytes = handshake + 1
   assert.equal(sample.publishUpBytes, frameHeaderBytes(publishBody.length, true) + publishBody.length);
   assert.equal(sample.framingBytesPerMessage, (2 + 4 + 2) / 3);
   t.diagnostic(`ws: written ${written} B, read ${read} B; sample ${JSON.stringify(sample)}`);
+});
+
+test('exactness: sse stopped mid-event — the rest of the event is read before the socket closes: wire bytes = head + Σ chunk(event), every text parsed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  // A real server on 127.0.0.1 that writes one event, then half of the next, and the rest only
+  // once the client has been told to stop (an event split across TCP segments, caught by stop()).
+  const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const texts = [1, 2].map((seq) => serializeMessage({ seq, ts: monotonicUs(), data: String(seq).repeat(200) }));
+  const events = texts.map((text, i) => `id: ${i + 1}\ndata: ${text}\n\n`);
+  const chunk = (event: string) => `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`;
+  const second = chunk(events[1]!);
+  const cut = second.indexOf('data: ') + 60;
+  let finish: (() => void) | undefined;
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    let request = '';
+    socket.on('data', (piece: Buffer) => {
+      request += piece.toString('latin1');
+      if (!request.includes('\r\n\r\n') || finish !== undefined) return;
+      socket.write(head + chunk(events[0]!) + second.slice(0, cut));
+      finish = () => socket.write(second.slice(cut));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const { port } = server.address() as net.AddressInfo;
+
+  const tracker = new RecordingTracker(0);
+  const client = createSseClient(clientOptions(`http://127.0.0.1:${port}`, tracker, browser.headers));
+  await client.start();
+  const halfRead = head.length + chunk(events[0]!).length + cut;
+  await waitUntil(() => client.wire().readBytes === halfRead && tracker.seqs.length === 1, 'the first event and half of the second');
+  const stopped = client.stop();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  finish!();
+  await stopped;
+
+  assert.deepEqual(tracker.seqs, [1, 2], 'the event caught half-read is parsed');
+  assert.deepEqual(tracker.textBytesMismatches, []);
+  assert.deepEqual(tracker.errors, []);
+  const parsedTextBytes = tracker.texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  const framingBytes = events.reduce((sum, event, i) => sum + chunkBytes(Buffer.byteLength(event)) - Buffer.byteLength(texts[i]!), 0);
+  assert.equal(client.wire().readBytes, head.length + parsedTextBytes + framingBytes, 'bytes counted = head + texts parsed + their framing');
 });

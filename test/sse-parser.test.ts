@@ -202,3 +202,21 @@ test('sse-parser: identical to eventsource-parser on 2,000 randomly chunked stre
     assert.deepEqual(asText.retries, reference.retries, context);
   }
 });
+
+test('midEvent: true from the first byte of an event (or comment line) to its end', () => {
+  const parser = createSseParser({ onEvent: () => undefined });
+  assert.equal(parser.midEvent, false);
+  parser.feed('id: 1\nda');
+  assert.equal(parser.midEvent, true, 'a field seen, a line cut');
+  parser.feed('ta: x\n');
+  assert.equal(parser.midEvent, true, 'data, no blank line yet');
+  parser.feed('\n');
+  assert.equal(parser.midEvent, false, 'dispatched');
+  parser.feed(': heartbe');
+  assert.equal(parser.midEvent, true);
+  parser.feed('at\n\n');
+  assert.equal(parser.midEvent, false);
+  parser.feed('data: y');
+  parser.reset();
+  assert.equal(parser.midEvent, false, 'a new stream starts at a boundary');
+});

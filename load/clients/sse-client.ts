@@ -28,6 +28,9 @@ export const SSE_IDLE_TIMEOUT_MS = 120_000;
 /** Longest reconnection time a server's `retry:` can set (an hour: longer than any step). */
 export const MAX_SSE_RETRY_MS = 3_600_000;
 
+/** Longest stop() waits for the rest of an event it caught half-read (as a short poll waits for its answer). */
+const STOP_EVENT_WAIT_MS = 2_000;
+
 export class SseClient extends ClientBase implements HttpResponseHandler {
   readonly transport = 'sse' as const;
   private readonly connection: HttpChannel;
@@ -55,6 +58,8 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
    */
   private decoder: ReturnType<typeof streamDecoder>;
   private decodingUs: number[] = [];
+  /** While stop() waits for the end of an event: told after each body piece and when the stream ends. */
+  private pieceRead: (() => void) | undefined;
   private readonly onReconnect = (): void => {
     this.timer = undefined;
     this.connect();
@@ -96,8 +101,33 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
 
   protected async shutdown(): Promise<void> {
     clearTimeout(this.timer);
+    await this.finishEventInFlight();
     await Promise.all([this.connection.drop('closed_by_client'), this.publisher.close()]);
     this.endDecoder();
+  }
+
+  /**
+   * stop() came with part of an event read (an event split across TCP segments): its bytes are on
+   * the wire and in the socket counters, and its text would count as overhead if the socket were
+   * closed now. Read on (bounded, in case the server stalls) until the stream is at an event
+   * boundary, so what the meter counted is what was parsed plus framing — as short polls read an
+   * answer in flight at stop and WebSocket the frames of its close handshake.
+   */
+  private async finishEventInFlight(): Promise<void> {
+    const deadline = performance.now() + STOP_EVENT_WAIT_MS;
+    // Checked again after each wake-up: the piece that ended this event may have begun the next.
+    while (this.streaming && this.parser.midEvent) {
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.pieceRead?.(), leftMs);
+        this.pieceRead = () => {
+          clearTimeout(timer);
+          this.pieceRead = undefined;
+          resolve();
+        };
+      });
+    }
   }
 
   /** Drops the stream as a network failure would (tests: the resume path). */
@@ -170,11 +200,12 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.decoder = decoder;
     this.decodingUs = [];
     decoder.on('data', (text: Buffer) => {
-      if (decoder !== this.decoder || !this.streaming || this.stopped) return;
+      if (decoder !== this.decoder || !this.streaming) return;
       this.receivedUs = this.decodingUs[0] ?? this.receivedUs;
       // The parser's line and event caps bound what a decompression bomb can make this hold:
       // every inflated piece (zlib's 16 KiB chunks) goes to it as it comes.
       this.parser.feed(text);
+      this.pieceRead?.();
     });
     decoder.on('error', () => {
       if (decoder !== this.decoder) return;
@@ -192,7 +223,8 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   }
 
   onResponseBody(body: Buffer, framingBytes: number, receivedUs: number): void {
-    if (!this.streaming || this.stopped) return;
+    // Also after stop(): what arrives before the socket closes is read (see finishEventInFlight).
+    if (!this.streaming) return;
     const decoder = this.decoder;
     if (decoder !== undefined) {
       // No wire sample from a compressed stream: its bytes are not the events' texts plus framing.
@@ -210,6 +242,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.pendingWireBytes += framingBytes + body.length;
     this.parser.feed(body);
     this.attributeWireBytes();
+    this.pieceRead?.();
   }
 
   /**
@@ -264,13 +297,20 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
   onResponseEnd(): void {
     // The server ended the response: for a 200 the stream is over (reconnect, as EventSource
     // does); an error answer is counted and retried. The keep-alive socket is reused.
-    if (this.stopped) return;
+    if (this.stopped) return this.streamOverAfterStop();
     this.streamLost(this.statusCode === 200 ? 'closed_by_server' : `http_${this.statusCode}`);
   }
 
   onConnectionClose(kind: string, inFlight: boolean): void {
-    if (this.stopped || !inFlight) return;
+    if (this.stopped) return this.streamOverAfterStop();
+    if (!inFlight) return;
     this.streamLost(kind);
+  }
+
+  /** The stream ended or closed while stop() waited for the end of an event: nothing more will come. */
+  private streamOverAfterStop(): void {
+    this.streaming = false;
+    this.pieceRead?.();
   }
 
   private streamLost(kind: string): void {

@@ -68,6 +68,8 @@ export interface SseParser {
   reset(): void;
   /** The last event ID string (sent as `Last-Event-ID` on reconnect); '' when none. */
   readonly lastEventId: string;
+  /** Part of an event (or of a line) has been fed and its end has not: the rest is still to come. */
+  readonly midEvent: boolean;
 }
 
 const DIGITS_ONLY = /^[0-9]+$/;
@@ -217,6 +219,9 @@ export function createSseParser(callbacks: SseParserCallbacks): SseParser {
     },
     get lastEventId(): string {
       return lastEventId;
+    },
+    get midEvent(): boolean {
+      return !overflowed && (partial.length > 0 || dataLines > 0 || eventType !== '' || idField !== undefined);
     },
   };
 }
