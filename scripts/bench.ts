@@ -182,7 +182,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     {
       clients: shardClientCount(largest, config.shard),
       addresses: config.sourceAddresses?.length ?? 1,
-      extraConnections: config.workload === 'chat' && config.transports.some((t) => t !== 'ws') ? config.publishers : 0,
+      extraConnections: config.workload === 'chat' && config.transports.some((t) => t !== 'ws') ? shardClientCount(config.publishers, config.shard) : 0,
       workers: config.workers,
       embeddedServer: config.target === null,
     },

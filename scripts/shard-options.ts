@@ -73,7 +73,6 @@ export function parseSourceAddresses(raw: string): string[] {
 export function shardedConfigProblem(config: RunConfig): string | null {
   if (config.startAt !== undefined && config.repeat > 1) return `--repeat ${config.repeat} cannot be used with --start-at: the fixed schedule has one slot per step; run the schedule again for another repeat`;
   if (config.shard === undefined) return null;
-  if (config.workload === 'chat') return '--workload chat cannot be sharded yet: each shard would run every publisher';
   const fewest = Math.min(...config.clients);
   if (fewest < config.shard.count) return `--clients ${fewest} is fewer than the ${config.shard.count} shards: every shard needs at least one client per step`;
   if (config.capture) return '--capture cannot be used with --shard: a shard captures only its own host, so no capture would hold the whole run; capture on one machine without --shard';

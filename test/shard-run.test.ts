@@ -12,12 +12,20 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { readResultsFile } from '../reports/read-results.js';
 import { CLI } from './helpers/bench-child.js';
-import { bench } from '../api/bench.js';
+import { bench, type BenchOptions } from '../api/bench.js';
 import { estimateClockOffset } from '../load/run/clock-offset.js';
 import { createWirebenchServer } from '../servers/server.js';
 import type { ResultsDocument } from '../load/results/results-schema.js';
 
 const SKEW_MS = 7_000;
+
+/** Shards 1 and 2 of a run against `target`, on one schedule starting 1.5 s from now; files in `dir`. */
+function twoShards(target: string, dir: string, options: BenchOptions): Promise<[ResultsDocument, ResultsDocument]> {
+  const startAt = new Date(Date.now() + 1500).toISOString();
+  const shard = (index: number) =>
+    bench({ target, durationMs: 1500, warmupMs: 300, workers: 1, connectRate: 200, ...options, shard: { index, count: 2 }, startAt, outFile: path.join(dir, `shard-${index}.json`) });
+  return Promise.all([shard(1), shard(2)]);
+}
 
 test('clock offset: about 0 on loopback (within 1 ms), and a known skew recovered within ± RTT/2', { timeout: 60_000 }, async () => {
   const plain = await createWirebenchServer({ rate: 1 });
@@ -39,23 +47,7 @@ test('two shards against one skewed target: each runs its share in the same wind
   const server = await createWirebenchServer({ rate: 10, clockSkewMs: SKEW_MS });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-shards-'));
   try {
-    const target = `http://127.0.0.1:${server.port}`;
-    const startAt = new Date(Date.now() + 1500).toISOString();
-    const shard = (index: number): Promise<ResultsDocument> =>
-      bench({
-        target,
-        transports: ['ws', 'sse'],
-        clients: [7],
-        durationMs: 1500,
-        warmupMs: 300,
-        rate: 10,
-        workers: 1,
-        connectRate: 200,
-        shard: { index, count: 2 },
-        startAt,
-        outFile: path.join(dir, `shard-${index}.json`),
-      });
-    const [one, two] = await Promise.all([shard(1), shard(2)]);
+    const [one, two] = await twoShards(`http://127.0.0.1:${server.port}`, dir, { transports: ['ws', 'sse'], clients: [7], rate: 10 });
     for (const [doc, mine] of [[one, 4], [two, 3]] as const) {
       assert.equal(doc.status, 'complete', JSON.stringify(doc.results.map((r) => r.steps.map((s) => (s.status === 'failed' ? s.reason : s.notes)))));
       for (const result of doc.results) {
@@ -98,6 +90,46 @@ test('two shards against one skewed target: each runs its share in the same wind
     const twice = spawnSync(process.execPath, [CLI, 'merge', files[0]!, files[0]!, '-o', path.join(dir, 'bad.json')], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(twice.status, 2);
     assert.match(twice.stderr.trim(), /^wirebench: merge refused: shard-1.json and shard-1.json are both shard 1\/2$/);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('chat sharded: each shard runs its share of the publishers, every client gets every shard\'s publishes, merged without loss', { timeout: 120_000 }, async () => {
+  // rate 0: only the publishers speak, so every message a client receives came from some shard's publisher.
+  const server = await createWirebenchServer({ rate: 0, clockSkewMs: SKEW_MS });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-chat-shards-'));
+  try {
+    const docs = await twoShards(`http://127.0.0.1:${server.port}`, dir, { transports: ['ws', 'sse'], clients: [6], workload: 'chat', rate: 0, publishers: 3, publishRate: 5 });
+    for (const transport of ['ws', 'sse'] as const) {
+      const [one, two] = docs.map((d) => d.results.find((r) => r.transport === transport)!.steps[0]!);
+      const why = JSON.stringify([one, two].map((s) => (s!.status === 'failed' ? s!.reason : s!.notes)));
+      assert.equal(one!.status, 'ok', why);
+      assert.equal(two!.status, 'ok', why);
+      const [a, b] = [one!.measurement!, two!.measurement!];
+      // Publishers are client ids 0, 1, 2: shard 1 runs ids 0 and 2, shard 2 runs id 1 (at 5 msg/s over 1.5 s).
+      assert.ok(a.totals.published > b.totals.published && b.totals.published > 0, `${transport}: published ${a.totals.published} and ${b.totals.published}`);
+      for (const m of [a, b]) {
+        assert.equal(m.window.messages.lost, 0, transport);
+        // Each of the shard's 3 clients expects every publish of both shards in the window (≈ 3 × 5 × 1.5).
+        assert.ok(m.window.messages.expected >= 3 * 15, `${transport}: expected ${m.window.messages.expected}`);
+        // Send time is stated on the server's clock (7 s ahead here) and read back on the receiver's: not ≈ −7 s or +7 s.
+        const e2e = m.window.endToEndLatency;
+        assert.ok(e2e && e2e.count > 0 && e2e.minUs > 1 && e2e.p99Us < 2_000_000, `${transport}: end-to-end ${JSON.stringify(e2e)}`);
+      }
+    }
+    const out = path.join(dir, 'merged.json');
+    const merge = spawnSync(process.execPath, [CLI, 'merge', ...[1, 2].map((i) => path.join(dir, `shard-${i}.json`)), '-o', out], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(merge.status, 0, merge.stderr);
+    const merged = await readResultsFile(out);
+    for (const result of merged.results) {
+      const m = result.steps[0]!.measurement!;
+      const parts = docs.map((d) => d.results.find((r) => r.transport === result.transport)!.steps[0]!.measurement!);
+      assert.equal(m.totals.published, parts[0]!.totals.published + parts[1]!.totals.published, 'publishes summed');
+      assert.equal(m.window.messages.lost, 0);
+      assert.equal(m.clientsConnected, 6);
+    }
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

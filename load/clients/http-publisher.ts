@@ -67,7 +67,7 @@ export class HttpPublisher implements HttpResponseHandler {
 
   publish(data: string): void {
     if (this.closed) return;
-    const body = publishBody(data, monotonicUs());
+    const body = publishBody(data, this.tracker.serverClockUs(monotonicUs()));
     if (!this.busy) this.send(body);
     else if (this.queue.length < MAX_QUEUED) this.queue.push(body);
     else this.tracker.onError('publish_backlog');

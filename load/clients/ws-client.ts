@@ -89,7 +89,7 @@ export class WsClient extends ClientBase {
       this.tracker.onError('publish_not_connected');
       return;
     }
-    const body = publishBody(data, monotonicUs());
+    const body = publishBody(data, this.tracker.serverClockUs(monotonicUs()));
     const bodyBytes = Buffer.byteLength(body);
     ws.send(body);
     this.sample.publishUpBytes = frameHeaderBytes(bodyBytes, true) + bodyBytes;

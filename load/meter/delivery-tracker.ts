@@ -140,6 +140,11 @@ export interface ClientTracker {
   onRequest(sentUs: number): void;
   /** An upstream message went out carrying `payloadBytes` of body text. */
   onPublished(payloadBytes: number, sentUs: number): void;
+  /**
+   * This host's monotonic µs on the server's clock (the estimated offset added): what a publish
+   * states as its send time, so a client of another shard, on another host, can read it on its own.
+   */
+  serverClockUs(localUs: number): number;
   /** A CORS preflight went out at `sentUs` (`upBytes`) and its answer (`downBytes`) came at `receivedUs`. */
   onPreflight(upBytes: number, downBytes: number, sentUs: number, receivedUs: number): void;
   /** A non-simple request went without a preflight: the preflight cache held its URL. */
@@ -266,14 +271,16 @@ class ClientState implements ClientTracker {
     t.totals.delivered++;
     if (outOfOrder) t.totals.outOfOrder++;
     recordUs(t.totals.latency, latencyUs);
-    if (message.sent !== undefined) recordUs(t.totals.endToEndLatency, receivedUs - message.sent);
+    // The publisher stated its send time on the server's clock (maybe another shard's host): on this host's.
+    const sentUs = message.sent === undefined ? undefined : message.sent - t.serverClockOffsetUs;
+    if (sentUs !== undefined) recordUs(t.totals.endToEndLatency, receivedUs - sentUs);
     if (inWindowByTs) {
       t.window.delivered++;
       if (recovered) t.window.recovered++;
       t.window.seeSeq(message.seq, this.laterEpoch);
       if (outOfOrder) t.window.outOfOrder++;
       recordUs(t.window.latency, latencyUs);
-      if (message.sent !== undefined) recordUs(t.window.endToEndLatency, receivedUs - message.sent);
+      if (sentUs !== undefined) recordUs(t.window.endToEndLatency, receivedUs - sentUs);
     }
   }
 
@@ -324,6 +331,11 @@ class ClientState implements ClientTracker {
       t.window.published++;
       t.window.payloadUpBytes += payloadBytes;
     }
+  }
+
+  serverClockUs(localUs: number): number {
+    // Whole µs, as the server's own `ts`: a fraction would lengthen every publish body.
+    return localUs + Math.round(this.tracker.serverClockOffsetUs);
   }
 
   onPreflight(upBytes: number, downBytes: number, sentUs: number, receivedUs: number): void {

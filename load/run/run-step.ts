@@ -254,7 +254,8 @@ function connectCommand(
     headers: config.headers.headers.map(([k, v]) => [k, v]),
     intervalMs: config.intervalMs,
     holdMs: config.holdMs,
-    publishers: config.workload === 'chat' ? Math.min(share(config.publishers, i), share(own, i)) : 0,
+    // With --shard, this shard's publishers: those among its client ids (every N-th of the first --publishers).
+    publishers: config.workload === 'chat' ? Math.min(share(shardClientCount(config.publishers, shard), i), share(own, i)) : 0,
     publishRate: config.publishRate,
     size: config.size,
     limits: clientLimits({

@@ -44,6 +44,10 @@ export class RecordingTracker implements ClientTracker {
     this.highest = since;
   }
 
+  serverClockUs(localUs: number): number {
+    return this.inner.serverClockUs(localUs);
+  }
+
   onConnected(connectUs: number): void {
     this.connected++;
     this.inner.onConnected(connectUs);
