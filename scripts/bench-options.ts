@@ -18,6 +18,7 @@ import { UsageError } from './exit-codes.js';
 import { durationDefault, type OptionRow, type RawFlags } from './option-table.js';
 import {
   parseChoice,
+  parseChoiceList,
   parseDurationMs,
   parseFraction,
   parseIntList,
@@ -158,11 +159,11 @@ export const BENCH_OPTIONS = {
     },
   },
   protocol: {
-    flags: '--protocol <name>',
-    help: `how clients reach the server: ${PROTOCOLS.join(', ')} (HTTP/1.1 cleartext; HTTP/1.1 over TLS; HTTP/2 over TLS; HTTP/2 cleartext). WebSocket stays HTTP/1.1 (over TLS when the protocol is). An https:// --target implies http1-tls`,
-    doc: "how the clients reach the server: `http1` (HTTP/1.1 cleartext), `http1-tls` (HTTP/1.1 over TLS: HTTPS, and WSS for WebSocket), `h2` (HTTP/2 over TLS for poll, long-poll, SSE and publish — ALPN offers `h2, http/1.1` as Chromium does; WebSocket stays HTTP/1.1 over TLS, since RFC 8441 is not in ws), `h2c` (cleartext HTTP/2 with prior knowledge; WebSocket over cleartext HTTP/1.1, served by its own HTTP/1.1 server). Over HTTP/2 each simulated client holds one connection (one TCP connection per client, as a browser tab), its requests carry the header profile's fields lower-cased after the pseudo-headers, and HPACK compresses the repeated ones. Embedded servers then serve TLS with a self-signed certificate made at start, which the clients trust exactly (verification on). An `https://` `--target` implies `http1-tls`. Bytes are counted at the TCP socket beneath TLS: records, their headers and tags, and the handshake are in; each step's `wire` sample also gives one connection's TLS handshake apart (`tlsHandshakeUpBytes` / `tlsHandshakeDownBytes`: ClientHello … the client's Finished; TLS 1.3 session tickets come after, with the first answer). The results (`config.protocol`, `config.tls.verify`) and the report say which",
+    flags: '--protocol <names>',
+    help: `how clients reach the server: ${PROTOCOLS.join(', ')} (HTTP/1.1 cleartext; HTTP/1.1 over TLS; HTTP/2 over TLS; HTTP/2 cleartext), or several separated by commas (every transport runs under each, a fresh server per transport and protocol; WebSocket, the same wire under http1-tls and h2, runs once). WebSocket stays HTTP/1.1 (over TLS when the protocol is). An https:// --target implies http1-tls`,
+    doc: "how the clients reach the server, one protocol or several separated by commas (`http1,http1-tls,h2`: a matrix axis — every transport runs under each, a fresh server per transport × protocol, and the report draws the websocket.org figure per protocol side by side; WebSocket, whose wire under `h2` is its wire under `http1-tls` — the same server and client —, runs once and stands for both, said on the page): `http1` (HTTP/1.1 cleartext), `http1-tls` (HTTP/1.1 over TLS: HTTPS, and WSS for WebSocket), `h2` (HTTP/2 over TLS for poll, long-poll, SSE and publish — ALPN offers `h2, http/1.1` as Chromium does; WebSocket stays HTTP/1.1 over TLS, since RFC 8441 is not in ws), `h2c` (cleartext HTTP/2 with prior knowledge; WebSocket over cleartext HTTP/1.1, served by its own HTTP/1.1 server). Over HTTP/2 each simulated client holds one connection (one TCP connection per client, as a browser tab), its requests carry the header profile's fields lower-cased after the pseudo-headers, and HPACK compresses the repeated ones. Embedded servers then serve TLS with a self-signed certificate made at start, which the clients trust exactly (verification on). An `https://` `--target` implies `http1-tls`. Bytes are counted at the TCP socket beneath TLS: records, their headers and tags, and the handshake are in; each step's `wire` sample also gives one connection's TLS handshake apart (`tlsHandshakeUpBytes` / `tlsHandshakeDownBytes`: ClientHello … the client's Finished; TLS 1.3 session tickets come after, with the first answer). The results (`config.protocol`, or `config.variants` and each entry's `variant` for several; `config.tls.verify`) and the report say which",
     default: 'http1',
-    parse: (raw: string, flag: string) => parseChoice(flag, raw, PROTOCOLS),
+    parse: (raw: string, flag: string) => parseChoiceList(flag, raw, PROTOCOLS),
   },
   ca: {
     flags: '--ca <file>',

@@ -38,7 +38,7 @@ export class BenchProgress {
   onEvent(event: RunEvent): void {
     switch (event.kind) {
       case 'transport':
-        this.transportLabel = `[${event.index + 1}/${event.of}] ${event.transport}`;
+        this.transportLabel = `[${event.index + 1}/${event.of}] ${event.name ?? event.transport}`;
         this.print(`${this.transportLabel}: server ${event.url}${event.pid === null ? '' : ` (pid ${event.pid})`}`);
         break;
       case 'phase': {

@@ -117,7 +117,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   const cookieBytes = read('cookieBytes');
   const workload = read('workload');
   const target = flags.target === undefined ? null : parseRow(BENCH_OPTIONS.target, flags.target);
-  const { protocol, tls } = parseProtocol(flags, command, pick, target);
+  const { protocols, tls } = parseProtocol(flags, command, pick, target);
+  const [protocol = 'http1'] = protocols;
   const crossOrigin = flags.crossOrigin === true;
   for (const [flag, key] of [['--cors-credentials', 'corsCredentials'], ['--cors-max-age', 'corsMaxAge']] as const) {
     if (!crossOrigin && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to cross-origin runs only: add --cross-origin`);
@@ -158,8 +159,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
       sseRetryMs: read('sseRetry'),
     },
     ...(authorizationBytes > 0 ? { authorizationBytes } : {}),
-    // Absent for the default (HTTP/1.1 cleartext), so a default run's document is as before.
-    ...(protocol === 'http1' ? {} : { protocol }),
+    // Absent for the default (HTTP/1.1 cleartext), so a default run's document is as before;
+    // several protocols are the run's variants (load/results/run-variants.ts), each entry its own.
+    ...(protocols.length > 1 ? { variants: protocols.map((p) => ({ protocol: p })) } : protocol === 'http1' ? {} : { protocol }),
     ...(tls === undefined ? {} : { tls }),
     ...scaleOut,
     ...(crossOrigin
@@ -192,25 +194,34 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   return config;
 }
 
-/** --protocol with --target, --ca and --insecure: one consistent way to reach the server, or a UsageError. */
-function parseProtocol(flags: BenchFlags, command: Command, pick: (key: BenchKey) => string, target: string | null): { protocol: Protocol; tls: TlsConfig | undefined } {
+/**
+ * --protocol (one or several) with --target, --ca and --insecure: one consistent way to reach the
+ * server under each protocol, or a UsageError. TLS settings apply to the protocols over TLS.
+ */
+function parseProtocol(flags: BenchFlags, command: Command, pick: (key: BenchKey) => string, target: string | null): { protocols: Protocol[]; tls: TlsConfig | undefined } {
   const targetTls = target !== null && target.startsWith('https:');
   // An https:// target given without --protocol means HTTP/1.1 over TLS.
   const raw = targetTls && command.getOptionValueSource('protocol') !== 'cli' && pick('protocol') === 'http1' ? 'http1-tls' : pick('protocol');
-  const protocol = parseRow(BENCH_OPTIONS.protocol, raw);
-  const secure = protocolUsesTls(protocol);
-  if (target !== null && secure !== targetTls) {
-    throw new UsageError(`--protocol ${protocol} ${secure ? 'runs over TLS' : 'is cleartext'}: give an ${secure ? 'https' : 'http'}:// --target (got ${target})`);
+  const protocols = parseRow(BENCH_OPTIONS.protocol, raw);
+  for (const protocol of protocols) {
+    const secure = protocolUsesTls(protocol);
+    if (target !== null && secure !== targetTls) {
+      throw new UsageError(`--protocol ${protocol} ${secure ? 'runs over TLS' : 'is cleartext'}: give an ${secure ? 'https' : 'http'}:// --target (got ${target})`);
+    }
   }
-  if (!secure) {
+  // One target answers every protocol of the list: an h2c server speaks cleartext HTTP/2 only.
+  if (target !== null && protocols.length > 1 && protocols.includes('h2c')) {
+    throw new UsageError(`--protocol ${protocols.join(',')} with --target: an h2c target speaks cleartext HTTP/2 only, so it cannot also be reached over ${protocols.find((p) => p !== 'h2c')}; bench it alone`);
+  }
+  if (!protocols.some(protocolUsesTls)) {
     if (flags.ca !== undefined || flags.insecure === true) throw new UsageError(`--${flags.ca !== undefined ? 'ca' : 'insecure'} applies to TLS runs only: use --protocol http1-tls or h2, or an https:// --target`);
-    return { protocol, tls: undefined };
+    return { protocols, tls: undefined };
   }
   if (flags.ca !== undefined && flags.insecure === true) throw new UsageError('--ca and --insecure contradict each other: trust a CA, or verify nothing');
   if (flags.insecure === true) {
     const host = target === null ? '127.0.0.1' : new URL(target).hostname;
     if (!isLoopbackHost(host)) throw new UsageError(`--insecure is for loopback targets only (got ${host}): give the target's CA with --ca`);
-    return { protocol, tls: { verify: 'skipped' } };
+    return { protocols, tls: { verify: 'skipped' } };
   }
   if (flags.ca !== undefined) {
     if (target === null) throw new UsageError('--ca is for a --target: embedded servers are trusted by the certificate they make');
@@ -221,9 +232,9 @@ function parseProtocol(flags: BenchFlags, command: Command, pick: (key: BenchKey
       throw new UsageError(`--ca ${JSON.stringify(flags.ca)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give a PEM certificate file`);
     }
     if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${JSON.stringify(flags.ca)} is not valid: use a PEM file with a CERTIFICATE block`);
-    return { protocol, tls: { verify: 'ca-file', caFile: path.resolve(flags.ca) } };
+    return { protocols, tls: { verify: 'ca-file', caFile: path.resolve(flags.ca) } };
   }
-  return { protocol, tls: { verify: target === null ? 'embedded-certificate' : 'system' } };
+  return { protocols, tls: { verify: target === null ? 'embedded-certificate' : 'system' } };
 }
 
 function isLoopbackHost(host: string): boolean {

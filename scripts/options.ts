@@ -110,6 +110,18 @@ export function parseTransports(flag: string, raw: string): TransportName[] {
   return chosen;
 }
 
+/** A comma-separated list of choices, e.g. `http1,h2` (each once, in the order given). */
+export function parseChoiceList<T extends string>(flag: string, raw: string, choices: readonly T[]): T[] {
+  const chosen: T[] = [];
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    if (!(choices as readonly string[]).includes(item)) {
+      throw new UsageError(`${flag} ${JSON.stringify(item)} is not valid: use one of ${choices.join(', ')}, or several separated by commas`);
+    }
+    if (!chosen.includes(item as T)) chosen.push(item as T);
+  }
+  return chosen;
+}
+
 export function parseChoice<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(raw)) {
     throw new UsageError(`${flag} ${JSON.stringify(raw)} is not valid: use one of ${choices.join(', ')}`);

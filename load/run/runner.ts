@@ -1,7 +1,7 @@
 /**
- * The ramp runner: for each transport a fresh server process (or the --target), for each client
- * step (run-step.ts): connect at a bounded rate, warm up, measure for `duration`, gather from the
- * workers, tear down. The results document is rewritten (atomically) after every step, so a crash
+ * The ramp runner: for each transport (× variant, in a run of several: load/results/run-variants.ts)
+ * a fresh server process (or the --target), for each client step (run-step.ts): connect at a
+ * bounded rate, warm up, measure for `duration`, gather from the workers, tear down. The results document is rewritten (atomically) after every step, so a crash
  * or Ctrl-C keeps every finished step.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, runCompression, runPayload, 
 import { runStep, usesHttp2, type StepContext, type StepPhase } from './run-step.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { stepSchedule } from './step-schedule.js';
+import { entryName, hasVariants, plannedRuns, variantConfig, variantKey } from '../results/run-variants.js';
 import { DEFAULT_LOOP_DELAY_THRESHOLD_US } from './step-timing.js';
 import { getHealthz, TargetAnswerError } from './target-answers.js';
 
@@ -24,7 +25,8 @@ export { DEFAULT_LOOP_DELAY_THRESHOLD_US };
 export type { StepPhase };
 
 export type RunEvent =
-  | { kind: 'transport'; transport: TransportName; index: number; of: number; url: string; pid: number | null }
+  /** A transport's server is up (`name`: the transport with its variant in a run of several, "poll (HTTP/2 + TLS)"; absent: the transport). */
+  | { kind: 'transport'; transport: TransportName; name?: string; index: number; of: number; url: string; pid: number | null }
   | { kind: 'phase'; transport: TransportName; clients: number; phase: StepPhase; connected: number; endsAtMs?: number }
   | { kind: 'step'; transport: TransportName; step: StepResult }
   | { kind: 'written'; file: string }
@@ -90,19 +92,24 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   let failed = false;
   // --start-at: every step's slot, the same on every shard (load/run/step-schedule.ts).
   const slots = config.startAt === undefined ? undefined : stepSchedule(config, Date.parse(config.startAt));
-  for (const [index, transport] of config.transports.entries()) {
+  // Each transport under each variant (a run of one variant: each transport), a wire once.
+  const runs = plannedRuns(config);
+  for (const [index, { transport, variant }] of runs.entries()) {
     if (options.signal.aborted) break;
+    // The variant's own configuration: what its server, clients and figures see, as in a run of that variant alone.
+    const runConfig = hasVariants(config) ? variantConfig(config, variant) : config;
     const result: TransportResult = {
       transport,
+      ...(hasVariants(config) ? { variant } : {}),
       server: { kind: config.target ? 'target' : 'embedded', url: config.target ?? '' },
       steps: [],
     };
     let server: ServerProcess | undefined;
     try {
       if (!config.target) {
-        const serverOptions = { ...corsServerOptions(config), ...feedServerOptions(config), ...options.serverOptions };
-        const tls = config.tls !== undefined;
-        const http2 = usesHttp2(config, transport);
+        const serverOptions = { ...corsServerOptions(runConfig), ...feedServerOptions(runConfig), ...options.serverOptions };
+        const tls = runConfig.tls !== undefined;
+        const http2 = usesHttp2(runConfig, transport);
         server = await startServerProcess({ transport, rate: config.rate, size: config.size, holdMs: config.holdMs, heartbeatMs: config.heartbeatMs, server: serverOptions, tls, http2 });
         result.server.url = server.url;
         // The clients trust exactly the certificate this server presents (unless told to verify nothing).
@@ -110,12 +117,12 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
         if (http2 && !tls) markH2c(server.url);
       }
       document.results.push(result);
-      options.onEvent?.({ kind: 'transport', transport, index, of: config.transports.length, url: result.server.url, pid: server?.pid ?? null });
+      options.onEvent?.({ kind: 'transport', transport, name: entryName(config, result), index, of: runs.length, url: result.server.url, pid: server?.pid ?? null });
       for (const clients of config.clients) {
         if (options.signal.aborted) break;
         // --repeat N: the step runs N times; it keeps every repeat and the per-metric medians.
-        const slot = slots?.find((s) => s.transport === transport && s.clients === clients);
-        const step = await repeatStep(config.repeat, () => runStep(stepContext(options, transport, clients), { transport, url: result.server.url, server, captureDir }, clients, slot));
+        const slot = slots?.find((s) => s.transport === transport && s.variant === variantKey(variant) && s.clients === clients);
+        const step = await repeatStep(config.repeat, () => runStep(stepContext(options, runConfig, transport, clients), { transport, url: result.server.url, server, captureDir }, clients, slot));
         if (!step) break; // interrupted: the unfinished step is not kept
         result.steps.push(step);
         if (step.status === 'failed') failed = true;
@@ -186,8 +193,8 @@ async function checkTarget(target: string): Promise<void> {
 }
 
 /** The step's view of the run: its configuration, Ctrl-C, and progress events naming the step. */
-function stepContext(options: RunOptions, transport: TransportName, clients: number): StepContext {
-  const context: StepContext = { config: options.config, signal: options.signal };
+function stepContext(options: RunOptions, config: RunConfig, transport: TransportName, clients: number): StepContext {
+  const context: StepContext = { config, signal: options.signal };
   if (options.onEvent) {
     const onEvent = options.onEvent;
     context.onPhase = (phase, connected, endsAtMs) => onEvent({ kind: 'phase', transport, clients, phase, connected, endsAtMs });

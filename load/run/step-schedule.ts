@@ -15,6 +15,7 @@
 import type { TransportName } from '../../servers/contract.js';
 import { DEFAULT_RECONNECT } from '../clients/reconnect-backoff.js';
 import type { RunConfig } from '../results/results-schema.js';
+import { plannedRuns, variantKey } from '../results/run-variants.js';
 
 /** A restarted server's start-up (a new Node process) on a busy machine, ms. */
 export const FAULT_RESTART_ALLOWANCE_MS = 3000;
@@ -72,6 +73,8 @@ export function shardClientCount(clients: number, shard: { index: number; count:
 /** One step's slot, wall-clock ms since the epoch. */
 export interface StepSlot {
   transport: TransportName;
+  /** The variant's key (load/results/run-variants.ts `variantKey`): a run of several has a slot per transport × variant × clients. */
+  variant: string;
   clients: number;
   startMs: number;
   /** Every client of the step is connected by then, or the step fails. */
@@ -87,7 +90,7 @@ export function stepSchedule(config: RunConfig, startAtMs: number): StepSlot[] {
   const shards = config.shard?.count ?? 1;
   const slots: StepSlot[] = [];
   let startMs = startAtMs;
-  for (const transport of config.transports) {
+  for (const { transport, variant } of plannedRuns(config)) {
     for (const clients of config.clients) {
       // The largest shard's clients at its share of the connect rate (the same time for the run as a whole).
       const perShard = Math.ceil(clients / shards);
@@ -96,7 +99,7 @@ export function stepSchedule(config: RunConfig, startAtMs: number): StepSlot[] {
       const windowStartMs = connectByMs + config.warmupMs;
       const windowEndMs = windowStartMs + config.durationMs;
       const endMs = windowEndMs + Math.ceil(stepGraceMs(config, transport)) + SCHEDULE_MS.teardown + perShard * SCHEDULE_MS.teardownPerClient;
-      slots.push({ transport, clients, startMs, connectByMs, windowStartMs, windowEndMs, endMs });
+      slots.push({ transport, variant: variantKey(variant), clients, startMs, connectByMs, windowStartMs, windowEndMs, endMs });
       startMs = endMs;
     }
   }
