@@ -17,7 +17,7 @@ import { shardedConfigProblem } from '../scripts/shard-options.js';
 import { WIREBENCH_VERSION } from '../scripts/version.js';
 
 /** Every field is optional; a missing one takes the CLI's default (`wirebench bench --help`). */
-export interface BenchOptions extends Partial<Omit<RunConfig, 'headers' | 'compression' | 'preset'>> {
+export interface BenchOptions extends Partial<Omit<RunConfig, 'headers' | 'preset'>> {
   /** Request header profile; default `minimal`. */
   headers?: HeaderProfileName;
   /** Cookie size of the `browser` profile, bytes; default 600. */

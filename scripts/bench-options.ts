@@ -8,7 +8,7 @@
  * --target, …) stay in scripts/bench.ts's `buildConfig`.
  */
 import os from 'node:os';
-import { TRANSPORTS } from '../servers/contract.js';
+import { COMPRESSIONS, PAYLOADS, TRANSPORTS } from '../servers/contract.js';
 import { DEFAULT_RECONNECT } from '../load/clients/reconnect-backoff.js';
 import { DEFAULT_COOKIE_BYTES, DEFAULT_PAGE_URL } from '../load/clients/header-profiles.js';
 import { PROTOCOLS } from '../load/results/results-schema.js';
@@ -73,6 +73,13 @@ export const BENCH_OPTIONS = {
     parse: (raw: string, flag: string) => parsePositiveNumber(flag, raw),
   },
   size: { flags: '--size <bytes>', help: 'payload bytes per message', default: String(SERVER_DEFAULTS.sizeBytes), parse: (raw: string, flag: string) => parsePositiveInt(flag, raw, { min: 0, max: 1_000_000 }) },
+  payload: {
+    flags: '--payload <kind>',
+    help: `what each feed message's data is: ${PAYLOADS.join(', ')} (one repeated string; varying JSON price ticks; varying JSON chat messages, near --size)`,
+    doc: "what each feed message's `data` is: `repeat` (one string of `--size` characters, the same in every message: the framing benchmark), `ticks` (a JSON object of market price ticks — symbols, prices, volumes vary per message) or `chat` (a JSON object of chat messages — users, rooms, sentences vary), the JSON kinds near `--size` and deterministic per seq so runs compare. Use a JSON kind with `--compression`: the repeated string would flatter the ratio. Embedded servers only (a `--target` publishes its own)",
+    default: SERVER_DEFAULTS.payload,
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, PAYLOADS),
+  },
   interval: { flags: '--interval <time>', help: 'short-poll interval', default: '1s', parse: duration },
   hold: {
     flags: '--hold <time>',
@@ -164,6 +171,13 @@ export const BENCH_OPTIONS = {
     doc: "how the clients reach the server, one protocol or several separated by commas (`http1,http1-tls,h2`: a matrix axis — every transport runs under each, a fresh server per transport × protocol, and the report draws the websocket.org figure per protocol side by side; WebSocket, whose wire under `h2` is its wire under `http1-tls` — the same server and client —, runs once and stands for both, said on the page): `http1` (HTTP/1.1 cleartext), `http1-tls` (HTTP/1.1 over TLS: HTTPS, and WSS for WebSocket), `h2` (HTTP/2 over TLS for poll, long-poll, SSE and publish — ALPN offers `h2, http/1.1` as Chromium does; WebSocket stays HTTP/1.1 over TLS, since RFC 8441 is not in ws), `h2c` (cleartext HTTP/2 with prior knowledge; WebSocket over cleartext HTTP/1.1, served by its own HTTP/1.1 server). Over HTTP/2 each simulated client holds one connection (one TCP connection per client, as a browser tab), its requests carry the header profile's fields lower-cased after the pseudo-headers, and HPACK compresses the repeated ones. Embedded servers then serve TLS with a self-signed certificate made at start, which the clients trust exactly (verification on). An `https://` `--target` implies `http1-tls`. Bytes are counted at the TCP socket beneath TLS: records, their headers and tags, and the handshake are in; each step's `wire` sample also gives one connection's TLS handshake apart (`tlsHandshakeUpBytes` / `tlsHandshakeDownBytes`: ClientHello … the client's Finished; TLS 1.3 session tickets come after, with the first answer). The results (`config.protocol`, or `config.variants` and each entry's `variant` for several; `config.tls.verify`) and the report say which",
     default: 'http1',
     parse: (raw: string, flag: string) => parseChoiceList(flag, raw, PROTOCOLS),
+  },
+  compression: {
+    flags: '--compression <mode>',
+    help: `${COMPRESSIONS.join(', ')}: compress every transport that can (WebSocket permessage-deflate, SSE a gzip stream flushed per event, poll/long-poll br or gzip bodies); off is the fair default`,
+    doc: "`off` (nothing compressed, whatever the clients offer: the transports' own bytes), `on` (WebSocket permessage-deflate with context takeover, SSE a gzip stream flushed after every event, poll and long-poll bodies br or gzip as the request accepts — the minimal profile then sends `Accept-Encoding: gzip, br`), `no-context-takeover` (the same, each message compressed on its own: permessage-deflate's no_context_takeover both ways, the SSE stream fully flushed per event). Bytes are counted at the socket, compressed; payload is the messages' decoded text. With `--target` the clients offer and decode, the target decides. The results (`config.compression`) and the report say which",
+    default: 'off',
+    parse: (raw: string, flag: string) => parseChoice(flag, raw, COMPRESSIONS),
   },
   ca: {
     flags: '--ca <file>',

@@ -58,6 +58,10 @@ export function registerBench(program: Command): void {
       const loopDelayThresholdUs = parseRow(BENCH_OPTIONS.maxLoopDelay, flags.maxLoopDelay) * 1000;
       // `serve` flags for the embedded servers, parsed by serve's own table into their typed document.
       const serverOptions = serverDocumentFromArgs(flags.serverArg);
+      // The run's own flags set these for servers and clients alike (and the results record them).
+      for (const [key, flag] of [['compression', '--compression'], ['payload', '--payload']] as const) {
+        if (serverOptions[key] !== undefined) throw new UsageError(`--server-arg ${flag} is not valid: use bench's own ${flag}, which the clients and the results follow too`);
+      }
       const outDir = flags.out ?? defaultResultsDir(RESULTS_ROOT, new Date());
       const outFile = path.join(outDir, 'results.json');
       // Before anything runs: a run whose results cannot be written is not started.
@@ -127,6 +131,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     throw new UsageError('--cors-max-age sets the embedded servers\' Access-Control-Max-Age: with --target the target sends its own');
   }
   const corsMaxAgeSeconds = read('corsMaxAge');
+  const compression = read('compression');
+  const payload = read('payload');
+  if (target !== null && payload !== 'repeat') throw new UsageError(`--payload ${payload} sets what the embedded servers publish: a --target publishes its own`);
   const authorizationBytes = read('authorization');
   const scaleOut = parseScaleOut(flags, target);
   const config: RunConfig = {
@@ -146,7 +153,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     workload,
     publishers: workload === 'chat' ? read('publishers') : 0,
     publishRate: workload === 'chat' ? read('publishRate') : 0,
-    compression: false,
+    // Off is written `false`, as before compression existed (results-schema.ts runCompression).
+    compression: compression === 'off' ? false : compression,
+    ...(payload === 'repeat' ? {} : { payload }),
     repeat: read('repeat'),
     target,
     preset: flags.preset ?? null,
