@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { CLIENTS } from '../load/clients/clients-by-transport.js';
-import { resolveHeaderProfile } from '../load/clients/header-profiles.js';
+import { COMPRESSED_ACCEPT_ENCODING, headersForRequest, resolveHeaderProfile } from '../load/clients/header-profiles.js';
 import { COMPRESSIONS, TRANSPORTS, type Compression, type TransportName } from '../servers/contract.js';
 import { RecordingTracker, clientOptions, probeResponseHead, requestText, startServer, waitUntil } from './helpers/clients-harness.js';
 
@@ -81,6 +81,18 @@ test('h2 over TLS: poll, long-poll and SSE compressed too (messages intact, fewe
     t.diagnostic(`h2 ${transport} bytes read per message: off ${results[0]?.toFixed(0)}, on ${results[1]?.toFixed(0)}`);
     assert.ok((results[1] as number) < (results[0] as number), `h2 ${transport}: on ${results[1]} < off ${results[0]}`);
   }
+});
+
+test('headers: with compression on, a profile without Accept-Encoding asks for gzip, br on fetches and EventSource; the browser profile keeps its own; off adds nothing', () => {
+  const acceptEncoding = (headers: ReadonlyArray<readonly [string, string]>): string[] => headers.filter(([name]) => name.toLowerCase() === 'accept-encoding').map(([, value]) => value);
+  for (const kind of ['fetch', 'sse'] as const) {
+    assert.deepEqual(acceptEncoding(headersForRequest(kind, [], { compression: 'on' })), [COMPRESSED_ACCEPT_ENCODING], kind);
+    assert.deepEqual(acceptEncoding(headersForRequest(kind, [], { compression: 'no-context-takeover' })), [COMPRESSED_ACCEPT_ENCODING], kind);
+    assert.deepEqual(acceptEncoding(headersForRequest(kind, [], { compression: 'off' })), [], kind);
+    assert.deepEqual(acceptEncoding(headersForRequest(kind, resolveHeaderProfile('browser').headers, { compression: 'on' })), ['gzip, deflate, br, zstd'], `${kind}: Chrome's own`);
+  }
+  // A WebSocket negotiates permessage-deflate instead (ws writes the offer).
+  assert.deepEqual(acceptEncoding(headersForRequest('ws', [], { compression: 'on' })), []);
 });
 
 test('compression off: a browser that offers gzip, br and permessage-deflate is answered uncompressed on every transport', { timeout: TEST_TIMEOUT_MS }, async (t) => {
