@@ -6,7 +6,7 @@
  * With `--repeat N` a step's measurement already holds the medians of its repeats
  * (load/meter/repeat-median.ts), so compare reads `measurement` whatever N was.
  */
-import { runCompression, runPayload, type Measurement, type ResultsDocument, type RunConfig, type StepResult } from '../load/results/results-schema.js';
+import { runPayload, type Measurement, type ResultsDocument, type RunConfig, type StepResult } from '../load/results/results-schema.js';
 import { judge, type GateScope, type Threshold, type Verdict } from './compare-thresholds.js';
 import { defaultThreshold, FIGURES, GATED_FIGURES, type FigureUnit, type GatedFigureId } from '../load/results/figure-registry.js';
 import { clipText } from './format.js';
@@ -103,7 +103,6 @@ export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => 
   { key: 'hold', read: (c) => c.holdMs },
   { key: 'heartbeat', read: (c) => c.heartbeatMs },
   { key: 'workload', read: (c) => `${c.workload}, ${c.publishers} publishers at ${c.publishRate}/s` },
-  { key: 'compression', read: (c) => runCompression(c) },
   { key: 'payload', read: (c) => runPayload(c) },
   // Each axis of the matrix (load/results/run-variants.ts): the run's values of it, in order.
   ...(Object.keys(VARIANT_AXES) as VariantAxis[]).map((axis) => ({ key: axis, read: (c: RunConfig) => runVariants(c).map((v) => v[axis]).join(',') })),

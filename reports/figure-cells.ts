@@ -5,6 +5,7 @@
  * shown — is the results model's (load/figure-registry.ts); the end table, the report, the
  * Markdown and compare write it with these functions, so the same step shows the same text.
  */
+import { runVariants } from '../load/results/run-variants.js';
 import { runCompression, type Compression, type ResultsDocument, type RunConfig, type StepResult } from '../load/results/results-schema.js';
 import { FIGURES, hasCapture, MIN_P99_SAMPLES, type FigureId, type FigureLayer, type FigureUnit } from '../load/results/figure-registry.js';
 import { formatBytes, formatCount, formatFraction, formatLatencyUs, formatMbps, formatNumber } from './format.js';
@@ -97,7 +98,8 @@ export function compressionScope(compression: Exclude<Compression, 'off'>): stri
 }
 
 export function bytesScope(doc: ResultsDocument): string {
-  const compression = runCompression(doc.config);
+  // A run of several variants: the scope of its compressed ones, if any.
+  const compression = runVariants(doc.config).map((v) => v.compression).find((c) => c !== 'off') ?? runCompression(doc.config);
   const scope = hasCapture(doc) ? `${BYTES_SCOPE} ${CAPTURE_SCOPE}` : BYTES_SCOPE;
   return compression === 'off' ? scope : `${scope} ${compressionScope(compression)}`;
 }

@@ -24,6 +24,7 @@ import { REPORT_CSS } from './html-style.js';
 import { bytesScope } from './figure-cells.js';
 import { allTables, type Table } from './tables.js';
 import { protocolChart, protocolTable, variantThroughputCharts } from './protocol-view.js';
+import { varyingAxes } from '../load/results/run-variants.js';
 
 const DATA_ELEMENT_ID = 'report-data';
 
@@ -116,7 +117,7 @@ function subtitle(figures: ReportFigures): string {
   const { doc } = figures;
   const transports = [...new Set(doc.results.map((r) => transportLabel(r.transport)))].join(', ');
   const variants = figures.variants ? ` · ${figures.variants.map((v) => v.label).join(' / ')}` : '';
-  return `${transports}${variants} · ${doc.config.headers.name} headers · ${doc.config.workload} workload · ${runPayload(doc.config)} payload · compression ${runCompression(doc.config)} · started ${doc.startedAt}`;
+  return `${transports}${variants} · ${doc.config.headers.name} headers · ${doc.config.workload} workload · ${runPayload(doc.config)} payload${figures.variants && varyingAxes(doc.config).includes('compression') ? '' : ` · compression ${runCompression(doc.config)}`} · started ${doc.startedAt}`;
 }
 
 function statusBanner(doc: ResultsDocument): string {

@@ -15,7 +15,7 @@ import { validateResults, type ResultsDocument, type RunConfig, type RunStatus, 
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
 import { mergeMeasurements } from '../load/meter/measurement-merge.js';
 import { COMPARABLE_CONFIG } from './compare.js';
-import { entryOf, hasVariants, plannedRuns, resultVariant, runVariants, variantKey, variantLabel } from '../load/results/run-variants.js';
+import { entryName, entryOf, plannedRuns, resultVariant, runVariants, variantKey } from '../load/results/run-variants.js';
 
 /** Shards that cannot be one run: `message` names the difference. */
 export class MergeRefusedError extends Error {
@@ -44,14 +44,13 @@ export function mergeResults(documents: readonly ResultsDocument[], names?: read
   // Entries match by transport × variant (the documents' variants are the same: compared above).
   const results: TransportResult[] = [];
   const variantOf = (result: TransportResult) => variantKey(resultVariant(first.config, result));
-  const named = (result: TransportResult) => (hasVariants(first.config) ? `${result.transport} (${variantLabel(resultVariant(first.config, result))})` : result.transport);
   for (const doc of documents) {
     for (const result of doc.results) {
       let into = results.find((r) => r.transport === result.transport && variantOf(r) === variantOf(result));
       if (!into) results.push((into = { ...result, steps: [] }));
       for (const step of result.steps) {
         if (into.steps.some((s) => s.clients === step.clients)) {
-          throw new MergeRefusedError(`${named(result)} at ${step.clients} clients is in more than one document: a step is merged whole, not averaged`);
+          throw new MergeRefusedError(`${entryName(first.config, result)} at ${step.clients} clients is in more than one document: a step is merged whole, not averaged`);
         }
         into.steps.push(step);
       }

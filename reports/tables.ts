@@ -237,6 +237,8 @@ const COMPRESSION_LABELS = {
 
 /** The run's compression in words (the config table; the Markdown header names it short). */
 export function compressionSetup(c: RunConfig): string {
+  // A run of several compressions: each, a variant of the run.
+  if (varyingAxes(c).includes('compression')) return [...new Set(runVariants(c).map((v) => v.compression))].map((compression) => COMPRESSION_LABELS[compression]).join('; ');
   return COMPRESSION_LABELS[runCompression(c)];
 }
 

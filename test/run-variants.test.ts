@@ -24,9 +24,12 @@ const runsOf = (doc: ResultsDocument) => plannedRuns(doc.config).map(({ transpor
 test('plannedRuns: every transport under every protocol, WebSocket once for one wire (h2 = http1-tls, h2c = http1)', () => {
   const doc = buildResults({ protocols: [...THREE] });
   assert.deepEqual(runsOf(doc), ['poll/http1', 'longpoll/http1', 'sse/http1', 'ws/http1', 'poll/http1-tls', 'longpoll/http1-tls', 'sse/http1-tls', 'ws/http1-tls', 'poll/h2', 'longpoll/h2', 'sse/h2']);
-  assert.deepEqual(wireVariant('ws', { protocol: 'h2' }), { protocol: 'http1-tls' });
-  assert.deepEqual(wireVariant('ws', { protocol: 'h2c' }), { protocol: 'http1' });
-  assert.deepEqual(wireVariant('sse', { protocol: 'h2' }), { protocol: 'h2' });
+  assert.deepEqual(wireVariant('ws', { protocol: 'h2', compression: 'off' }), { protocol: 'http1-tls', compression: 'off' });
+  assert.deepEqual(wireVariant('ws', { protocol: 'h2c', compression: 'on' }), { protocol: 'http1', compression: 'on' });
+  assert.deepEqual(wireVariant('sse', { protocol: 'h2', compression: 'off' }), { protocol: 'h2', compression: 'off' });
+  // Polling bodies are compressed whole: without context takeover is the same wire; streams differ.
+  assert.deepEqual(wireVariant('poll', { protocol: 'http1', compression: 'no-context-takeover' }), { protocol: 'http1', compression: 'on' });
+  assert.deepEqual(wireVariant('sse', { protocol: 'http1', compression: 'no-context-takeover' }), { protocol: 'http1', compression: 'no-context-takeover' });
   // Without http1-tls in the list WebSocket runs under h2 (as WSS over HTTP/1.1, as a one-protocol h2 run does).
   assert.deepEqual(runsOf(buildResults({ protocols: ['http1', 'h2'] })), ['poll/http1', 'longpoll/http1', 'sse/http1', 'ws/http1', 'poll/h2', 'longpoll/h2', 'sse/h2', 'ws/h2']);
   assert.deepEqual(runsOf(buildResults({ protocols: ['h2', 'h2c'] })).filter((r) => r.startsWith('ws')), ['ws/h2', 'ws/h2c']);
@@ -34,7 +37,7 @@ test('plannedRuns: every transport under every protocol, WebSocket once for one 
   const single = buildResults({ protocols: ['h2'] });
   assert.equal(single.config.variants, undefined);
   assert.equal(hasVariants(single.config), false);
-  assert.deepEqual(runVariants(single.config), [{ protocol: 'h2' }]);
+  assert.deepEqual(runVariants(single.config), [{ protocol: 'h2', compression: 'off' }]);
   assert.ok(single.results.every((r) => r.variant === undefined));
 });
 
@@ -145,4 +148,27 @@ test('merge: parts of a run of several protocols unite by transport × protocol;
     assert.deepEqual([result.transport, result.variant], [source.transport, source.variant]);
     assert.equal(result.steps[0]!.measurement!.window.messages.delivered, 2 * source.steps[0]!.measurement!.window.messages.delivered, 'each step the sum of its two shards');
   }
+});
+
+test('compression is a second axis: protocol × compression variants, polling once for on and no-context-takeover, labels name what varies', () => {
+  const doc = validateResults(buildResults({ protocols: ['http1', 'h2'], compressions: ['off', 'on', 'no-context-takeover'], clients: [10] }));
+  const runs = runsOf(doc).length;
+  // 2 protocols × 3 compressions × 4 transports = 24, less: polling under no-context-takeover (= on, 2 × 2), WebSocket under h2 (here no http1-tls: runs as ever).
+  assert.equal(runs, 24 - 4);
+  assert.deepEqual(
+    plannedRuns(doc.config).filter((r) => r.transport === 'poll').map((r) => `${r.variant.protocol}/${r.variant.compression}`),
+    ['http1/off', 'http1/on', 'h2/off', 'h2/on'],
+  );
+  const views = variantViews(doc);
+  assert.deepEqual(views.map((v) => v.label), [
+    'HTTP/1.1, compression off', 'HTTP/1.1, compression on', 'HTTP/1.1, compression on, no context takeover',
+    'HTTP/2 + TLS, compression off', 'HTTP/2 + TLS, compression on', 'HTTP/2 + TLS, compression on, no context takeover',
+  ]);
+  assert.deepEqual(views[2]!.sharedFrom, { poll: 'HTTP/1.1, compression on', longpoll: 'HTTP/1.1, compression on' });
+  // Each view is the configuration a one-variant run writes: off as false, as before compression existed.
+  assert.equal(views[0]!.doc.config.compression, false);
+  assert.equal(views[5]!.doc.config.compression, 'no-context-takeover');
+  assert.equal(views[5]!.doc.config.protocol, 'h2');
+  assert.match(renderMarkdown(doc), /\| transport \| protocol, compression \| clients \|/);
+  assert.match(writeHeadline(deriveFigures(doc)).text, /over HTTP\/2 \+ TLS, compression on, no context takeover short polling moved/);
 });

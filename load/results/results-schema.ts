@@ -528,6 +528,7 @@ export function protocolUsesHttp2(protocol: Protocol): boolean {
  */
 export const VariantSchema = Type.Object({
   protocol: Type.Optional(ProtocolSchema),
+  compression: Type.Optional(CompressionSchema),
 });
 export type Variant = Static<typeof VariantSchema>;
 

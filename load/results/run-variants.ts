@@ -18,7 +18,7 @@
  * Pure module (the results schema only): load/, reports/ and scripts/ read it.
  */
 import type { TransportName } from '../../servers/contract.js';
-import { protocolUsesHttp2, protocolUsesTls, type Protocol, type ResultsDocument, type RunConfig, type TransportResult, type Variant } from './results-schema.js';
+import { protocolUsesHttp2, protocolUsesTls, runCompression, type Compression, type Protocol, type ResultsDocument, type RunConfig, type TransportResult, type Variant } from './results-schema.js';
 
 /** A variant with every axis resolved. */
 export type FullVariant = Required<Variant>;
@@ -44,6 +44,12 @@ const PROTOCOL_LABELS: Readonly<Record<Protocol, string>> = {
   h2c: 'HTTP/2 cleartext',
 };
 
+const COMPRESSION_LABELS: Readonly<Record<Compression, string>> = {
+  off: 'compression off',
+  on: 'compression on',
+  'no-context-takeover': 'compression on, no context takeover',
+};
+
 /** Every axis, in the order variants are named and run (the first axis varies slowest). */
 export const VARIANT_AXES: { readonly [K in VariantAxis]: AxisDefinition<K> } = {
   protocol: {
@@ -57,6 +63,15 @@ export const VARIANT_AXES: { readonly [K in VariantAxis]: AxisDefinition<K> } = 
       // A one-protocol run records no protocol for http1 and its TLS settings only over TLS.
       return { ...rest, ...(protocol === 'http1' ? {} : { protocol }), ...(tls !== undefined && protocolUsesTls(protocol) ? { tls } : {}) };
     },
+  },
+  compression: {
+    flag: '--compression',
+    ofConfig: runCompression,
+    label: (compression) => COMPRESSION_LABELS[compression],
+    // Polling bodies are compressed whole either way (servers/http-compression.ts): context takeover is a stream's (SSE, WebSocket).
+    wire: (transport, compression) => (compression === 'no-context-takeover' && (transport === 'poll' || transport === 'longpoll') ? 'on' : compression),
+    // A one-variant run writes off as `false`, as every run did before compression existed.
+    applyTo: (config, compression) => ({ ...config, compression: compression === 'off' ? false : compression }),
   },
 };
 
