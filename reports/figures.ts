@@ -143,6 +143,8 @@ export interface PaperCell {
 export interface VariantFigures {
   variant: FullVariant;
   label: string;
+  /** Why a transport measured under another variant stands for this one (load/results/run-variants.ts `VariantView.sharedWhy`). */
+  sharedWhy: Partial<Record<string, string>>;
   figures: ReportFigures;
 }
 
@@ -289,7 +291,7 @@ export function layerMbps(m: Measurement, scale: number): Record<FigureLayer, La
  */
 export function deriveFigures(doc: ResultsDocument): ReportFigures {
   if (!hasVariants(doc.config)) return deriveVariantFigures(doc, {});
-  const variants = variantViews(doc).map((view): VariantFigures => ({ variant: view.variant, label: view.label, figures: deriveVariantFigures(view.doc, view.sharedFrom) }));
+  const variants = variantViews(doc).map((view): VariantFigures => ({ variant: view.variant, label: view.label, sharedWhy: view.sharedWhy, figures: deriveVariantFigures(view.doc, view.sharedFrom) }));
   const measured = variants.flatMap(({ label, figures }) =>
     figures.transports
       .filter((t) => t.sharedFrom === null)

@@ -54,9 +54,8 @@ function viewClients(variants: readonly VariantFigures[]): number | null {
 
 /** "measured once, under HTTP/1.1 + TLS": a transport whose wire two variants share (WebSocket under h2). */
 function sharedNote(variants: readonly VariantFigures[]): string | null {
-  const shared = variants.flatMap((v) => v.figures.transports.filter((t) => t.sharedFrom !== null).map((t) => `${transportLabel(t.transport)} under ${v.label} is the ${t.sharedFrom} run`));
-  if (shared.length === 0) return null;
-  return `${shared.join('; ')}: WebSocket has no HTTP/2 here (RFC 8441 is not in ws), so it is WSS over HTTP/1.1 either way — the same server and client, so the same bytes — and it was measured once.`;
+  const shared = variants.flatMap((v) => v.figures.transports.filter((t) => t.sharedFrom !== null).map((t) => `${transportLabel(t.transport)} under ${v.label} is the ${t.sharedFrom} run, measured once (${v.sharedWhy[t.transport] ?? 'the same wire'})`));
+  return shared.length === 0 ? null : `${shared.join('. ')}.`;
 }
 
 /**

@@ -173,11 +173,11 @@ export const BENCH_OPTIONS = {
     parse: (raw: string, flag: string) => parseChoiceList(flag, raw, PROTOCOLS),
   },
   compression: {
-    flags: '--compression <mode>',
-    help: `${COMPRESSIONS.join(', ')}: compress every transport that can (WebSocket permessage-deflate, SSE a gzip stream flushed per event, poll/long-poll br or gzip bodies); off is the fair default`,
-    doc: "`off` (nothing compressed, whatever the clients offer: the transports' own bytes), `on` (WebSocket permessage-deflate with context takeover, SSE a gzip stream flushed after every event, poll and long-poll bodies br or gzip as the request accepts — the minimal profile then sends `Accept-Encoding: gzip, br`), `no-context-takeover` (the same, each message compressed on its own: permessage-deflate's no_context_takeover both ways, the SSE stream fully flushed per event). Bytes are counted at the socket, compressed; payload is the messages' decoded text. With `--target` the clients offer and decode, the target decides. The results (`config.compression`) and the report say which",
+    flags: '--compression <modes>',
+    help: `${COMPRESSIONS.join(', ')}: compress every transport that can (WebSocket permessage-deflate, SSE a gzip stream flushed per event, poll/long-poll br or gzip bodies); off is the fair default. Several separated by commas (off,on): a matrix axis, every transport under each`,
+    doc: "one mode or several separated by commas (`off,on`: a matrix axis like `--protocol`'s — every transport runs under each, crossed with the protocols; poll and long-poll, whose bodies are compressed whole, run once for `on` and `no-context-takeover`): `off` (nothing compressed, whatever the clients offer: the transports' own bytes), `on` (WebSocket permessage-deflate with context takeover, SSE a gzip stream flushed after every event, poll and long-poll bodies br or gzip as the request accepts — the minimal profile then sends `Accept-Encoding: gzip, br`), `no-context-takeover` (the same, each message compressed on its own: permessage-deflate's no_context_takeover both ways, the SSE stream fully flushed per event). Bytes are counted at the socket, compressed; payload is the messages' decoded text. With `--target` the clients offer and decode, the target decides. The results (`config.compression`, or `config.variants` and each entry's `variant` for several) and the report say which",
     default: 'off',
-    parse: (raw: string, flag: string) => parseChoice(flag, raw, COMPRESSIONS),
+    parse: (raw: string, flag: string) => parseChoiceList(flag, raw, COMPRESSIONS),
   },
   ca: {
     flags: '--ca <file>',

@@ -11,7 +11,7 @@ import { describeEnvironment } from '../load/run/environment.js';
 import { CHROMIUM_PREFLIGHT_CACHE } from '../load/clients/cors-preflight.js';
 import { DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/clients/header-profiles.js';
 import { defaultResultsDir } from '../load/results/results-file.js';
-import { protocolUsesTls, type Protocol, type RunConfig, type TlsConfig } from '../load/results/results-schema.js';
+import { protocolUsesTls, type Compression, type Protocol, type RunConfig, type TlsConfig, type Variant } from '../load/results/results-schema.js';
 import { runBench } from '../load/run/runner.js';
 import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-file.js';
 import { shardClientCount } from '../load/run/step-schedule.js';
@@ -131,7 +131,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     throw new UsageError('--cors-max-age sets the embedded servers\' Access-Control-Max-Age: with --target the target sends its own');
   }
   const corsMaxAgeSeconds = read('corsMaxAge');
-  const compression = read('compression');
+  const compressions = read('compression');
+  const variants = matrixVariants(protocols, compressions);
   const payload = read('payload');
   if (target !== null && payload !== 'repeat') throw new UsageError(`--payload ${payload} sets what the embedded servers publish: a --target publishes its own`);
   const authorizationBytes = read('authorization');
@@ -153,8 +154,9 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     workload,
     publishers: workload === 'chat' ? read('publishers') : 0,
     publishRate: workload === 'chat' ? read('publishRate') : 0,
-    // Off is written `false`, as before compression existed (results-schema.ts runCompression).
-    compression: compression === 'off' ? false : compression,
+    // Off is written `false`, as before compression existed (results-schema.ts runCompression);
+    // several compressions are the run's variants, each entry its own.
+    ...(compressions.length > 1 ? {} : { compression: compressions[0] === 'off' ? false : compressions[0] }),
     ...(payload === 'repeat' ? {} : { payload }),
     repeat: read('repeat'),
     target,
@@ -170,7 +172,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     ...(authorizationBytes > 0 ? { authorizationBytes } : {}),
     // Absent for the default (HTTP/1.1 cleartext), so a default run's document is as before;
     // several protocols are the run's variants (load/results/run-variants.ts), each entry its own.
-    ...(protocols.length > 1 ? { variants: protocols.map((p) => ({ protocol: p })) } : protocol === 'http1' ? {} : { protocol }),
+    ...(protocols.length > 1 || protocol === 'http1' ? {} : { protocol }),
+    ...(variants ? { variants } : {}),
     ...(tls === undefined ? {} : { tls }),
     ...scaleOut,
     ...(crossOrigin
@@ -201,6 +204,18 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   );
   if (problem) throw new UsageError(`--clients ${largest} ${problem}`);
   return config;
+}
+
+/**
+ * Several values of a matrix axis (`--protocol http1,h2`, `--compression off,on`): the run's
+ * variants, every combination, the first axis varying slowest (load/results/run-variants.ts);
+ * each names only the axes listed with several values (the others are the run's own).
+ */
+function matrixVariants(protocols: readonly Protocol[], compressions: readonly Compression[]): Variant[] | undefined {
+  if (protocols.length < 2 && compressions.length < 2) return undefined;
+  return (protocols.length > 1 ? protocols : [undefined]).flatMap((protocol) =>
+    (compressions.length > 1 ? compressions : [undefined]).map((compression) => ({ ...(protocol ? { protocol } : {}), ...(compression ? { compression } : {}) })),
+  );
 }
 
 /**

@@ -25,6 +25,7 @@ test('bench refuses a bad list of protocols with exit 2 and one line, before sta
     [['--protocol', 'http1-tls,http1', '--target', 'https://127.0.0.1:9'], /--protocol http1 is cleartext: give an http:\/\/ --target/],
     [['--protocol', 'http1,h2c', '--target', 'http://127.0.0.1:9'], /--protocol http1,h2c with --target: an h2c target speaks cleartext HTTP\/2 only, so it cannot also be reached over http1/],
     [['--protocol', 'http1,http1-tls', '--ca', '/nonexistent.pem'], /--ca is for a --target/],
+    [['--compression', 'off,zip'], /--compression "zip" is not valid: use one of off, on, no-context-takeover, or several separated by commas/],
   ];
   for (const [args, pattern] of cases) {
     const run = bench(args);

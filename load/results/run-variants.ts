@@ -33,6 +33,8 @@ interface AxisDefinition<K extends VariantAxis> {
   label(value: FullVariant[K]): string;
   /** The value `transport` actually runs under when asked for `value` (the same server and client). */
   wire(transport: TransportName, value: FullVariant[K]): FullVariant[K];
+  /** Why two values put the same bytes on a transport's wire (said where one entry stands for both). */
+  sameWire: string;
   /** The configuration one variant's run would have recorded (as a one-variant run writes it). */
   applyTo(config: RunConfig, value: FullVariant[K]): RunConfig;
 }
@@ -58,6 +60,7 @@ export const VARIANT_AXES: { readonly [K in VariantAxis]: AxisDefinition<K> } = 
     label: (protocol) => PROTOCOL_LABELS[protocol],
     // WebSocket stays HTTP/1.1 under HTTP/2: over TLS when the protocol is (load/run/runner.ts starts its server without http2).
     wire: (transport, protocol) => (transport !== 'ws' || !protocolUsesHttp2(protocol) ? protocol : protocolUsesTls(protocol) ? 'http1-tls' : 'http1'),
+    sameWire: 'WebSocket has no HTTP/2 here (RFC 8441 is not in ws), so under HTTP/2 it is WebSocket over HTTP/1.1 (over TLS when the protocol is) — the same server and client, so the same bytes',
     applyTo: (config, protocol) => {
       const { protocol: _protocol, tls, ...rest } = config;
       // A one-protocol run records no protocol for http1 and its TLS settings only over TLS.
@@ -70,6 +73,7 @@ export const VARIANT_AXES: { readonly [K in VariantAxis]: AxisDefinition<K> } = 
     label: (compression) => COMPRESSION_LABELS[compression],
     // Polling bodies are compressed whole either way (servers/http-compression.ts): context takeover is a stream's (SSE, WebSocket).
     wire: (transport, compression) => (compression === 'no-context-takeover' && (transport === 'poll' || transport === 'longpoll') ? 'on' : compression),
+    sameWire: 'poll and long-poll answers are compressed whole, so without context takeover they are the same bytes as with it',
     // A one-variant run writes off as `false`, as every run did before compression existed.
     applyTo: (config, compression) => ({ ...config, compression: compression === 'off' ? false : compression }),
   },
@@ -168,6 +172,8 @@ export interface VariantView {
   doc: ResultsDocument;
   /** Transports measured under another variant with the same wire (WebSocket under h2: the http1-tls entry), by that variant's label. */
   sharedFrom: Partial<Record<TransportName, string>>;
+  /** Why each of those is the same wire (the axes' reasons). */
+  sharedWhy: Partial<Record<TransportName, string>>;
 }
 
 /**
@@ -178,18 +184,21 @@ export interface VariantView {
 export function variantViews(doc: ResultsDocument): VariantView[] {
   if (!hasVariants(doc.config)) {
     const [variant] = runVariants(doc.config);
-    return [{ variant: variant!, label: variantLabel(variant!), doc, sharedFrom: {} }];
+    return [{ variant: variant!, label: variantLabel(variant!), doc, sharedFrom: {}, sharedWhy: {} }];
   }
   const axes = varyingAxes(doc.config);
   return runVariants(doc.config).map((variant) => {
     const sharedFrom: Partial<Record<TransportName, string>> = {};
+    const sharedWhy: Partial<Record<TransportName, string>> = {};
     const results = doc.config.transports.flatMap((transport) => {
       const own = entryOf(doc, transport, variant);
       if (own) return [own];
       const wire = variantKey(wireVariant(transport, variant));
       const stand = doc.results.find((r) => r.transport === transport && variantKey(wireVariant(transport, resultVariant(doc.config, r))) === wire);
       if (!stand) return [];
-      sharedFrom[transport] = variantLabel(resultVariant(doc.config, stand), axes);
+      const ran = resultVariant(doc.config, stand);
+      sharedFrom[transport] = variantLabel(ran, axes);
+      sharedWhy[transport] = AXES.filter((name) => ran[name] !== variant[name]).map((name) => VARIANT_AXES[name].sameWire).join('; ');
       return [stand];
     });
     return {
@@ -197,6 +206,7 @@ export function variantViews(doc: ResultsDocument): VariantView[] {
       label: variantLabel(variant, axes),
       doc: { ...doc, config: variantConfig(doc.config, variant), results: results.map(({ variant: _v, ...result }) => result) },
       sharedFrom,
+      sharedWhy,
     };
   });
 }
