@@ -94,7 +94,7 @@ export const BENCH_OPTIONS = {
     default: durationDefault(SERVER_DEFAULTS.heartbeatMs),
     parse: durationOrZero,
   },
-  connectRate: { flags: '--connect-rate <n/s>', help: 'client connects per second during ramp-up', default: '1000', parse: (raw: string, flag: string) => parsePositiveNumber(flag, raw) },
+  connectRate: { flags: '--connect-rate <n/s>', help: 'client connects per second during ramp-up, at most: each load worker leaves no more than one second of its share unfinished, so a slower server slows the ramp (docs/scale-out.md)', default: '1000', parse: (raw: string, flag: string) => parsePositiveNumber(flag, raw) },
   workers: {
     flags: '--workers <n>',
     help: 'load worker processes',
