@@ -103,6 +103,22 @@ export function optionDefaults<T extends OptionTable>(table: T): RawFlags<T> {
   return values as RawFlags<T>;
 }
 
+/**
+ * node:util `parseArgs` options of a table, for standalone scripts that do without commander:
+ * by long name (`--batch` → `batch`), strings or switches, repeatable rows `multiple`.
+ */
+export function parseArgsOptions(table: OptionTable): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; default?: string | boolean | string[] }> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; default?: string | boolean | string[] }> = {};
+  for (const row of Object.values(table)) {
+    const long = row.flags.split(/[ ,]+/).find((part) => part.startsWith('--'))!.slice(2);
+    const type = row.flags.includes('<') ? 'string' : 'boolean';
+    // As commander: a repeatable row's default is an empty list.
+    const fallback = row.repeatable ? [...((row.default as readonly string[] | undefined) ?? [])] : row.default;
+    options[long] = { type, ...(row.repeatable ? { multiple: true } : {}), ...(fallback === undefined ? {} : { default: fallback as string | boolean | string[] }) };
+  }
+  return options;
+}
+
 /** A duration default in the unit a user would type: 30000 → `30s`, 1500 → `1500ms`. */
 export function durationDefault(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;

@@ -5,6 +5,7 @@
  * (scripts/docs-options.ts); test/option-tables.test.ts fails when they differ.
  */
 import { BENCH_OPTIONS } from './bench-options.js';
+import { MICRO_OPTIONS } from './bench-micro-options.js';
 import { CI_OPTIONS } from './ci.js';
 import { CONFIG_OPTION } from './commands.js';
 import { COMPARE_OPTIONS } from './compare.js';
@@ -21,6 +22,8 @@ export const README_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   merge: MERGE_OPTIONS,
   compare: COMPARE_OPTIONS,
   ci: { ...CI_OPTIONS, config: CONFIG_OPTION },
+  // `npm run bench:micro`, a standalone script (node:util parseArgs), not a wirebench command.
+  'bench-micro': MICRO_OPTIONS,
 };
 
 /** `readme` with every marked table replaced by the rendered one; throws when a marker is missing. */
