@@ -4,7 +4,7 @@
  */
 import { runCompression, runPayload, type RunConfig } from '../load/results/results-schema.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
-import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
+import { FIGURES, figuresIn, hasH2Frames, type FigureId, type FigureView } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell } from './figure-cells.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
@@ -116,11 +116,21 @@ export function stepsTable(figures: ReportFigures): Table {
   );
 }
 
+/** A table of one registry view's figures, their definitions as its note (after `lead`, if any). */
+function viewTable(figures: ReportFigures, view: FigureView, title: string, lead = ''): Table {
+  const ids = figuresIn(view, figures.doc);
+  const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
+  return stepTable(figures, view, title, ids.map((id) => figureColumn(id)), `${lead}${definitions}`);
+}
+
 /** Per-direction bytes, the capture's IP layer when present, CPU of both sides, memory per connection. */
 export function costsTable(figures: ReportFigures): Table {
-  const ids = figuresIn('costs', figures.doc);
-  const definitions = ids.map((id) => `${FIGURES[id].name}: ${FIGURES[id].definition}`).join(' ');
-  return stepTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step', ids.map((id) => figureColumn(id)), definitions);
+  return viewTable(figures, 'costs', 'Bytes by direction and layer, CPU and memory per step');
+}
+
+/** HTTP/2 runs: frame bytes by kind beneath TLS, TLS's share, the handshake and the first request against the steady state. */
+export function h2FramesTable(figures: ReportFigures): Table {
+  return viewTable(figures, 'h2', 'HTTP/2 frames by kind, TLS and handshakes', 'WebSocket stays on HTTP/1.1 (RFC 8441 is not in ws): its steps have no frames here. ');
 }
 
 export function correctnessTable(figures: ReportFigures): Table {
@@ -303,5 +313,6 @@ function keyValueTable(id: string, title: string, rows: [string, string][]): Tab
 
 /** Every table, in reading order. */
 export function allTables(figures: ReportFigures): Table[] {
-  return [throughputTable(figures), stepsTable(figures), costsTable(figures), modelTable(figures), correctnessTable(figures), configTable(figures), environmentTable(figures)];
+  const h2 = hasH2Frames(figures.doc) ? [h2FramesTable(figures)] : [];
+  return [throughputTable(figures), stepsTable(figures), costsTable(figures), ...h2, modelTable(figures), correctnessTable(figures), configTable(figures), environmentTable(figures)];
 }

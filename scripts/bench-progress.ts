@@ -7,7 +7,7 @@ import { entryConfig, entryName } from '../load/results/run-variants.js';
 import { formatEta, stylerFor } from './terminal-style.js';
 import type { RunEvent } from '../load/run/runner.js';
 import type { ResultsDocument, RunConfig, StepResult } from '../load/results/results-schema.js';
-import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
+import { FIGURES, figuresIn, hasH2Frames, type FigureId } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell } from '../reports/figure-cells.js';
 import { textTableLines } from '../reports/text-table.js';
 import { formatCount } from '../reports/format.js';
@@ -164,6 +164,11 @@ export function printSummaryTable(out: NodeJS.WritableStream, document: ResultsD
   if (steps.some(({ step }) => step.measurement?.capture)) {
     out.write(`\nTCP/IP layer (packet capture, client connections only):\n`);
     out.write(table(figuresIn('capture', document), (step) => (step.measurement?.capture?.droppedPackets ? `capture dropped ${step.measurement.capture.droppedPackets} packets` : step.measurement && !step.measurement.capture ? 'not captured' : '')));
+  }
+  // HTTP/2 runs: the frames' plaintext by kind beneath TLS, and what opening a connection and its first request cost.
+  if (hasH2Frames(document)) {
+    out.write(`\nHTTP/2 frames (plaintext beneath TLS, per delivered message; handshake and request heads per connection):\n`);
+    out.write(table(figuresIn('h2', document), (step) => (step.measurement && !step.measurement.window.h2FrameBytes ? 'not over HTTP/2' : '')));
   }
   if (document.environment.captureUnavailable) out.write(`--capture: ${document.environment.captureUnavailable}; no TCP/IP layer\n`);
   if (document.status !== 'complete') out.write(`run ${document.status}: ${document.results.reduce((a, r) => a + r.steps.length, 0)} step(s) kept\n`);

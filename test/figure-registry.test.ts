@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResults, type Measurement, type StepResult } from '../load/results/results-schema.js';
+import { parseResults, type Measurement, type ResultsDocument, type StepResult } from '../load/results/results-schema.js';
 import { compareResults, DEFAULT_THRESHOLDS, RESULT_METRICS, type CompareRow } from '../reports/compare.js';
 import { formatValue, renderCompareText } from '../reports/compare-exporters.js';
 import { deriveFigures } from '../reports/figures.js';
@@ -154,12 +154,13 @@ function capture(write: (out: PassThrough) => void): string {
 const textColumns = (line: string | undefined) => (line ?? '').trim().split(/\s{2,}/);
 
 test('the results model drives every output: a figure is in exactly the tables its views name, compare gates exactly the figures with a gate', () => {
-  // A run with a capture and browser headers: every view has its figures.
-  const doc = buildResults({ clients: [10, 100] });
+  // A run with a capture and browser headers, its HTTP transports over HTTP/2: every view has its figures.
+  const doc = withH2Frames(buildResults({ clients: [10, 100] }));
   const tables = allTables(deriveFigures(doc));
   const head = (id: string) => tables.find((t) => t.id === id)?.head ?? [];
   const end = capture((out) => printSummaryTable(out, doc));
-  const [endSteps, endCapture] = end.split('TCP/IP layer');
+  const [endSteps, endRest] = end.split('TCP/IP layer');
+  const [endCapture, endH2] = (endRest ?? '').split('HTTP/2 frames');
   const endCaptureHeader = endCapture?.split('\n')[1];
   const csvHeader = renderStepsCsv(doc).split('\r\n')[0] ?? '';
   const md = renderMarkdown(doc);
@@ -169,6 +170,7 @@ test('the results model drives every output: a figure is in exactly the tables i
     steps: (name) => head('steps').includes(name) && textColumns(endSteps?.split('\n')[0]).includes(name) && csvHeader.includes(`${name} (`),
     costs: (name) => head('costs').includes(name) && md.includes(`| ${escapeMarkdown(name)} |`),
     capture: (name) => textColumns(endCaptureHeader).includes(name),
+    h2: (name) => head('h2').includes(name) && textColumns(endH2?.split('\n')[1]).includes(name),
     progress: (name) => progress.includes(`${name} ${figureCell(FIGURE_IDS.find((id) => FIGURES[id].name === name)!, step, doc.config)}`),
   };
   for (const id of FIGURE_IDS) {
@@ -199,6 +201,21 @@ test('the results model drives every output: a figure is in exactly the tables i
   );
   for (const id of GATED_FIGURES) assert.notEqual(FIGURES[id].kind, 'info', `${id}: an info figure is never gated`);
 });
+
+/** The fixture's poll, long-poll and SSE steps as if over HTTP/2: frame bytes in the window, the handshake and exchange heads sampled. */
+function withH2Frames(doc: ResultsDocument): ResultsDocument {
+  for (const result of doc.results) {
+    if (result.transport === 'ws') continue;
+    for (const step of result.steps) {
+      const m = step.measurement;
+      if (!m) continue;
+      const part = (total: number) => ({ preface: 0, headers: Math.floor(total / 4), data: Math.floor(total / 2), settings: 30, windowUpdate: 13, ping: 0, rstStream: 0, goaway: 17, other: 0 });
+      m.window.h2FrameBytes = { down: part(m.window.bytes.down.totalBytes), up: { ...part(m.window.bytes.up.totalBytes), preface: 24 } };
+      Object.assign(m.wire, { h2PrefaceUpBytes: 33, h2PrefaceDownBytes: 27, firstExchangeHeadBytes: 866, steadyExchangeHeadBytes: 53 });
+    }
+  }
+  return doc;
+}
 
 /**
  * Each figure recomputed the naive way from the raw counters of a measurement, written here

@@ -9,6 +9,7 @@ import type { ReconnectPolicy } from './reconnect-backoff.js';
 import type { ClientTracker } from '../meter/delivery-tracker.js';
 import type { CrossOrigin } from './header-profiles.js';
 import type { ClientTls } from './tcp-connect.js';
+import type { H2FrameCounts } from './h2-frames.js';
 import type { WireSample } from '../results/results-schema.js';
 
 export interface ClientOptions {
@@ -74,6 +75,8 @@ export interface ClientOptions {
 export interface WireCounters {
   readBytes: number;
   writtenBytes: number;
+  /** HTTP/2 clients: the plaintext beneath TLS by frame kind (h2-frame-tap.ts), cumulative too. */
+  h2FrameBytes?: H2FrameCounts;
 }
 
 export interface TransportClient {

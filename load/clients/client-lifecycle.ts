@@ -76,6 +76,11 @@ export abstract class ClientBase implements TransportClient {
       this.sample.tlsHandshakeUpBytes = handshake.upBytes;
       this.sample.tlsHandshakeDownBytes = handshake.downBytes;
     }
+    const preface = this.meter.h2Preface();
+    if (preface !== undefined) {
+      this.sample.h2PrefaceUpBytes = preface.upBytes;
+      this.sample.h2PrefaceDownBytes = preface.downBytes;
+    }
     return { ...this.sample };
   }
 

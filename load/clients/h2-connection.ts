@@ -9,7 +9,8 @@
  *
  * Why node:http2 and not hand-written framing: it is Node's binding of nghttp2, the HTTP/2
  * implementation curl and Apache use — framing, HPACK, flow control and SETTINGS are its job.
- * Bytes are counted beneath it, at the TCP socket (load/tcp-connect.ts), like HTTP/1.1's.
+ * Bytes are counted beneath it, at the TCP socket (load/tcp-connect.ts), like HTTP/1.1's; the
+ * plaintext between the two is counted by frame kind on its way (h2-frame-tap.ts).
  *
  * One request in flight at a time, like HttpConnection (a page awaiting each fetch). drop()
  * closes the whole connection, as it does on HTTP/1.1.
@@ -21,6 +22,7 @@ import { errorKind } from './client-errors.js';
 import type { HttpChannel, HttpResponseHandler } from './http-connection.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
 import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
+import { H2ConnectionTally, countingPassThrough } from './h2-frame-tap.js';
 
 /** HTTP/1.1 fields that have no meaning in HTTP/2 and must not be sent (RFC 9113 §8.2.2). */
 const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
@@ -76,6 +78,9 @@ export class H2Connection implements HttpChannel {
   private session: http2.ClientHttp2Session | undefined;
   private tcp: net.Socket | undefined;
   private stream: http2.ClientHttp2Stream | undefined;
+  /** The open session's frame counts (h2-frame-tap.ts) and how many streams it has opened. */
+  private tally: H2ConnectionTally | undefined;
+  private streamsOpened = 0;
   private closeKind: string | undefined;
   private readonly scheme: 'http' | 'https';
   private readonly host: string;
@@ -114,15 +119,28 @@ export class H2Connection implements HttpChannel {
     }
     if (body.length > 0) stream.end(body);
     this.stream = stream;
+    const tally = this.tally;
+    const firstOnConnection = this.streamsOpened++ === 0;
     let bodyBytes = 0;
+    // node:http2 emits 'response' on the next tick, and DATA that came in the same read as the
+    // HEADERS reaches 'data' before it: such pieces wait for the head, so the handler hears the
+    // answer in order (an SSE stream's first event came before its head, and was dropped).
+    let early: Buffer[] | undefined = [];
     stream.on('response', (responseHeaders: http2.IncomingHttpHeaders) => {
       if (stream !== this.stream) return;
-      this.handler.onResponseHead(Number(responseHeaders[':status'] ?? 0), flatHeaders(responseHeaders), 0, monotonicUs());
+      // The HEADERS frames passed the tap before node:http2 decoded them, so their sizes are known here.
+      const heads = stream.id === undefined || tally === undefined ? { up: 0, down: 0 } : tally.headBytes(stream.id);
+      const receivedUs = monotonicUs();
+      this.handler.onResponseHead(Number(responseHeaders[':status'] ?? 0), flatHeaders(responseHeaders), heads.down, receivedUs, { requestHeadBytes: heads.up, firstOnConnection });
+      const pieces = early ?? [];
+      early = undefined;
+      for (const chunk of pieces) if (stream === this.stream) this.handler.onResponseBody(chunk, 0, receivedUs);
     });
     stream.on('data', (chunk: Buffer) => {
       if (stream !== this.stream) return;
       bodyBytes += chunk.length;
-      this.handler.onResponseBody(chunk, 0, monotonicUs());
+      if (early !== undefined) early.push(chunk);
+      else this.handler.onResponseBody(chunk, 0, monotonicUs());
     });
     stream.on('end', () => {
       if (stream !== this.stream) return;
@@ -133,6 +151,7 @@ export class H2Connection implements HttpChannel {
       if (stream === this.stream) this.closeKind ??= streamErrorKind(error);
     });
     stream.on('close', () => {
+      if (stream.id !== undefined) tally?.forget(stream.id);
       if (stream !== this.stream) return;
       // Closed before its end: reset by the server (RST_STREAM), or the connection went away.
       this.stream = undefined;
@@ -163,8 +182,11 @@ export class H2Connection implements HttpChannel {
     const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.secure, ['h2', 'http/1.1'], this.localAddress);
     this.tcp = tcp;
     this.closeKind = undefined;
+    this.streamsOpened = 0;
+    const tally = new H2ConnectionTally(this.meter.h2Frames(), (preface) => this.meter.h2Preface(preface));
+    this.tally = tally;
     const authority = `${this.scheme}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
-    const session = http2.connect(authority, { createConnection: () => socket });
+    const session = http2.connect(authority, { createConnection: () => countingPassThrough(socket, tally) });
     this.session = session;
     if (this.idleTimeoutMs > 0) {
       session.setTimeout(this.idleTimeoutMs, () => {
@@ -175,6 +197,10 @@ export class H2Connection implements HttpChannel {
     }
     session.on('error', (error: Error) => {
       if (session === this.session) this.closeKind ??= errorKind(error, 'h2_error');
+    });
+    // The session reads through the tap, so the socket's own error (ECONNREFUSED, ECONNRESET) is heard here.
+    socket.on('error', (error: Error) => {
+      if (session === this.session) this.closeKind ??= errorKind(error, 'socket_error');
     });
     session.on('goaway', () => {
       if (session === this.session) this.closeKind ??= 'h2_goaway';

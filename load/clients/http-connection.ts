@@ -20,9 +20,20 @@ import type { SocketMeter } from '../meter/socket-meter.js';
 import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
 
 /** What a connection's owner hears; implemented by the clients (no closures per response). */
+/** The heads of one request/response exchange, as its connection saw them on the wire. */
+export interface ExchangeHeads {
+  /** The request as sent: HTTP/1.1 its bytes (a body-less request's head); HTTP/2 its HEADERS frames. */
+  requestHeadBytes: number;
+  /** It was the first request on its connection (HTTP/2: before HPACK's dynamic table held its fields). */
+  firstOnConnection: boolean;
+}
+
 export interface HttpResponseHandler {
-  /** Status line and headers arrived; `headBytes` is their size on the wire, CRLF CRLF included. */
-  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, receivedUs: number): void;
+  /**
+   * Status line and headers arrived; `headBytes` is their size on the wire (HTTP/1.1: CRLF CRLF
+   * included; HTTP/2: the HEADERS frames, frame headers included); `exchange`: the request's side.
+   */
+  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, receivedUs: number, exchange: ExchangeHeads): void;
   /**
    * A piece of the decoded body. `framingBytes`: wire bytes between the previous piece (or the
    * head) and this one — chunk-size lines and CRLFs of the chunked coding.
@@ -75,6 +86,9 @@ export class HttpConnection implements HttpChannel {
   private executing = false;
   private receivedUs = 0;
   private inFlight = 0;
+  /** Bytes of each request awaiting its answer, in order, and how many went on this socket. */
+  private readonly requestBytes: number[] = [];
+  private sentOnSocket = 0;
   private closeKind: string | undefined;
 
   constructor(
@@ -109,11 +123,14 @@ export class HttpConnection implements HttpChannel {
     const current = this.socket;
     const socket = current === undefined || current.destroyed ? this.open() : current;
     socket.cork();
+    let bytes = 0;
     for (const part of parts) {
       if (typeof part === 'string') socket.write(part, 'utf8');
       else socket.write(part);
+      bytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
     }
     socket.uncork();
+    this.requestBytes.push(bytes);
     this.inFlight++;
   }
 
@@ -142,6 +159,8 @@ export class HttpConnection implements HttpChannel {
     this.headEnd = 0;
     this.bodyEnd = 0;
     this.inFlight = 0;
+    this.requestBytes.length = 0;
+    this.sentOnSocket = 0;
     this.closeKind = undefined;
     this.parser.initialize(HTTPParser.RESPONSE);
     socket.on('data', (chunk: Buffer) => {
@@ -203,7 +222,8 @@ export class HttpConnection implements HttpChannel {
       // Called right after the blank line that ends the head was consumed.
       this.headEnd = this.position();
       this.bodyEnd = this.headEnd;
-      this.handler.onResponseHead(info.statusCode, info.headers, this.headEnd - this.messageStart, this.receivedUs);
+      const exchange = { requestHeadBytes: this.requestBytes.shift() ?? 0, firstOnConnection: this.sentOnSocket++ === 0 };
+      this.handler.onResponseHead(info.statusCode, info.headers, this.headEnd - this.messageStart, this.receivedUs, exchange);
     }) as never;
     parser[HTTPParser.kOnBody] = (body: Buffer) => {
       if (this.socket === undefined || this.socket.destroyed) return;

@@ -9,7 +9,9 @@ import { ClientBase } from './client-lifecycle.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { CorsPreflighter, corsGranted } from './cors-preflight.js';
 import { headersForRequest, preflightHeaders } from './header-profiles.js';
-import { CursorRequest, headerValue, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
+import { CursorRequest, headerValue, routePath, type ExchangeHeads, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
+import { ExchangeHeadSizes } from './wire-sample.js';
+import type { WireSample } from '../results/results-schema.js';
 import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
@@ -45,6 +47,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
   /** Cross-origin with Authorization: the OPTIONS before a poll whose URL the preflight cache lacks. */
   private readonly preflight: { request: CursorRequest; preflighter: CorsPreflighter } | undefined;
   private preflighting = false;
+  private readonly exchangeHeads = new ExchangeHeadSizes();
 
   /** `quietMs`: the longest a healthy server leaves the connection without a byte (see pollIdleTimeoutMs). */
   constructor(options: ClientOptions, route: string, quietMs: number) {
@@ -60,6 +63,11 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
         preflighter: new CorsPreflighter(crossOrigin, 'GET', ['authorization'], this.tracker, this.sample),
       };
     }
+  }
+
+  override wireSample(): WireSample {
+    this.exchangeHeads.fill(this.sample);
+    return super.wireSample();
   }
 
   publish(data: string): void {
@@ -132,15 +140,19 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     this.bodyBytes = 0;
     // The epoch is named once per connection: it cannot change under a live one (contract.ts).
     const named = this.connection.isOpen ? undefined : this.epoch;
-    const bytes = this.request.send(this.connection, this.cursor, named);
-    // The wire sample is the steady-state request, not a connection's first (which names the epoch).
-    if (named === undefined || this.sample.requestBytes === 0) this.sample.requestBytes = bytes;
+    this.request.send(this.connection, this.cursor, named);
     this.tracker.onRequest(this.sentUs);
   }
 
-  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number): void {
+  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, _receivedUs: number, exchange: ExchangeHeads): void {
     this.statusCode = statusCode;
     this.headBytes = headBytes;
+    if (!this.preflighting) {
+      // The wire sample's request is the steady state, not a connection's first (which names the
+      // epoch, and over HTTP/2 fills HPACK's dynamic table), unless no other was seen yet.
+      if (!exchange.firstOnConnection || this.sample.requestBytes === 0) this.sample.requestBytes = exchange.requestHeadBytes;
+      this.exchangeHeads.add(exchange.requestHeadBytes + headBytes, exchange.firstOnConnection);
+    }
     if (this.epoch === undefined) this.epochStated(headerValue(headers, EPOCH_HEADER));
     this.responseHeaders = headers;
   }

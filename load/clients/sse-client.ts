@@ -15,7 +15,7 @@ import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './reconnect-backoff.js';
 import { corsGranted } from './cors-preflight.js';
 import { headersForRequest } from './header-profiles.js';
-import { headerLines, headerValue, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
+import { headerLines, headerValue, routePath, type ExchangeHeads, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
 import { openHttpChannel } from './http-channel.js';
 import { HttpPublisher } from './http-publisher.js';
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
@@ -164,12 +164,13 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.firstPiece = true;
     this.streaming = false;
     this.connection.send([request]);
-    this.sample.requestBytes = Buffer.byteLength(request);
     this.tracker.onRequest(monotonicUs());
   }
 
-  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, receivedUs: number): void {
+  onResponseHead(statusCode: number, headers: readonly string[], headBytes: number, receivedUs: number, exchange: ExchangeHeads): void {
     if (this.stopped) return;
+    // The connect request as its connection sent it (over HTTP/2: its HEADERS frames, after HPACK).
+    this.sample.requestBytes = exchange.requestHeadBytes;
     this.statusCode = statusCode;
     if (statusCode !== 200) return;
     const { crossOrigin } = this.options;

@@ -12,6 +12,7 @@
 import { mergeEncoded, summarize } from './histogram.js';
 import type { GeneratorFigures, HistogramSummary, IntervalFigures, Measurement, PreflightFigures } from '../results/results-schema.js';
 import { deriveWindowFigures, generatorCpuFigures } from '../results/figure-registry.js';
+import { addFrameCounts, emptyFrameCounts } from '../clients/h2-frames.js';
 
 /** The exact merge of histogram summaries (their encoded histograms). */
 export function mergeSummaries(parts: readonly HistogramSummary[]): HistogramSummary {
@@ -37,6 +38,7 @@ export function mergeIntervalFigures(parts: readonly IntervalFigures[]): Interva
   const preflights = parts.map((p) => p.preflight).filter((p): p is PreflightFigures => p !== undefined);
   const endToEnd = mergeOptional(parts.map((p) => p.endToEndLatency));
   const rtt = mergeOptional(parts.map((p) => p.requestRtt));
+  const frames = parts.flatMap((p) => (p.h2FrameBytes === undefined ? [] : [p.h2FrameBytes]));
   return {
     // The shards' windows are one wall-clock interval: its length, not their sum.
     durationMs: Math.max(0, ...parts.map((p) => p.durationMs)),
@@ -66,6 +68,7 @@ export function mergeIntervalFigures(parts: readonly IntervalFigures[]): Interva
           },
         }
       : {}),
+    ...(frames.length > 0 ? { h2FrameBytes: frames.reduce((acc, f) => addFrameCounts(acc, f), emptyFrameCounts()) } : {}),
   };
 }
 

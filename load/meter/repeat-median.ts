@@ -30,12 +30,14 @@ import type {
   ConnectionMemory,
   DerivedFigures,
   GeneratorFigures,
+  H2FrameBytes,
   HistogramSummary,
   IntervalFigures,
   Measurement,
   ServerFigures,
   StepResult,
 } from '../results/results-schema.js';
+import { H2_FRAME_KINDS } from '../results/results-schema.js';
 
 /** Median of a non-empty list (mean of the two middle values for an even length). */
 export function median(values: readonly number[]): number {
@@ -117,7 +119,15 @@ function foldInterval(intervals: readonly IntervalFigures[]): IntervalFigures {
           },
         }
       : {}),
+    ...(intervals.some((i) => i.h2FrameBytes !== undefined)
+      ? { h2FrameBytes: { down: frameKinds((i) => i.h2FrameBytes?.down, int), up: frameKinds((i) => i.h2FrameBytes?.up, int) } }
+      : {}),
   };
+}
+
+/** HTTP/2 frame bytes, kind by kind, as every counter: the median of the repeats. */
+function frameKinds(pick: (i: IntervalFigures) => H2FrameBytes | undefined, int: (f: (i: IntervalFigures) => number) => number): H2FrameBytes {
+  return Object.fromEntries(H2_FRAME_KINDS.map((kind) => [kind, int((i) => pick(i)?.[kind] ?? 0)])) as H2FrameBytes;
 }
 
 function foldDerived(all: readonly DerivedFigures[]): DerivedFigures {

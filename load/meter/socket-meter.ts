@@ -8,6 +8,8 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { WireCounters } from '../clients/client-contract.js';
+import { emptyFrameCounts, type H2FrameCounts } from '../clients/h2-frames.js';
+import type { H2Preface } from '../clients/h2-frame-tap.js';
 
 /** Sockets that completed the TCP handshake (module-wide; a WeakSet holds no socket alive). */
 const established = new WeakSet<Socket>();
@@ -38,6 +40,10 @@ export class SocketMeter {
   private allClosedWaiters: Array<() => void> = [];
   /** The last TLS handshake's bytes at the TCP socket, each way (undefined in cleartext). */
   private handshake: { upBytes: number; downBytes: number } | undefined;
+  /** HTTP/2: the plaintext of every connection by frame kind (h2-frame-tap.ts); undefined until one opened. */
+  private h2Counts: H2FrameCounts | undefined;
+  /** HTTP/2: the last connection's preface (its opening SETTINGS frames). */
+  private h2PrefaceBytes: H2Preface | undefined;
 
   /** Counts this socket from now on, and after it closes (its final counts are kept). */
   track(socket: Socket): void {
@@ -66,6 +72,17 @@ export class SocketMeter {
     return this.handshake;
   }
 
+  /** HTTP/2: where this client's connections add their frame bytes (kept across reconnects). */
+  h2Frames(): H2FrameCounts {
+    return (this.h2Counts ??= emptyFrameCounts());
+  }
+
+  /** HTTP/2: a connection's preface passed (the wire sample keeps the last). */
+  h2Preface(preface?: H2Preface): H2Preface | undefined {
+    if (preface !== undefined) this.h2PrefaceBytes = preface;
+    return this.h2PrefaceBytes;
+  }
+
   counters(): WireCounters {
     let readBytes = this.closedReadBytes;
     let written = this.closedWrittenBytes;
@@ -73,7 +90,8 @@ export class SocketMeter {
       readBytes += socket.bytesRead;
       written += writtenBytes(socket);
     }
-    return { readBytes, writtenBytes: written };
+    const h2 = this.h2Counts;
+    return h2 === undefined ? { readBytes, writtenBytes: written } : { readBytes, writtenBytes: written, h2FrameBytes: { down: { ...h2.down }, up: { ...h2.up } } };
   }
 
   localPorts(): readonly number[] {

@@ -16,6 +16,7 @@ import type {
 } from '../results/results-schema.js';
 import type { WireCountersPair, WorkerReport } from '../run/worker-protocol.js';
 import { deriveWindowFigures, generatorCpuFigures, perOrNull } from '../results/figure-registry.js';
+import { addFrameCounts, emptyFrameCounts } from '../clients/h2-frames.js';
 
 export interface StepInputs {
   reports: readonly WorkerReport[];
@@ -76,7 +77,14 @@ export function mergeIntervals(
     errors,
     published: sum((r) => r.published),
     ...(withPreflight ? { preflight: preflightFigures(raws) } : {}),
+    ...frameBytes(wire),
   };
+}
+
+/** HTTP/2 runs: the workers' frame bytes by kind, summed (absent when no worker had any). */
+function frameBytes(wire: readonly WireCountersPair[]): Pick<IntervalFigures, 'h2FrameBytes'> {
+  const counted = wire.flatMap((w) => (w.h2FrameBytes === undefined ? [] : [w.h2FrameBytes]));
+  return counted.length === 0 ? {} : { h2FrameBytes: counted.reduce((sum, c) => addFrameCounts(sum, c), emptyFrameCounts()) };
 }
 
 function preflightFigures(raws: readonly RawInterval[]): PreflightFigures {

@@ -15,7 +15,7 @@
  * Pure module (the results schema and the wire contract only): load/, reports/ and scripts/ read it.
  */
 import type { TransportName } from '../../servers/contract.js';
-import { protocolUsesHttp2, type CapturedDirection, type DerivedFigures, type GeneratorFigures, type IntervalFigures, type Measurement, type ResultsDocument, type RunConfig } from './results-schema.js';
+import { H2_CONTROL_FRAME_KINDS, H2_FRAME_KINDS, protocolUsesHttp2, type CapturedDirection, type DerivedFigures, type GeneratorFigures, type H2FrameKind, type IntervalFigures, type Measurement, type ResultsDocument, type RunConfig } from './results-schema.js';
 import { runVariants } from './run-variants.js';
 
 /** The window is the measured window; the step is first connect to last close (ramp, warm-up, teardown). */
@@ -41,10 +41,11 @@ export type FigureUnit = 'B' | 'us' | 'Mbps' | 'count' | 'fraction';
  * - steps: the end table of `bench`, the report's "Every step" table and the CSV of steps;
  * - capture: the end table's TCP/IP layer (runs with `--capture`);
  * - costs: the report's bytes-by-direction, CPU and memory table;
- * - progress: the line `bench` prints as each step ends.
+ * - progress: the line `bench` prints as each step ends;
+ * - h2: the end table's and the report's HTTP/2 frames table (runs over h2 or h2c).
  * Compare's rows are the figures with a `gate`.
  */
-export const FIGURE_VIEWS = ['steps', 'capture', 'costs', 'progress'] as const;
+export const FIGURE_VIEWS = ['steps', 'capture', 'costs', 'progress', 'h2'] as const;
 export type FigureView = (typeof FIGURE_VIEWS)[number];
 
 /**
@@ -108,6 +109,16 @@ export const perOrNull = (numerator: number, denominator: number): number | null
  */
 export function requestHeaderBytes(config: RunConfig): number {
   return config.headers.headers.reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`, 'latin1'), 0);
+}
+
+/** Whether any step of the run counted HTTP/2 frames (a run over h2 or h2c). */
+export function hasH2Frames(doc: ResultsDocument): boolean {
+  return doc.results.some((r) => r.steps.some((step) => step.measurement?.window.h2FrameBytes !== undefined));
+}
+
+/** Whether any step's wire sample has a polling connection's first and later exchanges. */
+function hasExchangeHeads(doc: ResultsDocument): boolean {
+  return doc.results.some((r) => r.steps.some((step) => step.measurement?.wire.firstExchangeHeadBytes !== undefined));
 }
 
 /** Whether any step of the run carries a packet capture's figures. */
@@ -225,6 +236,39 @@ function captureDirectionFigures() {
   return { ipSegmentsDown, ipSegmentsUp, ipAckOnlySegmentsDown, ipAckOnlySegmentsUp, ipHeaderBytesDown, ipHeaderBytesUp, ipBytesDown, ipBytesUp };
 }
 
+/** The plaintext bytes of one direction of HTTP/2 frames in the window, of the given kinds. */
+const frameBytes = (m: Measurement, direction: 'down' | 'up', kinds: readonly H2FrameKind[]): number | null => {
+  const frames = m.window.h2FrameBytes?.[direction];
+  return frames === undefined ? null : kinds.reduce((sum, kind) => sum + frames[kind], 0);
+};
+
+/**
+ * HTTP/2 runs: one direction's frame bytes of some kinds in the window per delivered message
+ * (frame headers included; beneath TLS).
+ */
+function h2FrameFigure(name: string, direction: 'down' | 'up', kinds: readonly H2FrameKind[], what: string): FigureDefinition {
+  return {
+    name: `${name} ${direction}/msg (window)`,
+    unit: 'B',
+    ...socket,
+    ...inWindow,
+    kind: 'info',
+    definition: `HTTP/2 runs: ${direction === 'down' ? 'server→client' : 'client→server'} ${what} in the window, plaintext beneath TLS with their 9-byte frame headers, ÷ messages delivered.`,
+    fold: 'reread',
+    views: ['h2'],
+    shownFor: hasH2Frames,
+    read: (m) => {
+      const bytes = frameBytes(m, direction, kinds);
+      return bytes === null ? null : perDelivered(m.window, bytes);
+    },
+  };
+}
+
+/** Polling: one exchange's heads (request + response) from a step's wire sample, shown where the run sampled them. */
+function exchangeHeadsFigure(name: string, definition: string, pick: (w: Measurement['wire']) => number | undefined): FigureDefinition {
+  return { name, unit: 'B', ...socket, scope: 'step', kind: 'info', definition, fold: 'median', views: ['costs', 'h2'], shownFor: hasExchangeHeads, read: (m) => pick(m.wire) ?? null };
+}
+
 /**
  * Every figure, in the order every view lists them (a view shows the figures that name it, in
  * this order).
@@ -288,6 +332,55 @@ const DEFINITIONS = {
     shownFor: hasCapture,
     read: (m) => m.capture?.derived.mbps.total ?? null,
   },
+  h2HeadersDownPerMessage: h2FrameFigure('HEADERS', 'down', ['headers'], 'HEADERS and CONTINUATION frames (the response heads, after HPACK)'),
+  h2HeadersUpPerMessage: h2FrameFigure('HEADERS', 'up', ['headers'], 'HEADERS and CONTINUATION frames (the request heads, after HPACK)'),
+  h2DataDownPerMessage: h2FrameFigure('DATA', 'down', ['data'], 'DATA frames (the answers and streams)'),
+  h2DataUpPerMessage: h2FrameFigure('DATA', 'up', ['data'], 'DATA frames (request bodies: the publishes)'),
+  h2ControlDownPerMessage: h2FrameFigure('control', 'down', H2_CONTROL_FRAME_KINDS, 'control frames (SETTINGS, WINDOW_UPDATE, PING, RST_STREAM, GOAWAY, others)'),
+  h2ControlUpPerMessage: h2FrameFigure('control', 'up', [...H2_CONTROL_FRAME_KINDS, 'preface'], "control frames (SETTINGS, WINDOW_UPDATE, PING, RST_STREAM, GOAWAY, others) and the connection preface's 24 bytes"),
+  // What TLS adds beneath the frames: the socket's bytes less the plaintext (0 in h2c).
+  tlsBytesPerMessage: {
+    name: 'TLS/msg (window)',
+    unit: 'B',
+    ...socket,
+    ...inWindow,
+    kind: 'info',
+    definition: "HTTP/2 runs: socket bytes down + up in the window less the frames' plaintext — TLS record headers, tags, handshakes and alerts (0 in h2c) — ÷ messages delivered.",
+    fold: 'reread',
+    views: ['h2'],
+    shownFor: hasH2Frames,
+    read: (m) => {
+      const down = frameBytes(m, 'down', H2_FRAME_KINDS);
+      const up = frameBytes(m, 'up', H2_FRAME_KINDS);
+      return down === null || up === null ? null : perDelivered(m.window, bothWays(m.window.bytes, 'totalBytes') - down - up);
+    },
+  },
+  handshakeBytesPerConnection: {
+    name: 'handshake/conn',
+    unit: 'B',
+    ...socket,
+    scope: 'step',
+    kind: 'info',
+    definition: "One connection's opening, up + down, from a client's wire sample: the TLS handshake at the socket (ClientHello … the client's Finished) and HTTP/2's preface (the client's magic and first SETTINGS, the server's first SETTINGS).",
+    fold: 'median',
+    views: ['h2'],
+    shownFor: hasH2Frames,
+    read: (m) => {
+      const w = m.wire;
+      const parts = [w.tlsHandshakeUpBytes, w.tlsHandshakeDownBytes, w.h2PrefaceUpBytes, w.h2PrefaceDownBytes].filter((n) => n !== undefined);
+      return parts.length === 0 ? null : parts.reduce((a, b) => a + b, 0);
+    },
+  },
+  firstExchangeHeadBytes: exchangeHeadsFigure(
+    'first request heads',
+    "Polling: a connection's first request head + its response head, from a client's wire sample (HTTP/2: the HEADERS frames, which fill HPACK's dynamic table; HTTP/1.1: the heads as sent, the first answer stating the epoch).",
+    (w) => w.firstExchangeHeadBytes,
+  ),
+  steadyExchangeHeadBytes: exchangeHeadsFigure(
+    'steady request heads',
+    "Polling: the median request head + response head of a connection's later exchanges, from a client's wire sample (HTTP/2: HEADERS frames whose repeated fields HPACK sends as table indices).",
+    (w) => w.steadyExchangeHeadBytes,
+  ),
   bytesPerMessageWindow: bytesPerMessageFigure('bytes/msg (window)', 'Bytes down + up in the measured window ÷ messages delivered in it.', 'both', 'totalBytes', ['steps', 'capture', 'progress']),
   overheadBytesPerMessage: bytesPerMessageFigure(
     'overhead/msg (window)',

@@ -74,6 +74,21 @@ export const PreflightFiguresSchema = Type.Object({
 });
 export type PreflightFigures = Static<typeof PreflightFiguresSchema>;
 
+/**
+ * What HTTP/2 bytes are counted under (load/clients/h2-frames.ts): the client's connection preface
+ * (24 bytes, up), the header blocks (HEADERS + CONTINUATION frames, after HPACK), DATA, and the
+ * control frames each by name; PRIORITY, PUSH_PROMISE and unknown types as `other`. A frame's nine
+ * header bytes count with its payload.
+ */
+export const H2_FRAME_KINDS = ['preface', 'headers', 'data', 'settings', 'windowUpdate', 'ping', 'rstStream', 'goaway', 'other'] as const;
+export type H2FrameKind = (typeof H2_FRAME_KINDS)[number];
+/** The control kinds (everything but the preface, header blocks and DATA). */
+export const H2_CONTROL_FRAME_KINDS: readonly H2FrameKind[] = ['settings', 'windowUpdate', 'ping', 'rstStream', 'goaway', 'other'];
+
+/** One direction's HTTP/2 plaintext bytes by frame kind. */
+export const H2FrameBytesSchema = Type.Object(Object.fromEntries(H2_FRAME_KINDS.map((kind) => [kind, Type.Integer({ minimum: 0 })])) as Record<H2FrameKind, ReturnType<typeof Type.Integer>>);
+export type H2FrameBytes = Static<typeof H2FrameBytesSchema>;
+
 /** Raw counters of one interval (the measured window, or first connect to last close). */
 export const IntervalFiguresSchema = Type.Object({
   durationMs: Type.Number({ minimum: 0 }),
@@ -109,6 +124,11 @@ export const IntervalFiguresSchema = Type.Object({
    * they are part of. Each preflight is one extra round trip before its request.
    */
   preflight: Type.Optional(PreflightFiguresSchema),
+  /**
+   * HTTP/2 runs (h2, h2c): the clients' connection plaintext by frame kind, down and up — beneath
+   * TLS, so `bytes` less these is TLS (records and handshakes); in h2c they add up to `bytes`.
+   */
+  h2FrameBytes: Type.Optional(Type.Object({ down: H2FrameBytesSchema, up: H2FrameBytesSchema })),
 });
 export type IntervalFigures = Static<typeof IntervalFiguresSchema>;
 
@@ -234,6 +254,20 @@ export const WireSampleSchema = Type.Object({
    */
   tlsHandshakeUpBytes: Type.Optional(Type.Integer({ minimum: 0 })),
   tlsHandshakeDownBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * HTTP/2: one connection's opening plaintext, beneath TLS: up the client's preface and first
+   * SETTINGS frame, down the server's first SETTINGS frame (RFC 9113 §3.4).
+   */
+  h2PrefaceUpBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  h2PrefaceDownBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Polling: the head bytes of a connection's first exchange, request head + response head, up +
+   * down (HTTP/1.1: the heads as sent; HTTP/2: the HEADERS frames, which HPACK's dynamic table
+   * makes dearer on a connection's first request); and the median of the later exchanges on a
+   * connection (absent until one was seen).
+   */
+  firstExchangeHeadBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  steadyExchangeHeadBytes: Type.Optional(Type.Number({ minimum: 0 })),
 });
 export type WireSample = Static<typeof WireSampleSchema>;
 

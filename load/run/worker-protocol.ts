@@ -10,6 +10,7 @@ import type { RawWireTimeline } from './fault-agent.js';
 import type { CrossOrigin } from '../clients/header-profiles.js';
 import type { WireSample } from '../results/results-schema.js';
 import type { ClientTls } from '../clients/tcp-connect.js';
+import type { WireCounters } from '../clients/client-contract.js';
 
 export interface ConnectCommand {
   type: 'connect';
@@ -106,10 +107,8 @@ export interface ConnectedMessage {
   failures: Record<string, number>;
 }
 
-export interface WireCountersPair {
-  readBytes: number;
-  writtenBytes: number;
-}
+/** Socket bytes (and, for HTTP/2 clients, their plaintext by frame kind): the clients' WireCounters summed. */
+export type WireCountersPair = WireCounters;
 
 export interface WorkerReport {
   type: 'report';

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicUs } from '../../servers/contract.js';
 import { CLIENTS } from '../clients/clients-by-transport.js';
 import { emptyWireSample } from '../clients/wire-sample.js';
+import { addFrameCounts, emptyFrameCounts, type H2FrameCounts } from '../clients/h2-frames.js';
 import { errorKind } from '../clients/client-errors.js';
 import { DeliveryTracker } from '../meter/delivery-tracker.js';
 import { FaultAgent, type FaultTarget } from './fault-agent.js';
@@ -59,12 +60,14 @@ function send(message: WorkerMessage): void {
 function sumWire(): WireCountersPair {
   let readBytes = 0;
   let writtenBytes = 0;
+  let h2: H2FrameCounts | undefined;
   for (const client of clients) {
     const w = client.wire();
     readBytes += w.readBytes;
     writtenBytes += w.writtenBytes;
+    if (w.h2FrameBytes !== undefined) h2 = addFrameCounts(h2 ?? emptyFrameCounts(), w.h2FrameBytes);
   }
-  return { readBytes, writtenBytes };
+  return h2 === undefined ? { readBytes, writtenBytes } : { readBytes, writtenBytes, h2FrameBytes: h2 };
 }
 
 /** Connects clients at the worker's share of the connect rate; reports progress as it goes. */
@@ -186,7 +189,8 @@ function startPublishers(fromUs: number, untilUs: number): void {
 }
 
 function diff(a: WireCountersPair, b: WireCountersPair): WireCountersPair {
-  return { readBytes: b.readBytes - a.readBytes, writtenBytes: b.writtenBytes - a.writtenBytes };
+  const bytes = { readBytes: b.readBytes - a.readBytes, writtenBytes: b.writtenBytes - a.writtenBytes };
+  return b.h2FrameBytes === undefined ? bytes : { ...bytes, h2FrameBytes: addFrameCounts(b.h2FrameBytes, a.h2FrameBytes ?? emptyFrameCounts(), -1) };
 }
 
 async function collect(): Promise<void> {
