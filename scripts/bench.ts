@@ -123,6 +123,11 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   const target = flags.target === undefined ? null : parseRow(BENCH_OPTIONS.target, flags.target);
   const { protocols, tls } = parseProtocol(flags, command, pick, target);
   const [protocol = 'http1'] = protocols;
+  // Under h2c an embedded WebSocket server is HTTP/1.1 of its own (cleartext Upgrade, said in the
+  // --protocol help); a target that speaks h2c only has no HTTP/1.1 to upgrade.
+  if (target !== null && protocols.includes('h2c') && read('transports').includes('ws')) {
+    throw new UsageError(`--protocol h2c with --target and the ws transport: an h2c target speaks cleartext HTTP/2 only, and WebSocket needs an HTTP/1.1 Upgrade (RFC 8441 is not in ws); leave ws out (--transports poll,longpoll,sse) or bench ws over --protocol http1`);
+  }
   const crossOrigin = flags.crossOrigin === true;
   for (const [flag, key] of [['--cors-credentials', 'corsCredentials'], ['--cors-max-age', 'corsMaxAge']] as const) {
     if (!crossOrigin && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to cross-origin runs only: add --cross-origin`);

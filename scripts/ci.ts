@@ -7,11 +7,13 @@
  * different configuration, 3 regression, 4 a --threshold failed (and nothing regressed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileSafely } from '../load/results/safe-file.js';
+import type { ClientTls } from '../load/clients/tcp-connect.js';
 import { startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, COMPARE_OPTIONS, runCompare } from './compare.js';
@@ -59,6 +61,11 @@ export const CI_OPTIONS = {
     flags: '--server-command <cmd>',
     help: 'start your server with this shell command, read its URL from its output (or --target), wait for /healthz, stop it after',
   },
+  ca: {
+    flags: '--ca <file>',
+    help: "TLS: trust this PEM CA certificate for the server (--target, or --server-command's https:// URL: its readiness probe too); passed to the bench",
+  },
+  insecure: { flags: '--insecure', help: "TLS: do not verify a loopback server's certificate (a self-signed --server-command: its readiness probe too); passed to the bench" },
   serverTimeout: {
     flags: '--server-timeout <time>',
     help: 'how long --server-command may take to serve /healthz',
@@ -81,6 +88,20 @@ export const CI_OPTIONS = {
 } as const satisfies OptionTable;
 
 type CiFlags = RawFlags<typeof CI_OPTIONS>;
+
+/**
+ * How the readiness probe of --server-command checks an https:// server: as the bench after it
+ * will (--ca's certificate, or nothing with --insecure; the bench checks the flags themselves).
+ */
+function serverCommandTls(flags: CiFlags): ClientTls | undefined {
+  if (flags.insecure === true) return { verify: false };
+  if (flags.ca === undefined) return undefined;
+  try {
+    return { ca: readFileSync(flags.ca, 'utf8'), verify: true };
+  } catch (error) {
+    throw new UsageError(`--ca ${JSON.stringify(flags.ca)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give a PEM certificate file`);
+  }
+}
 
 const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
 let benchChild: ChildProcess | undefined;
@@ -105,14 +126,16 @@ async function runCi(flags: CiFlags): Promise<number> {
     try {
       if (flags.serverCommand !== undefined) {
         process.stderr.write(`wirebench ci: starting ${JSON.stringify(flags.serverCommand)}\n`);
-        server = await startServerCommand({ command: flags.serverCommand, ...(flags.target ? { url: flags.target } : {}), startTimeoutMs }).catch((error: unknown) => {
+        const tls = serverCommandTls(flags);
+        server = await startServerCommand({ command: flags.serverCommand, ...(flags.target ? { url: flags.target } : {}), startTimeoutMs, ...(tls ? { tls } : {}) }).catch((error: unknown) => {
           throw error instanceof ServerCommandError ? new UsageError(error.message) : error;
         });
         process.stderr.write(`wirebench ci: server ${server.url} (pid ${server.pid})\n`);
       }
       const target = server?.url ?? flags.target;
       const profile = Object.keys(CI_PROFILE).flatMap((key) => [`--${key}`, flags[key as ProfileKey]]);
-      const args = ['bench', ...profile, '--out', flags.out, ...(target ? ['--target', target] : []), ...flags.serverArg.map((arg) => `--server-arg=${arg}`)];
+      const trust = [...(flags.ca !== undefined ? ['--ca', flags.ca] : []), ...(flags.insecure === true ? ['--insecure'] : [])];
+      const args = ['bench', ...profile, '--out', flags.out, ...(target ? ['--target', target] : []), ...trust, ...flags.serverArg.map((arg) => `--server-arg=${arg}`)];
       // Ctrl-C / SIGTERM: the bench keeps its finished steps and exits; the server is stopped below.
       const forward = (signal: NodeJS.Signals) => benchChild?.kill(signal);
       process.on('SIGINT', forward);

@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { selfSignedIdentity } from '../servers/tls-identity.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'wirebench-ci-'));
@@ -74,4 +75,22 @@ test('wirebench ci --server-command with --target: a server that prints no URL i
   const again = createServer();
   await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
   await new Promise((resolve) => again.close(resolve));
+});
+
+test('wirebench ci --server-command with a self-signed HTTPS server: the readiness probe trusts --ca (and --insecure), and without either it is refused', { timeout: 600_000 }, async () => {
+  const identity = await selfSignedIdentity('127.0.0.1');
+  const [cert, key] = [path.join(work, 'tls-cert.pem'), path.join(work, 'tls-key.pem')];
+  writeFileSync(cert, identity.cert);
+  writeFileSync(key, identity.key);
+  const tlsServe = serve(` --tls-cert ${JSON.stringify(cert)} --tls-key ${JSON.stringify(key)}`);
+  const small = ['--transports', 'poll', '--clients', '2', '--duration', '1s', '--warmup', '300ms', '--server-timeout', '5s'];
+  const trusted = ci(['--server-command', tlsServe, ...small, '--ca', cert, '--update-baseline', '--out', 'tls-ca', '--baseline', path.join(work, 'tls-baseline.json')]);
+  assert.equal(trusted.status, 0, trusted.stderr);
+  assert.match(trusted.stderr, /server https:\/\/127\.0\.0\.1:\d+/);
+  const skipped = ci(['--server-command', tlsServe, ...small, '--insecure', '--update-baseline', '--out', 'tls-insecure', '--baseline', path.join(work, 'tls-baseline-2.json')]);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  // Not trusted: the probe never gets its 200 (a certificate it cannot verify), one line, exit 2.
+  const refused = ci(['--server-command', tlsServe, ...small, '--update-baseline', '--out', 'tls-none', '--baseline', path.join(work, 'tls-baseline-3.json')]);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /no 200 from https:\/\/127\.0\.0\.1:\d+\/healthz within 5 s/);
 });

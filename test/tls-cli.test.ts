@@ -49,6 +49,8 @@ test('bench refuses inconsistent TLS options with exit 2 and one line', () => {
     [['--protocol', 'http1', '--target', 'https://127.0.0.1:9'], /--protocol http1 is cleartext: give an http:\/\/ --target/],
     [['--protocol', 'h2c', '--target', 'https://127.0.0.1:9'], /--protocol h2c is cleartext: give an http:\/\/ --target/],
     [['--protocol', 'h2', '--target', 'http://127.0.0.1:9'], /--protocol h2 runs over TLS: give an https:\/\/ --target/],
+    [['--protocol', 'h2c', '--target', 'http://127.0.0.1:9'], /--protocol h2c with --target and the ws transport: an h2c target speaks cleartext HTTP\/2 only/],
+    [['--protocol', 'h2c', '--target', 'http://127.0.0.1:9', '--transports', 'sse,ws'], /leave ws out/],
     [['--ca', notPem], /--ca applies to TLS runs only/],
     [['--insecure'], /--insecure applies to TLS runs only/],
     [['--protocol', 'http1-tls', '--ca', notPem], /--ca is for a --target/],

@@ -7,6 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROUTES } from '../../servers/contract.js';
+import { trustOrigin } from '../clients/tls-trust.js';
+import type { ClientTls } from '../clients/tcp-connect.js';
+import { getBounded } from './target-answers.js';
+import { HEALTHZ_MAX_BYTES } from '../clients/client-limits.js';
 
 export interface ServerCommandOptions {
   /** Shell command line. */
@@ -15,6 +19,11 @@ export interface ServerCommandOptions {
   url?: string;
   /** How long to wait for the URL and a 200 from /healthz. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * An https:// server: how its certificate is checked (a --ca file's PEM, or no verification with
+   * --insecure) — by the readiness probe as by the bench after it. Absent: the system's store.
+   */
+  tls?: ClientTls;
 }
 
 export interface StartedServerCommand {
@@ -61,6 +70,7 @@ export async function startServerCommand(options: ServerCommandOptions): Promise
     while (Date.now() < deadline) {
       if (exit) throw new ServerCommandError(`--server-command ${JSON.stringify(options.command)} ${exit} before it served /healthz: ${lastLine()}`);
       const url = started.url;
+      if (url && options.tls !== undefined) trustOrigin(url, options.tls);
       if (url && (await healthy(url))) return { ...started, url: new URL(url).origin };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -72,11 +82,10 @@ export async function startServerCommand(options: ServerCommandOptions): Promise
   }
 }
 
+/** GET /healthz answers 200 — over TLS trusting what the origin was told to trust (tls-trust.ts). */
 async function healthy(url: string): Promise<boolean> {
   try {
-    const response = await fetch(new URL(ROUTES.healthz, url), { signal: AbortSignal.timeout(2000) });
-    await response.body?.cancel();
-    return response.status === 200;
+    return (await getBounded(new URL(ROUTES.healthz, url).href, HEALTHZ_MAX_BYTES, 2000)).status === 200;
   } catch {
     return false;
   }
