@@ -18,7 +18,7 @@ import { WIREBENCH_VERSION } from '../scripts/version.js';
 
 /** Every field is optional; a missing one takes the CLI's default (`wirebench bench --help`). */
 export interface BenchOptions extends Partial<Omit<RunConfig, 'headers' | 'preset'>> {
-  /** Request header profile; default `minimal`. */
+  /** Request header profile; default the CLI's (`browser`, scripts/bench-options.ts). */
   headers?: HeaderProfileName;
   /** Cookie size of the `browser` profile, bytes; default 600. */
   cookieBytes?: number;
