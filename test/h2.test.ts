@@ -21,7 +21,7 @@ const HTTP_TRANSPORTS: TransportName[] = ['poll', 'longpoll', 'sse'];
 
 test('toH2Request: the HTTP/1.1 request as HTTP/2 — pseudo-headers first, Host as :authority, connection fields dropped, body kept', () => {
   const request = toH2Request(['POST /publish HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\nUser-Agent: x\r\nContent-Length: 2\r\n\r\n', Buffer.from('{}')], 'https');
-  assert.deepEqual(Object.keys(request.headers), [':method', ':scheme', ':authority', ':path', 'user-agent', 'content-length']);
+  assert.deepEqual(Object.keys(request.headers), [':method', ':authority', ':scheme', ':path', 'user-agent', 'content-length']);
   assert.equal(request.headers[':authority'], '127.0.0.1:8080');
   assert.equal(request.headers[':path'], '/publish');
   assert.equal(request.body.toString(), '{}');

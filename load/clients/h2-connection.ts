@@ -27,6 +27,9 @@ import { H2ConnectionTally, countingPassThrough } from './h2-frame-tap.js';
 /** HTTP/1.1 fields that have no meaning in HTTP/2 and must not be sent (RFC 9113 §8.2.2). */
 const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
+/** The order Chromium sends the request pseudo-header fields in over HTTP/2. */
+export const CHROMIUM_PSEUDO_ORDER = [':method', ':authority', ':scheme', ':path'] as const;
+
 /** Closing: how long the peer gets to see our GOAWAY before the socket is cut. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -53,9 +56,9 @@ export function toH2Request(parts: ReadonlyArray<Buffer | string>, scheme: 'http
     if (CONNECTION_FIELDS.has(name)) continue;
     headers[name] = value;
   }
-  // Pseudo-header fields come first (RFC 9113 §8.3): :authority was added where Host was read.
+  // Pseudo-header fields come first (RFC 9113 §8.3), in Chromium's order (test/browser-h2-headers.test.ts).
   const ordered: http2.OutgoingHttpHeaders = {};
-  for (const name of [':method', ':scheme', ':authority', ':path']) if (headers[name] !== undefined) ordered[name] = headers[name];
+  for (const name of CHROMIUM_PSEUDO_ORDER) if (headers[name] !== undefined) ordered[name] = headers[name];
   for (const [name, value] of Object.entries(headers)) if (!name.startsWith(':')) ordered[name] = value;
   return { headers: ordered, body };
 }

@@ -8,7 +8,9 @@
  *   handshake headers ws writes itself (RFC 6455 §4.1), Content-Type / Content-Length on publish.
  * - `browser`: what desktop Chrome 138 on Linux sends for a same-origin `fetch()` from a logged-in
  *   web app (DevTools → Network → "Copy as fetch" / "Copy request headers" of such a request),
- *   in Chrome's HTTP/1.1 header order, with a Cookie of `cookieBytes` bytes.
+ *   in Chrome's HTTP/1.1 header order, with a Cookie of `cookieBytes` bytes. Over HTTP/2 the
+ *   fields are those headless Chromium sends there (test/browser-h2-headers.test.ts keeps them in
+ *   step): lower-cased, the EventSource's cache fields first, `priority: u=1, i` last.
  *
  * The page is modelled as `https://app.example.com/` (unless a base URL is given): realtime
  * features live on HTTPS sites, and a fixed origin keeps the profile's bytes independent of the
@@ -144,8 +146,31 @@ export function headersForRequest(kind: RequestKind, headers: HeaderList, site: 
   const sameOrigin = sameOriginHeaders(kind, headers);
   const adapted = site.crossOrigin === undefined && site.authorization === undefined ? sameOrigin : adaptToSite(kind, sameOrigin, site);
   const asksCompression = site.compression !== undefined && site.compression !== 'off' && (kind === 'fetch' || kind === 'sse');
-  return asksCompression && findHeader(adapted, 'accept-encoding') === undefined ? [...adapted, ['Accept-Encoding', COMPRESSED_ACCEPT_ENCODING]] : adapted;
+  const compressed: Array<readonly [string, string]> = asksCompression && findHeader(adapted, 'accept-encoding') === undefined ? [...adapted, ['Accept-Encoding', COMPRESSED_ACCEPT_ENCODING]] : adapted;
+  // Over HTTP/2 Chromium ends a fetch's and an EventSource's fields with its RFC 9218 priority
+  // (captured from headless Chromium, test/browser-h2-headers.test.ts); the rest is the HTTP/1.1
+  // list in the same order, lower-cased by the connection (h2-connection.ts).
+  const browser = findHeader(headers, 'user-agent') !== undefined;
+  if (site.http2 !== true || !browser || (kind !== 'fetch' && kind !== 'sse')) return compressed;
+  // An EventSource over HTTP/2 leads with its cache fields and Accept after User-Agent (captured).
+  const ordered = kind === 'sse' ? leadingFirst(compressed, H2_EVENTSOURCE_LEAD) : compressed;
+  return [...ordered, H2_FETCH_PRIORITY];
 }
+
+/** The fields Chromium sends first on an EventSource request over HTTP/2, in its order; the rest follow as over HTTP/1.1. */
+const H2_EVENTSOURCE_LEAD = ['connection', 'pragma', 'cache-control', 'sec-ch-ua-platform', 'user-agent', 'accept', 'sec-ch-ua', 'sec-ch-ua-mobile'];
+
+function leadingFirst(fields: ReadonlyArray<readonly [string, string]>, lead: readonly string[]): Array<readonly [string, string]> {
+  const rank = (name: string) => {
+    const at = lead.indexOf(name.toLowerCase());
+    return at === -1 ? lead.length : at;
+  };
+  // Array.prototype.sort is stable: the fields not in `lead` keep their order.
+  return [...fields].sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+/** The priority field Chromium sends on a fetch / EventSource request over HTTP/2 (urgency 1, incremental). */
+export const H2_FETCH_PRIORITY = ['priority', 'u=1, i'] as const;
 
 /** What a client without an Accept-Encoding of its profile asks for when the run compresses. */
 export const COMPRESSED_ACCEPT_ENCODING = 'gzip, br';
@@ -158,6 +183,8 @@ export interface RequestSite {
   authorization?: string;
   /** The run's compression: not `off`, fetches and EventSource requests accept compressed answers. Absent: off. */
   compression?: Compression;
+  /** The request goes over HTTP/2 (the browser profile then adds Chromium's h2-only fields). Absent: HTTP/1.1. */
+  http2?: boolean;
 }
 
 export interface CrossOrigin {
