@@ -6,10 +6,13 @@
  * and prints what TCP/IP adds beneath. Needs tcpdump and the right to capture on `lo` (root or
  * CAP_NET_RAW).
  *
- *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser] [--transports all] [--protocol http1,http1-tls,h2]
+ *   npm run build && node dist/scripts/capture-check.js [--clients 20] [--duration 3s] [--headers browser] [--transports all] [--protocol http1,http1-tls,h2] [--compression on --payload ticks]
  *
  * `--protocol`: one run per protocol (comma-separated, as bench --protocol). Over TLS the meter
  * counts the TCP socket beneath TLS, so records, tags and handshakes must be in on both sides.
+ *
+ * `--compression`, `--payload`: as bench's (the socket layer is compressed bytes then, and must still
+ * equal the capture's TCP payload).
  *
  * Exit 0 when every step agrees within --tolerance (default 0.5 %), 1 otherwise, 2 for bad options.
  */
@@ -32,6 +35,8 @@ async function main(): Promise<number> {
       transports: { type: 'string', default: 'all' },
       tolerance: { type: 'string', default: '0.5' },
       protocol: { type: 'string', default: 'http1' },
+      compression: { type: 'string', default: 'off' },
+      payload: { type: 'string', default: 'repeat' },
     },
     strict: true,
   });
@@ -39,7 +44,7 @@ async function main(): Promise<number> {
   // Every option is checked (by building the bench configurations) before anything starts.
   const benches = values.protocol.split(',').map((protocol) => ({
     protocol,
-    bench: scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', capture: true, protocol }),
+    bench: scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', capture: true, protocol, compression: values.compression, payload: values.payload }),
   }));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-'));
   let worst = 0;

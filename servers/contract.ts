@@ -7,7 +7,6 @@
  * without pulling in fastify or ws.
  */
 import { randomBytes } from 'node:crypto';
-import type { PerMessageDeflateOptions } from 'ws';
 
 /** The transports, in the order reports draw them. A fifth one is added here. */
 export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ws'] as const;
@@ -31,12 +30,22 @@ export const COMPRESSIONS = ['off', 'on', 'no-context-takeover'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
 /**
+ * The permessage-deflate parameters both sides give ws (a subset of ws's PerMessageDeflateOptions,
+ * written out so that this module's types need no ws typings: a package user's tsc reads them).
+ */
+export interface PerMessageDeflateParameters {
+  threshold: number;
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+}
+
+/**
  * permessage-deflate (RFC 7692) for a compression setting, or false. Threshold 0: every message
  * is compressed — ws's default (1 KiB) would leave every feed message under it (the default
  * payload is 64 bytes) uncompressed and the run would measure no compression at all.
  * `no-context-takeover` asks both sides to compress each message on its own (§7.1.1).
  */
-export function perMessageDeflate(compression: Compression): PerMessageDeflateOptions | false {
+export function perMessageDeflate(compression: Compression): PerMessageDeflateParameters | false {
   if (compression === 'off') return false;
   const alone = compression === 'no-context-takeover';
   return { threshold: 0, serverNoContextTakeover: alone, clientNoContextTakeover: alone };
