@@ -14,6 +14,7 @@ export {
   RESULTS_SCHEMA_VERSION,
   ResultsDocumentSchema,
   ResultsSchemaError,
+  DOCUMENT_ERROR_KINDS,
   parseResults,
   validateResults,
   type Environment,
@@ -21,11 +22,15 @@ export {
   type HistogramSummary,
   type Measurement,
   type ResultsDocument,
+  type DocumentErrorKind,
   type RunConfig,
   type StepResult,
   type TransportResult,
 } from '../load/results/results-schema.js';
-export { readResultsFile, ResultsFileError } from '../reports/read-results.js';
+export { readResultsFile, ResultsFileError, type ResultsFileErrorKind } from '../reports/read-results.js';
+// Error kinds, each a typed union defined once: a step's client errors (Measurement `errors`), why a step failed (`failureKind`).
+export { CLIENT_ERROR_KINDS, CLIENT_ERROR_KIND_FAMILIES, isClientErrorKind, type ClientErrorKind } from '../load/clients/client-errors.js';
+export { STEP_FAILURE_KINDS, type StepFailureKind } from '../load/results/step-failure-kinds.js';
 export { writeResultsFile } from '../load/results/results-file.js';
 export { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 export { jsonSchemas, resultsJsonSchema } from './json-schemas.js';

@@ -14,6 +14,7 @@ import { TRANSPORTS } from '../servers/contract.js';
 import { validateResults, type ResultsDocument, type RunConfig, type RunStatus, type ShardStep, type StepResult, type TransportResult } from '../load/results/results-schema.js';
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
 import { mergeMeasurements } from '../load/meter/measurement-merge.js';
+import type { StepFailureKind } from '../load/results/step-failure-kinds.js';
 import { COMPARABLE_CONFIG } from './compare.js';
 import { entryName, entryOf, plannedRuns, resultVariant, runVariants, variantKey } from '../load/results/run-variants.js';
 
@@ -141,6 +142,19 @@ function mergeShards(documents: readonly ResultsDocument[], names: readonly stri
   });
 }
 
+/**
+ * Why a merged step failed: the failed shards' kind when they all state the same one and every
+ * shard has the step; `no-measurement` when every shard is ok but none measured; else `shards`.
+ */
+function mergedFailureKind(parts: ReadonlyArray<{ step: StepResult | undefined }>, present: ReadonlyArray<{ step: StepResult }>): StepFailureKind {
+  if (present.length < parts.length) return 'shards';
+  const failed = present.map((p) => p.step).filter((step) => step.status === 'failed');
+  if (failed.length === 0) return 'no-measurement';
+  const kinds = new Set(failed.map((step) => step.failureKind));
+  const [only] = kinds;
+  return kinds.size === 1 && only !== undefined ? only : 'shards';
+}
+
 /** One step of every shard → the merged step (undefined when no shard reached it). */
 function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; step: StepResult | undefined }>): StepResult | undefined {
   const present = parts.filter((p): p is { index: number; step: StepResult } => p.step !== undefined);
@@ -148,7 +162,7 @@ function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; 
   const shards: ShardStep[] = present.map(({ index, step }) => ({
     shard: index,
     status: step.status,
-    ...(step.status === 'failed' ? { reason: step.reason } : {}),
+    ...(step.status === 'failed' ? { reason: step.reason, ...(step.failureKind ? { failureKind: step.failureKind } : {}) } : {}),
     ...(step.schedule ? { schedule: step.schedule } : {}),
     measurement: step.measurement,
   }));
@@ -169,7 +183,7 @@ function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; 
     ...(notes.length > 0 ? { notes } : {}),
   };
   if (problems.length > 0 || measurement === null) {
-    return { ...base, status: 'failed', reason: problems.join('; ') || 'no shard measured this step', measurement };
+    return { ...base, status: 'failed', failureKind: mergedFailureKind(parts, present), reason: problems.join('; ') || 'no shard measured this step', measurement };
   }
   return { ...base, status: 'ok', measurement };
 }

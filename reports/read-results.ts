@@ -4,13 +4,17 @@
  * schema-invalid — becomes one
  * ResultsFileError whose message names the file and the first problem, ready to print as one line.
  */
-import { parseResults, ResultsSchemaError, type ResultsDocument } from '../load/results/results-schema.js';
+import { parseResults, ResultsSchemaError, type ResultsDocument, type DocumentErrorKind } from '../load/results/results-schema.js';
 import { InputFileError, MAX_INPUT_FILE_BYTES, readFileBounded } from '../load/results/safe-file.js';
+
+/** Why a results file is unusable: it cannot be read (missing, not a file, too big), it is empty, or its document was refused. */
+export type ResultsFileErrorKind = 'unreadable' | 'empty' | DocumentErrorKind;
 
 export class ResultsFileError extends Error {
   constructor(
     readonly path: string,
     problem: string,
+    readonly kind: ResultsFileErrorKind,
   ) {
     super(`${path}: ${problem}`);
     this.name = 'ResultsFileError';
@@ -22,16 +26,16 @@ export async function readResultsFile(path: string): Promise<ResultsDocument> {
   try {
     text = await readFileBounded(path, MAX_INPUT_FILE_BYTES, 'a results file');
   } catch (error) {
-    if (error instanceof InputFileError) throw new ResultsFileError(path, error.problem);
+    if (error instanceof InputFileError) throw new ResultsFileError(path, error.problem, 'unreadable');
     throw error;
   }
-  if (text.trim() === '') throw new ResultsFileError(path, 'empty file (was the run killed before it wrote its results?)');
+  if (text.trim() === '') throw new ResultsFileError(path, 'empty file (was the run killed before it wrote its results?)', 'empty');
   try {
     return parseResults(text);
   } catch (error) {
     if (error instanceof ResultsSchemaError) {
       const hint = error.type === 'not-json' ? ' — truncated or not a results file?' : '';
-      throw new ResultsFileError(path, `${error.message}${hint}`);
+      throw new ResultsFileError(path, `${error.message}${hint}`, error.type);
     }
     throw error;
   }

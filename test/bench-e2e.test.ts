@@ -160,5 +160,6 @@ test('a server that dies mid-step: the step is reported failed with what was mea
   const step = document.results[0]!.steps[0]!;
   assert.equal(step.status, 'failed');
   assert.match(step.status === 'failed' ? step.reason : '', /the server exited mid-step \(SIGKILL\)/);
+  assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'server-exited');
   assert.ok(step.measurement && step.measurement.window.messages.delivered > 0, 'what was measured before the crash is kept');
 });

@@ -123,6 +123,7 @@ test('endless and huge poll bodies are cut at the cap as body_too_large; the ste
     for (const { step } of all) {
       assert.equal(step.status, 'failed');
       assert.match(step.status === 'failed' ? step.reason : '', /2 of 2 clients failed to connect: 2× body_too_large/);
+      assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'connect-failed');
     }
     assert.ok(hostileBytes > 100_000, `${mode}: the target sent more than the cap (${hostileBytes} bytes)`);
   }
@@ -168,5 +169,6 @@ test('a /healthz that turns bad after the first answer fails each step with the 
   for (const { step } of all) {
     assert.equal(step.status, 'failed');
     assert.match(step.status === 'failed' ? step.reason : '', /GET \S+\/healthz before the step began: answered JSON that is not what the wire contract documents \(\/seq: /);
+    assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'server-unreachable');
   }
 });

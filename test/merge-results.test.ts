@@ -4,6 +4,7 @@ import { mergeResults, MergeRefusedError } from '../reports/merge-results.js';
 import { buildResults } from './fixtures/results-builder.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordUs, summarize } from '../load/meter/histogram.js';
 import type { Measurement, ResultsDocument } from '../load/results/results-schema.js';
+import type { StepFailureKind } from '../load/results/step-failure-kinds.js';
 
 test('shards of one configuration merge into one valid document: transports and steps united, in order', () => {
   const wsShard = buildResults({ transports: ['ws'], clients: [10, 100] });
@@ -28,7 +29,7 @@ test('merge refuses a step measured twice and shards of different configurations
 });
 
 /** Shard `index` of `count` of one fixture run, its window latency made of `samplesUs`. */
-function shardDoc(index: number, count: number, samplesUs: readonly number[], options: { saturated?: boolean; failed?: string } = {}): ResultsDocument {
+function shardDoc(index: number, count: number, samplesUs: readonly number[], options: { saturated?: boolean; failed?: string; failureKind?: StepFailureKind } = {}): ResultsDocument {
   const doc = buildResults({ transports: ['sse', 'ws'], clients: [1000], saturated: [], capture: false });
   doc.config = { ...doc.config, target: 'http://127.0.0.1:8080', shard: { index, count }, startAt: '2026-11-30T20:00:00.000Z', sourceAddresses: [`127.0.0.${index + 1}`] };
   for (const result of doc.results) {
@@ -46,7 +47,7 @@ function shardDoc(index: number, count: number, samplesUs: readonly number[], op
     m.generator.saturated = options.saturated === true;
     if (index > 1) m.server = null; // only shard 1 reads /stats
     step.schedule = { windowStartAt: '2026-11-30T20:00:25.000Z', windowStartServerUs: 1e15 + 5e6 + index * 300, windowOpenedLateMs: index };
-    if (options.failed && result.transport === 'ws') Object.assign(step, { status: 'failed', reason: options.failed });
+    if (options.failed && result.transport === 'ws') Object.assign(step, { status: 'failed', reason: options.failed, ...(options.failureKind ? { failureKind: options.failureKind } : {}) });
   }
   return doc;
 }
@@ -100,6 +101,16 @@ test('a shard merge: failed if any shard failed, saturated if any saturated; ref
   const ws = merged.results.find((r) => r.transport === 'ws')!.steps[0]!;
   assert.equal(ws.status, 'failed');
   assert.match(ws.status === 'failed' ? ws.reason : '', /^shard 2: connects too slow for the schedule$/);
+  assert.equal(ws.status === 'failed' ? ws.failureKind : undefined, 'shards', 'a shard without a kind (an older file): the merged kind is shards');
+  // The failed shards' kind, when they state one and agree; each shard's own kept for drill-down.
+  const timedOut = { saturated: false, failed: 'connects too slow for the schedule', failureKind: 'connect-timeout' } as const;
+  const mergedKinds = mergeResults([shardDoc(1, 3, samples, timedOut), shardDoc(2, 3, samples, timedOut), ok[2]!]);
+  const wsKinds = mergedKinds.results.find((r) => r.transport === 'ws')!.steps[0]!;
+  assert.equal(wsKinds.status === 'failed' ? wsKinds.failureKind : undefined, 'connect-timeout');
+  assert.deepEqual(wsKinds.shards?.map((s) => s.failureKind), ['connect-timeout', 'connect-timeout', undefined]);
+  const mixed = mergeResults([shardDoc(1, 3, samples, timedOut), shardDoc(2, 3, samples, { failed: 'a load worker exited', failureKind: 'worker' }), ok[2]!]);
+  const wsMixed = mixed.results.find((r) => r.transport === 'ws')!.steps[0]!;
+  assert.equal(wsMixed.status === 'failed' ? wsMixed.failureKind : undefined, 'shards');
   const sse = merged.results.find((r) => r.transport === 'sse')!.steps[0]!;
   assert.equal(sse.status, 'ok');
   assert.equal(sse.measurement!.generator.saturated, true, 'saturated because shard 2 was');

@@ -153,6 +153,7 @@ test('a shard that starts after its slot\'s connect deadline fails the step with
     const step = doc.results[0]!.steps[0]!;
     assert.equal(step.status, 'failed');
     assert.match(step.status === 'failed' ? step.reason : '', /past the schedule's connect deadline/);
+    assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'late-start');
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { monotonicUs, parseEpoch, type FeedMessage, type GapSignal, type ResetSi
 import { DEFAULT_CLIENT_LIMITS, LIMIT_ERROR, type ClientLimits } from './client-limits.js';
 import { DEFAULT_RECONNECT, type ReconnectPolicy } from './reconnect-backoff.js';
 import { RunningMean, emptyWireSample } from './wire-sample.js';
-import { codedError } from './client-errors.js';
+import { codedError, type ClientErrorKind } from './client-errors.js';
 import type { ClientTracker } from '../meter/delivery-tracker.js';
 import type { WireSample } from '../results/results-schema.js';
 import { SocketMeter } from '../meter/socket-meter.js';
@@ -107,7 +107,7 @@ export abstract class ClientBase implements TransportClient {
    * reads it: ECONNREFUSED, EMFILE, http_404, …) and shuts the client down — returns true; after
    * start() it only returns false (the caller counts it and recovers).
    */
-  protected failStart(kind: string): boolean {
+  protected failStart(kind: ClientErrorKind): boolean {
     const starting = this.starting;
     if (starting === undefined) return false;
     this.starting = undefined;
@@ -120,7 +120,7 @@ export abstract class ClientBase implements TransportClient {
   }
 
   /** A failure after start(): counted by kind; the next good answer or open is a recovery. */
-  protected failed(kind: string): void {
+  protected failed(kind: ClientErrorKind): void {
     this.outage = true;
     this.tracker.onError(kind);
   }

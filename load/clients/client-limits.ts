@@ -8,6 +8,7 @@
  * (`seq`, `ts`, optional `sent`, `data` of `size` ASCII bytes), a poll answer holds at most the
  * messages published since the previous answer — bounded by the history a server keeps.
  */
+import type { FixedClientErrorKind } from './client-errors.js';
 
 /** Error kinds a client reports when an answer exceeds its cap (counted in the step's errors). */
 export const LIMIT_ERROR = {
@@ -19,7 +20,7 @@ export const LIMIT_ERROR = {
   inflated: 'inflated_body_too_large',
   /** A message or signal outside the contract: seq not an integer or far beyond any this run can reach, ts not a number. */
   badMessage: 'bad_message',
-} as const;
+} as const satisfies Record<string, FixedClientErrorKind>;
 
 export interface ClientLimits {
   /** One message's text (a WebSocket frame, an SSE event's data, a poll array element), bytes. */

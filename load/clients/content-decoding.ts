@@ -10,6 +10,7 @@
  */
 import zlib from 'node:zlib';
 import { LIMIT_ERROR } from './client-limits.js';
+import type { FixedClientErrorKind } from './client-errors.js';
 
 /** Error kinds of decoding (counted in the step's errors). */
 export const DECODE_ERROR = {
@@ -17,7 +18,7 @@ export const DECODE_ERROR = {
   unsupported: 'content_encoding_unsupported',
   /** The body is not valid in its coding. */
   corrupt: 'content_decode_error',
-} as const;
+} as const satisfies Record<string, FixedClientErrorKind>;
 
 /** What a Content-Encoding header asks for: undefined for none / identity, else the coding, lower-case. */
 export function contentCoding(value: string | undefined): string | undefined {
@@ -29,7 +30,7 @@ export function contentCoding(value: string | undefined): string | undefined {
  * A whole body in `coding`, decoded, at most `maxBytes` of it: the decoded body, or the error
  * kind (LIMIT_ERROR.inflated past the cap, DECODE_ERROR otherwise).
  */
-export function decodeBody(body: Buffer, coding: string, maxBytes: number): Buffer | { error: string } {
+export function decodeBody(body: Buffer, coding: string, maxBytes: number): Buffer | { error: FixedClientErrorKind } {
   const options = { maxOutputLength: Math.max(1, maxBytes), finishFlush: zlib.constants.Z_SYNC_FLUSH };
   try {
     if (coding === 'gzip' || coding === 'x-gzip') return zlib.gunzipSync(body, options);

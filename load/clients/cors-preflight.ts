@@ -13,6 +13,7 @@ import type { ClientTracker } from '../meter/delivery-tracker.js';
 import type { CrossOrigin } from './header-profiles.js';
 import { headerValue } from './http-connection.js';
 import type { WireSample } from '../results/results-schema.js';
+import type { ClientErrorKind } from './client-errors.js';
 
 /** What is modelled, recorded in the results (RunConfig.crossOrigin.preflightCache). */
 export const CHROMIUM_PREFLIGHT_CACHE = {
@@ -109,7 +110,7 @@ export class CorsPreflighter {
    * Its answer arrived (`responseBytes` = head + body on the wire). Returns undefined when the
    * browser would go on with the request (and caches the grant), else the error kind.
    */
-  answered(statusCode: number, headers: readonly string[], responseBytes: number, receivedUs: number): string | undefined {
+  answered(statusCode: number, headers: readonly string[], responseBytes: number, receivedUs: number): ClientErrorKind | undefined {
     this.sample.preflightResponseBytes = responseBytes;
     this.tracker.onPreflight(this.requestBytes, responseBytes, this.sentUs, receivedUs);
     if (statusCode < 200 || statusCode > 299) return `cors_preflight_${statusCode}`;

@@ -18,7 +18,7 @@
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { monotonicUs } from '../../servers/contract.js';
-import { errorKind } from './client-errors.js';
+import { errorKind, type ClientErrorKind } from './client-errors.js';
 import type { HttpChannel, HttpResponseHandler } from './http-connection.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
 import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
@@ -84,7 +84,7 @@ export class H2Connection implements HttpChannel {
   /** The open session's frame counts (h2-frame-tap.ts) and how many streams it has opened. */
   private tally: H2ConnectionTally | undefined;
   private streamsOpened = 0;
-  private closeKind: string | undefined;
+  private closeKind: ClientErrorKind | undefined;
   private readonly scheme: 'http' | 'https';
   private readonly host: string;
   private readonly port: number;
@@ -158,12 +158,12 @@ export class H2Connection implements HttpChannel {
       if (stream !== this.stream) return;
       // Closed before its end: reset by the server (RST_STREAM), or the connection went away.
       this.stream = undefined;
-      const kind = this.closeKind ?? (stream.rstCode !== undefined && stream.rstCode !== 0 ? `h2_rst_${stream.rstCode}` : 'closed_by_server');
+      const kind: ClientErrorKind = this.closeKind ?? (stream.rstCode !== undefined && stream.rstCode !== 0 ? `h2_rst_${stream.rstCode}` : 'closed_by_server');
       this.handler.onConnectionClose(kind, true);
     });
   }
 
-  drop(kind: string, reset = false): Promise<void> {
+  drop(kind: ClientErrorKind, reset = false): Promise<void> {
     const session = this.session;
     const tcp = this.tcp;
     if (session === undefined || tcp === undefined) return Promise.resolve();
@@ -234,7 +234,7 @@ function flatHeaders(headers: http2.IncomingHttpHeaders): string[] {
   return flat;
 }
 
-function streamErrorKind(error: Error): string {
+function streamErrorKind(error: Error): ClientErrorKind {
   const code = (error as { code?: unknown }).code;
   return code === 'ERR_HTTP2_STREAM_ERROR' ? 'h2_stream_error' : errorKind(error, 'h2_error');
 }

@@ -15,7 +15,7 @@
 import type net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import { monotonicUs } from '../../servers/contract.js';
-import { errorKind } from './client-errors.js';
+import { errorKind, type ClientErrorKind } from './client-errors.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
 import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
 
@@ -46,7 +46,7 @@ export interface HttpResponseHandler {
    * `parse_error`, the kind given to {@link HttpConnection.drop}, or `closed_by_server` for a
    * clean close by the server; `inFlight`: an answer was still owed.
    */
-  onConnectionClose(errorKind: string, inFlight: boolean): void;
+  onConnectionClose(errorKind: ClientErrorKind, inFlight: boolean): void;
 }
 
 /** http-parser-js keeps its read position in the chunk being executed as a plain field. */
@@ -68,7 +68,7 @@ export interface HttpChannel {
   /** Sends one request, given as its HTTP/1.1 bytes (in parts); opens the connection first if needed. */
   send(parts: ReadonlyArray<Buffer | string>): void;
   /** Closes the connection (a TCP RST with `reset`); the handler hears `kind`. Resolves when closed. */
-  drop(kind: string, reset?: boolean): Promise<void>;
+  drop(kind: ClientErrorKind, reset?: boolean): Promise<void>;
 }
 
 export class HttpConnection implements HttpChannel {
@@ -89,7 +89,7 @@ export class HttpConnection implements HttpChannel {
   /** Bytes of each request awaiting its answer, in order, and how many went on this socket. */
   private readonly requestBytes: number[] = [];
   private sentOnSocket = 0;
-  private closeKind: string | undefined;
+  private closeKind: ClientErrorKind | undefined;
 
   constructor(
     private readonly host: string,
@@ -138,7 +138,7 @@ export class HttpConnection implements HttpChannel {
    * Closes the socket now (it may be mid-answer); the handler hears `kind`. With `reset`, a TCP
    * RST instead of a FIN (a connection dropped by the network). Resolves when closed.
    */
-  drop(kind: string, reset = false): Promise<void> {
+  drop(kind: ClientErrorKind, reset = false): Promise<void> {
     const socket = this.socket;
     const tcp = this.tcp;
     if (socket === undefined || tcp === undefined) return Promise.resolve();

@@ -17,6 +17,7 @@ import { HttpPublisher } from './http-publisher.js';
 import { arrayElementBounds } from './json-array-elements.js';
 import { contentCoding, decodeBody } from './content-decoding.js';
 import type { ClientOptions } from './client-contract.js';
+import type { ClientErrorKind } from './client-errors.js';
 
 /**
  * Beyond the longest quiet time a healthy server can cause (a long-poll held for the whole hold,
@@ -195,7 +196,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     const blocked = this.statusCode === 200 && !this.granted();
     const ok = this.statusCode === 200 && !blocked;
     if (!ok) {
-      const kind = blocked ? 'cors_blocked' : `http_${this.statusCode}`;
+      const kind: ClientErrorKind = blocked ? 'cors_blocked' : `http_${this.statusCode}`;
       if (this.failStart(kind)) return;
       this.failed(kind);
       this.afterAnswer(false);
@@ -231,7 +232,7 @@ export abstract class HttpPollingClient extends ClientBase implements HttpRespon
     return messages;
   }
 
-  onConnectionClose(kind: string, inFlight: boolean): void {
+  onConnectionClose(kind: ClientErrorKind, inFlight: boolean): void {
     this.preflighting = false;
     if (this.stopped) this.settled?.();
     if (this.stopped || !inFlight) return;

@@ -18,6 +18,7 @@ import { openHttpChannel, type ChannelSite } from './http-channel.js';
 import { headerLines, routePath, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
 import type { WireSample } from '../results/results-schema.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
+import type { ClientErrorKind } from './client-errors.js';
 
 /** More waiting publishes than this means the server is not keeping up; further ones are refused (counted). */
 const MAX_QUEUED = 1000;
@@ -109,7 +110,7 @@ export class HttpPublisher implements HttpResponseHandler {
     this.next();
   }
 
-  onConnectionClose(kind: string, inFlight: boolean): void {
+  onConnectionClose(kind: ClientErrorKind, inFlight: boolean): void {
     this.preflighting = undefined;
     if (this.closed) return;
     if (inFlight) this.tracker.onError(kind);

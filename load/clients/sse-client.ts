@@ -21,6 +21,7 @@ import { HttpPublisher } from './http-publisher.js';
 import { createSseParser, type SseEvent, type SseParser } from './sse-parser.js';
 import type { ClientOptions } from './client-contract.js';
 import { contentCoding, DECODE_ERROR, streamDecoder } from './content-decoding.js';
+import type { ClientErrorKind } from './client-errors.js';
 
 /** No bytes for this long (heartbeats included) means the stream is dead (`timeout`). */
 export const SSE_IDLE_TIMEOUT_MS = 120_000;
@@ -302,7 +303,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.streamLost(this.statusCode === 200 ? 'closed_by_server' : `http_${this.statusCode}`);
   }
 
-  onConnectionClose(kind: string, inFlight: boolean): void {
+  onConnectionClose(kind: ClientErrorKind, inFlight: boolean): void {
     if (this.stopped) return this.streamOverAfterStop();
     if (!inFlight) return;
     this.streamLost(kind);
@@ -314,7 +315,7 @@ export class SseClient extends ClientBase implements HttpResponseHandler {
     this.pieceRead?.();
   }
 
-  private streamLost(kind: string): void {
+  private streamLost(kind: ClientErrorKind): void {
     this.streaming = false;
     this.parser.reset();
     this.endDecoder();

@@ -20,7 +20,7 @@ import { EPOCH_HEADER, ROUTES, monotonicUs, perMessageDeflate } from '../../serv
 import { ClientBase } from './client-lifecycle.js';
 import { LIMIT_ERROR } from './client-limits.js';
 import { backoffMs } from './reconnect-backoff.js';
-import { errorKind } from './client-errors.js';
+import { errorKind, type ClientErrorKind } from './client-errors.js';
 import { headersForRequest } from './header-profiles.js';
 import { endpoint, routePath } from './http-connection.js';
 import { publishBody } from './http-publisher.js';
@@ -69,7 +69,7 @@ export class WsClient extends ClientBase {
   private timer: NodeJS.Timeout | undefined;
   private chunkUs = 0;
   /** Why the current connection failed, when known before ws's 'close' (errno, http_<status>). */
-  private failure: string | undefined;
+  private failure: ClientErrorKind | undefined;
   private readonly onReconnect = (): void => {
     this.timer = undefined;
     this.connect();
@@ -201,7 +201,7 @@ export class WsClient extends ClientBase {
     this.ws = undefined;
     this.socket = undefined;
     if (this.stopped) return;
-    const kind = this.failure ?? `ws_close_${code}`;
+    const kind: ClientErrorKind = this.failure ?? `ws_close_${code}`;
     if (this.failStart(kind)) return;
     this.failed(kind);
     this.failures++;

@@ -12,6 +12,7 @@
  */
 import { monotonicUs, type FeedMessage, type GapSignal, type ResetSignal } from '../../servers/contract.js';
 import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
+import type { ClientErrorKind } from '../clients/client-errors.js';
 
 /** The measured window on the host's monotonic clock (µs). */
 export interface MeasureWindow {
@@ -150,7 +151,7 @@ export interface ClientTracker {
   /** A non-simple request went without a preflight: the preflight cache held its URL. */
   onPreflightCacheHit(atUs: number): void;
   /** Something went wrong; `kind` is a short stable key (ECONNRESET, http_503, ws_close_1006, parse_error, …). */
-  onError(kind: string): void;
+  onError(kind: ClientErrorKind): void;
 }
 
 /**
@@ -350,7 +351,7 @@ class ClientState implements ClientTracker {
     for (const interval of this.tracker.intervalsAt(atUs)) interval.preflightCacheHits++;
   }
 
-  onError(kind: string): void {
+  onError(kind: ClientErrorKind): void {
     const t = this.tracker;
     if (t.faultOnErrorUntilUs > 0) {
       const nowUs = monotonicUs();

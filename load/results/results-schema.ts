@@ -7,11 +7,14 @@
  * Histograms are HDR histograms (integers, µs) stored encoded (compressed base64, the
  * HdrHistogram interchange format) so runs and shards can be merged later without loss.
  *
- * Pure module: no I/O, no load/ runtime (only the wire contract's list of transports); reports/ may import it.
+ * Pure module: no I/O, no load/ runtime (only the wire contract's list of transports and the
+ * error kinds' lists, load/clients/client-errors.ts and step-failure-kinds.ts); reports/ may import it.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { COMPRESSIONS, PAYLOADS, TRANSPORTS, type Compression, type HistogramSummary as WireHistogramSummary, type PayloadKind } from '../../servers/contract.js';
+import { describeClientErrorKinds } from '../clients/client-errors.js';
+import { STEP_FAILURE_KINDS } from './step-failure-kinds.js';
 
 export const RESULTS_SCHEMA_ID = 'wirebench/results';
 /**
@@ -115,8 +118,12 @@ export const IntervalFiguresSchema = Type.Object({
   endToEndLatency: Type.Optional(HistogramSummarySchema),
   /** Polling transports: request round-trip time, µs. */
   requestRtt: Type.Optional(HistogramSummarySchema),
-  /** Errors by kind (e.g. ECONNRESET, http_503, ws_close_1009). */
-  errors: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+  /**
+   * Errors by kind (load/clients/client-errors.ts `ClientErrorKind`: e.g. ECONNRESET, http_503,
+   * ws_close_1009). Any key is read, so files from other versions with other kinds still validate;
+   * the writer's kinds are typed.
+   */
+  errors: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: describeClientErrorKinds() }),
   /** Upstream messages published by this step's publishers (chat workload). */
   published: Type.Integer({ minimum: 0 }),
   /**
@@ -447,6 +454,9 @@ export const StepScheduleSchema = Type.Object({
 });
 export type StepSchedule = Static<typeof StepScheduleSchema>;
 
+/** Why a step failed, as a kind (load/results/step-failure-kinds.ts); absent in files written before it existed. */
+export const StepFailureKindSchema = Type.Union(STEP_FAILURE_KINDS.map((kind) => Type.Literal(kind)));
+
 /**
  * A merged step (`wirebench merge` of shards): each shard's own step, for drill-down. The merged
  * step's figures are the exact merge of these (counters summed, histograms merged).
@@ -455,6 +465,7 @@ export const ShardStepSchema = Type.Object({
   shard: Type.Integer({ minimum: 1 }),
   status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
   reason: Type.Optional(Type.String()),
+  failureKind: Type.Optional(StepFailureKindSchema),
   schedule: Type.Optional(StepScheduleSchema),
   measurement: Nullable(MeasurementSchema),
 });
@@ -488,6 +499,8 @@ export const StepResultSchema = Type.Union([
     status: Type.Literal('failed'),
     /** One line: what failed, and which limit or flag to look at. */
     reason: Type.String(),
+    /** The same as a kind a program can act on (optional: files written before it have none). */
+    failureKind: Type.Optional(StepFailureKindSchema),
     /** What was measured before the failure, if anything. */
     measurement: Nullable(MeasurementSchema),
   }),
@@ -703,8 +716,9 @@ export const ResultsDocumentSchema = Type.Object({
 });
 export type ResultsDocument = Static<typeof ResultsDocumentSchema>;
 
-/** What was wrong with a results or microbenchmark document. */
-export type DocumentErrorKind = 'not-json' | 'not-results' | 'version' | 'invalid';
+/** What was wrong with a results or microbenchmark document: not JSON, not a wirebench document, a version this wirebench does not read, or not the schema's shape. */
+export const DOCUMENT_ERROR_KINDS = ['not-json', 'not-results', 'version', 'invalid'] as const;
+export type DocumentErrorKind = (typeof DOCUMENT_ERROR_KINDS)[number];
 
 /** Why a document (results, or microbenchmark: load/results/micro-schema.ts) was refused; `type` says what went wrong. */
 export class ResultsSchemaError extends Error {

@@ -14,6 +14,7 @@ import type { MeasureWindow } from '../meter/delivery-tracker.js';
 import { buildFaultFigures } from '../meter/fault-figures.js';
 import { buildMeasurement, serverFigures } from '../meter/step-figures.js';
 import { runCompression, type Measurement, type RunConfig, type StepResult } from '../results/results-schema.js';
+import type { StepFailureKind } from '../results/step-failure-kinds.js';
 import { sleep } from './abortable-sleep.js';
 import { estimateClockOffset, type ClockEstimate } from './clock-offset.js';
 import { injectFaults, sampleServerCpu } from './fault-schedule.js';
@@ -57,7 +58,7 @@ export async function runStep(context: StepContext, target: StepTarget, clients:
   if (signal.aborted) return undefined;
   const startedAt = new Date().toISOString();
   if (slot && Date.now() > slot.connectByMs) {
-    return { clients, startedAt, status: 'failed', reason: `started ${Date.now() - slot.startMs} ms after its slot began, past the schedule's connect deadline (${new Date(slot.connectByMs).toISOString()}): the previous step overran its slot or the shard started late`, measurement: null };
+    return { clients, startedAt, status: 'failed', failureKind: 'late-start', reason: `started ${Date.now() - slot.startMs} ms after its slot began, past the schedule's connect deadline (${new Date(slot.connectByMs).toISOString()}): the previous step overran its slot or the shard started late`, measurement: null };
   }
   // --shard I/N: this shard's clients of the step; only shard 1 reads the server's /stats, so
   // the merged step counts the server once, not N times.
@@ -83,7 +84,7 @@ export async function runStep(context: StepContext, target: StepTarget, clients:
   } catch (error) {
     await capture?.stop();
     if (!(error instanceof TargetAnswerError)) throw error;
-    return { clients: total, startedAt, status: 'failed', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
+    return { clients: total, startedAt, status: 'failed', failureKind: 'server-unreachable', reason: `GET ${url}${ROUTES.healthz} before the step began: ${error.message}`, measurement: null };
   }
   const clockProbe = (when: string) => probeClock(config, url, when, notes);
   const clock = await clockProbe('before the step');
@@ -204,15 +205,17 @@ export async function runStep(context: StepContext, target: StepTarget, clients:
     // A --target that died mid-step leaves clients failing to reconnect and nothing to tell it
     // from a quiet feed: the step is failed with its reason rather than "ok" with nothing delivered.
     const targetGone = config.target ? await getHealthz(url).then(() => undefined, (error: Error) => `the target stopped answering during the step (GET ${url}${ROUTES.healthz}: ${error.message})`) : undefined;
-    const reason =
-      (died ? serverDiedReason(server) : undefined) ??
-      targetGone ??
-      faultOutcome?.failure ??
+    // The first that applies, in the order of cause: a dead server explains everything after it.
+    const failure =
+      because('server-exited', died ? serverDiedReason(server) : undefined) ??
+      because('target-gone', targetGone) ??
+      because('fault', faultOutcome?.failure) ??
       connectFailure ??
-      (workerError?.type === 'error' ? workerError.message : undefined) ??
-      (reports ? undefined : `load workers did not report within ${COLLECT_TIMEOUT_MS / 1000} s`);
-    if (reason || !measurement) {
-      return { clients: total, startedAt, status: 'failed', reason: reason ?? 'no worker reported', measurement, ...withNotes };
+      because('worker', workerError?.type === 'error' ? workerError.message : undefined) ??
+      because('collect-timeout', reports ? undefined : `load workers did not report within ${COLLECT_TIMEOUT_MS / 1000} s`);
+    if (failure || !measurement) {
+      const { kind, reason } = failure ?? { kind: 'no-measurement', reason: 'no worker reported' };
+      return { clients: total, startedAt, status: 'failed', failureKind: kind, reason, measurement, ...withNotes };
     }
     return { clients: total, startedAt, status: 'ok', measurement, ...withNotes };
   } finally {
@@ -301,23 +304,34 @@ function describeFailures(failures: Record<string, number>, total: number): stri
  * The clients connected over every worker, and why the connect phase failed (if it did).
  * `messages` null: not every worker answered in time (`connectedSoFar` had connected by then).
  */
-function connectOutcome(messages: ReadonlyArray<WorkerAnswer<'connected'>> | null, clients: number, slot: StepSlot | undefined, connectedSoFar: number): { connected: number; failure: string | undefined } {
+function connectOutcome(messages: ReadonlyArray<WorkerAnswer<'connected'>> | null, clients: number, slot: StepSlot | undefined, connectedSoFar: number): { connected: number; failure: StepFailure | undefined } {
   if (!messages && slot) {
-    return { connected: 0, failure: `connects too slow for the schedule: ${connectedSoFar} of ${clients} clients connected by its connect deadline (${new Date(slot.connectByMs).toISOString()}); lower --connect-rate or use more shards` };
+    return { connected: 0, failure: { kind: 'connect-timeout', reason: `connects too slow for the schedule: ${connectedSoFar} of ${clients} clients connected by its connect deadline (${new Date(slot.connectByMs).toISOString()}); lower --connect-rate or use more shards` } };
   }
-  if (!messages) return { connected: 0, failure: 'clients did not finish connecting within the connect timeout' };
+  if (!messages) return { connected: 0, failure: { kind: 'connect-timeout', reason: 'clients did not finish connecting within the connect timeout' } };
   const failures: Record<string, number> = {};
-  let failure: string | undefined;
+  let failure: StepFailure | undefined;
   let connected = 0;
   for (const m of messages) {
-    if (m.type === 'error') failure = m.message;
+    if (m.type === 'error') failure = { kind: 'worker', reason: m.message };
     else {
       connected += m.connected;
       for (const [code, n] of Object.entries(m.failures)) failures[code] = (failures[code] ?? 0) + n;
     }
   }
-  if (!failure && Object.keys(failures).length > 0) failure = describeFailures(failures, clients);
+  if (!failure && Object.keys(failures).length > 0) failure = { kind: 'connect-failed', reason: describeFailures(failures, clients) };
   return { connected, failure };
+}
+
+/** Why a step failed: the kind (results' `failureKind`) and the one line for a person. */
+interface StepFailure {
+  kind: StepFailureKind;
+  reason: string;
+}
+
+/** A failure of `kind` when there is a reason, else none. */
+function because(kind: StepFailureKind, reason: string | undefined): StepFailure | undefined {
+  return reason === undefined ? undefined : { kind, reason };
 }
 
 /**

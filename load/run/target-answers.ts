@@ -22,10 +22,18 @@ export const PROBE_TIMEOUT_MS = 5_000;
 /** Characters of a target's own text (an error, a bad value) quoted in a line. */
 const QUOTE_CHARS = 80;
 
+/**
+ * Why a target's answer (/healthz, /stats) was refused: no answer (`unreachable`), none in time,
+ * over its size cap, not JSON, not the contract's shape.
+ */
+export const TARGET_ANSWER_ERROR_KINDS = ['unreachable', 'timeout', 'too_large', 'not_json', 'bad_shape'] as const;
+
+/** A refused answer's kind: one of {@link TARGET_ANSWER_ERROR_KINDS}, or `http_<status>` for a status other than 200. */
+export type TargetAnswerErrorKind = (typeof TARGET_ANSWER_ERROR_KINDS)[number] | `http_${number}`;
+
 export class TargetAnswerError extends Error {
   constructor(
-    /** `unreachable`, `http_<status>`, `too_large`, `timeout`, `not_json`, `bad_shape`. */
-    readonly kind: string,
+    readonly kind: TargetAnswerErrorKind,
     message: string,
   ) {
     super(message);
@@ -78,7 +86,7 @@ export function quoteClipped(text: string, chars = QUOTE_CHARS): string {
 /** GET `url`, at most `maxBytes` of body, within `timeoutMs`; resolves with the status and the body. */
 export function getBounded(url: string, maxBytes: number, timeoutMs = PROBE_TIMEOUT_MS, agent: http.Agent | false = false): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const fail = (kind: string, why: string) => {
+    const fail = (kind: TargetAnswerErrorKind, why: string) => {
       clearTimeout(timer);
       request.destroy();
       reject(new TargetAnswerError(kind, why));

@@ -12,7 +12,7 @@ import { monotonicUs } from '../../servers/contract.js';
 import { CLIENTS } from '../clients/clients-by-transport.js';
 import { emptyWireSample } from '../clients/wire-sample.js';
 import { addFrameCounts, emptyFrameCounts, type H2FrameCounts } from '../clients/h2-frames.js';
-import { errorKind } from '../clients/client-errors.js';
+import { startFailureKind } from '../clients/client-errors.js';
 import { DeliveryTracker } from '../meter/delivery-tracker.js';
 import { FaultAgent, type FaultTarget } from './fault-agent.js';
 import { ConnectPacer } from './connect-pacer.js';
@@ -113,7 +113,7 @@ async function connect(command: ConnectCommand): Promise<void> {
         () => void connected++,
         (error: unknown) => {
           failed++;
-          const code = errorKind(error, 'connect_failed');
+          const code = startFailureKind(error, 'connect_failed');
           failures[code] = (failures[code] ?? 0) + 1;
         },
       ),

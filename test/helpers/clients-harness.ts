@@ -9,6 +9,7 @@ import { SERVER_DEFAULTS } from '../../servers/server-options.js';
 import { serializeMessage, type FeedMessage, type GapSignal, type ResetSignal } from '../../servers/contract.js';
 import { DeliveryTracker, type ClientTracker } from '../../load/meter/delivery-tracker.js';
 import type { ClientOptions, TransportClient } from '../../load/clients/client-contract.js';
+import type { ClientErrorKind } from '../../load/clients/client-errors.js';
 
 export { startServer, waitUntil } from './server-harness.js';
 
@@ -110,7 +111,7 @@ export class RecordingTracker implements ClientTracker {
     this.inner.onPreflightCacheHit(atUs);
   }
 
-  onError(kind: string): void {
+  onError(kind: ClientErrorKind): void {
     this.errors.push(kind);
     this.inner.onError(kind);
   }
