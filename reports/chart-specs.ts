@@ -373,7 +373,7 @@ export function correctnessChart(figures: ReportFigures): ChartSpec {
     datasets: [
       { label: 'lost', color: '#c0392b', data: counts((s) => s.figures.lost), saturated: steps.map((s) => s.saturated) },
       { label: 'duplicated', color: '#f39c12', data: counts((s) => s.figures.duplicated) },
-      { label: 'out of order', color: '#8e44ad', data: counts((s) => s.outOfOrder) },
+      { label: 'out of order', color: '#8e44ad', data: counts((s) => s.figures.outOfOrder) },
       {
         label: 'reach (delivered ÷ expected), right axis',
         color: '#27ae60',

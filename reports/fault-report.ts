@@ -4,9 +4,11 @@
  * lost per second of publish time around the fault; and per step lost, recovered, duplicates,
  * time to recover and the reconnect storm against the steady state. Reads only the results schema.
  */
-import type { FaultFigures, ResultsDocument } from '../load/results/results-schema.js';
+import type { FaultFigures, Measurement, ResultsDocument } from '../load/results/results-schema.js';
+import { FIGURES, figuresIn, type FigureId } from '../load/results/figure-registry.js';
 import { transportColor, type ChartSpec, type DatasetSpec } from './chart-specs.js';
-import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
+import { formatCount, formatNumber, transportLabel } from './format.js';
+import { formatFigure } from './figure-cells.js';
 import type { Table, TableRow } from './tables.js';
 import { entryName } from '../load/results/run-variants.js';
 
@@ -15,8 +17,8 @@ interface FaultStep {
   /** Its display name, with its variant in a run of several. */
   name: string;
   clients: number;
-  lost: number;
-  duplicated: number;
+  /** The step's measurement (it has `faults`): the registry reads the table's counts from it. */
+  measurement: Measurement;
   faults: FaultFigures;
 }
 
@@ -24,7 +26,7 @@ function faultSteps(doc: ResultsDocument): FaultStep[] {
   return doc.results.flatMap((r) =>
     r.steps.flatMap((s) => {
       const m = s.measurement;
-      return m?.faults ? [{ transport: r.transport, name: entryName(doc.config, r, transportLabel(r.transport)), clients: s.clients, lost: m.window.messages.lost, duplicated: m.window.messages.duplicated, faults: m.faults }] : [];
+      return m?.faults ? [{ transport: r.transport, name: entryName(doc.config, r, transportLabel(r.transport)), clients: s.clients, measurement: m, faults: m.faults }] : [];
     }),
   );
 }
@@ -87,29 +89,28 @@ function rates(r: FaultFigures['storm'] | null): string {
 export function faultTable(doc: ResultsDocument): Table | undefined {
   const steps = faultSteps(doc);
   if (steps.length === 0) return undefined;
-  const rows: TableRow[] = steps.map((s) => ({
-    kind: s.lost > 0 ? 'failed' : 'normal',
-    cells: [
-      s.name,
-      formatCount(s.clients),
-      s.faults.injected.map((f) => `${f.kind} ${formatNumber(f.durationMs / 1000)} s`).join(', ') || '—',
-      formatCount(s.lost),
-      formatCount(s.faults.recovered),
-      formatCount(s.duplicated),
-      formatCount(s.faults.resets),
-      s.faults.recovery.count > 0 ? formatLatencyUs(s.faults.recovery.p50Us) : '—',
-      s.faults.recovery.count > 0 ? formatLatencyUs(s.faults.recovery.p99Us) : '—',
-      formatCount(s.faults.unrecovered),
-      rates(s.faults.steady),
-      rates(s.faults.storm),
-    ],
-  }));
+  // The counts and times are the registry's (view `faults`); what was injected and the rates are text.
+  const ids = figuresIn('faults');
+  const rows: TableRow[] = steps.map((s) => {
+    const value = (id: FigureId) => FIGURES[id].read(s.measurement, s.clients, doc.config);
+    return {
+      kind: (value('lost') ?? 0) > 0 ? 'failed' : 'normal',
+      cells: [
+        s.name,
+        formatCount(s.clients),
+        s.faults.injected.map((f) => `${f.kind} ${formatNumber(f.durationMs / 1000)} s`).join(', ') || '—',
+        ...ids.map((id) => formatFigure(id, value(id))),
+        rates(s.faults.steady),
+        rates(s.faults.storm),
+      ],
+    };
+  });
   return {
     id: 'faults',
     title: 'When connections break: loss, recovery and the reconnect storm',
-    head: ['transport', 'clients', 'fault (how long it lasted)', 'lost', 'recovered', 'duplicated', 'resets', 'recover p50', 'recover p99', 'unrecovered', 'steady (before the fault)', 'storm (fault → 99 % recovered)'],
-    numeric: [false, true, false, true, true, true, true, true, true, true, false, false],
+    head: ['transport', 'clients', 'fault (how long it lasted)', ...ids.map((id) => FIGURES[id].name), 'steady (before the fault)', 'storm (fault → 99 % recovered)'],
+    numeric: [false, true, false, ...ids.map(() => true), false, false],
     rows,
-    note: 'How long: a restart from the signal until the new server listened (downtime plus its start-up), a stall until SIGCONT, a drop its period. Lost and duplicated: messages published in the window. Recovered: delivered after the client reconnected, published before it (replayed from history). Resets: reset signals received — a cursor from an epoch the server lost (the gap where the epoch changed). Time to recover: from the fault to each hit client’s first delivered message after it. Storm: TCP connections opened, socket bytes both ways, and server CPU per second.',
+    note: 'How long: a restart from the signal until the new server listened (downtime plus its start-up), a stall until SIGCONT, a drop its period. Lost and duplicated: messages published in the window. Recovered: delivered after the client reconnected, published before it (replayed from history). Resets: reset signals received — a cursor from an epoch the server lost (the gap where the epoch changed). Time to recover: from the fault to each hit client’s first delivered message after it. Connections reset, idle dropped, stalled dropped: counted by the server over the window (/stats; — when it does not say) — connections it reset (drop-server), long-polls it closed for sending no next request in time, SSE streams it cut for taking no byte in time. Storm: TCP connections opened, socket bytes both ways, and server CPU per second.',
   };
 }

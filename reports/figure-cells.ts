@@ -38,6 +38,8 @@ export function formatInUnit(value: number | null, unit: FigureUnit): string {
       return formatCount(value);
     case 'fraction':
       return formatFraction(value);
+    case 'ratio':
+      return formatNumber(value);
   }
 }
 

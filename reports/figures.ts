@@ -75,12 +75,7 @@ export interface StepFigures {
   saturated: boolean;
   /** Every figure of the results model, by id (null without a measurement or where the step has none). */
   figures: Readonly<Record<FigureId, number | null>>;
-  clientsConnected: number | null;
-  expected: number | null;
-  delivered: number | null;
-  outOfOrder: number | null;
   published: number | null;
-  requestsPerMessage: number | null;
   errors: Record<string, number>;
   model: BytesModel | null;
   /** Measured vs model, both directions, per delivered message (%). */
@@ -180,12 +175,7 @@ export function stepFigures(transport: string, step: StepResult, config: RunConf
     measurement: m,
     saturated: m?.generator.saturated ?? false,
     figures,
-    clientsConnected: m?.clientsConnected ?? null,
-    expected: w?.messages.expected ?? null,
-    delivered: w?.messages.delivered ?? null,
-    outOfOrder: w?.messages.outOfOrder ?? null,
     published: w?.published ?? null,
-    requestsPerMessage: m?.derived.requestsPerMessage ?? null,
     errors: w?.errors ?? {},
     model,
     modelResidualPercent: model && total !== null ? residualPercent(total, model.totalBytes) : null,

@@ -5,12 +5,11 @@
 import { runCompression, runPayload, type RunConfig } from '../load/results/results-schema.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURES, figuresIn, hasH2Frames, type FigureId, type FigureView } from '../load/results/figure-registry.js';
-import { FIGURE_LEGEND, figureCell } from './figure-cells.js';
+import { FIGURE_LEGEND, figureCell, formatFigure } from './figure-cells.js';
 import { PAPER_METHOD, type ReportFigures, type StepFigures, type ThroughputCell } from './figures.js';
 import {
   formatBytes,
   formatCount,
-  formatFraction,
   formatMbps,
   formatDurationMs,
   formatNumber,
@@ -74,13 +73,9 @@ interface StepColumn {
   cell(step: StepFigures): string;
 }
 
-function column<K extends keyof StepFigures>(head: string, key: K, format: (value: NonNullable<StepFigures[K]>) => string): StepColumn {
-  return { head, numeric: true, cell: (step) => opt(step[key] as NonNullable<StepFigures[K]> | null, format) };
-}
-
-/** A column of one figure's plain value (no spread, no caveat). */
-function valueColumn(head: string, id: FigureId, format: (value: number) => string): StepColumn {
-  return { head, numeric: true, cell: (step) => opt(step.figures[id], format) };
+/** A registry figure's plain value as a column (no spread over repeats, no caveat). */
+function valueColumn(id: FigureId): StepColumn {
+  return { head: FIGURES[id].name, numeric: true, cell: (step) => formatFigure(id, step.figures[id]) };
 }
 
 /** transport, the variant in a run of several (headed by the axes it varies: "protocol"), clients. */
@@ -135,14 +130,7 @@ export function h2FramesTable(figures: ReportFigures): Table {
 
 export function correctnessTable(figures: ReportFigures): Table {
   return stepTable(figures, 'correctness', 'Correctness and errors', [
-    column('connected', 'clientsConnected', formatCount),
-    column('expected', 'expected', formatCount),
-    column('delivered', 'delivered', formatCount),
-    valueColumn('reach', 'reach', formatFraction),
-    valueColumn('lost', 'lost', formatCount),
-    valueColumn('duplicated', 'duplicated', formatCount),
-    column('out of order', 'outOfOrder', formatCount),
-    column('requests / msg', 'requestsPerMessage', formatNumber),
+    ...figuresIn('correctness').map(valueColumn),
     { head: 'errors', numeric: false, cell: (step) => errorsCell(step.errors) },
   ]);
 }

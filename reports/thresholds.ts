@@ -49,6 +49,7 @@ const UNIT_FACTORS: Readonly<Record<FigureUnit, Readonly<Record<string, number>>
   us: { '': 1000, ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1_000_000 },
   B: { '': 1, B: 1, KB: 1000, kB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 },
   count: { '': 1 },
+  ratio: { '': 1 },
   fraction: { '': 1, '%': 0.01 },
   Mbps: { '': 1, Mbps: 1 },
 };

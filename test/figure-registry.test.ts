@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResults, type Measurement, type ResultsDocument, type StepResult } from '../load/results/results-schema.js';
+import { parseResults, validateResults, type Measurement, type ResultsDocument, type StepResult } from '../load/results/results-schema.js';
 import { compareResults, DEFAULT_THRESHOLDS, RESULT_METRICS, type CompareRow } from '../reports/compare.js';
 import { formatValue, renderCompareText } from '../reports/compare-exporters.js';
 import { deriveFigures } from '../reports/figures.js';
@@ -24,6 +24,8 @@ import { escapeHtml, renderHtml } from '../reports/html-report.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { escapeMarkdown } from '../reports/markdown-text.js';
 import { allTables, type TableRow } from '../reports/tables.js';
+import { faultTable } from '../reports/fault-report.js';
+import { formatCount, formatLatencyUs } from '../reports/format.js';
 import { buildResults } from './fixtures/results-builder.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
@@ -166,12 +168,18 @@ test('the results model drives every output: a figure is in exactly the tables i
   const md = renderMarkdown(doc);
   const step = doc.results[0]!.steps[0]!;
   const progress = capture((out) => new BenchProgress(out as unknown as NodeJS.WriteStream, doc.config).onEvent({ kind: 'step', transport: 'poll', step }));
+  // The fault table exists for a run with faults only: the same run, every step hit by one.
+  const faulted = withFaults(doc);
+  const faultHead = faultTable(faulted)?.head ?? [];
+  const faultMd = renderMarkdown(faulted);
   const shownIn: Record<FigureView, (name: string) => boolean> = {
     steps: (name) => head('steps').includes(name) && textColumns(endSteps?.split('\n')[0]).includes(name) && csvHeader.includes(`${name} (`),
     costs: (name) => head('costs').includes(name) && md.includes(`| ${escapeMarkdown(name)} |`),
     capture: (name) => textColumns(endCaptureHeader).includes(name),
     h2: (name) => head('h2').includes(name) && textColumns(endH2?.split('\n')[1]).includes(name),
     progress: (name) => progress.includes(`${name} ${figureCell(FIGURE_IDS.find((id) => FIGURES[id].name === name)!, step, doc.config)}`),
+    correctness: (name) => head('correctness').includes(name),
+    faults: (name) => faultHead.includes(name) && faultMd.includes(`| ${escapeMarkdown(name)} |`),
   };
   for (const id of FIGURE_IDS) {
     const figure = FIGURES[id];
@@ -183,6 +191,8 @@ test('the results model drives every output: a figure is in exactly the tables i
   // The views' order is the registry's.
   assert.deepEqual(head('steps').slice(3), figuresIn('steps').map((id) => FIGURES[id].name));
   assert.deepEqual(head('costs').slice(2), figuresIn('costs', doc).map((id) => FIGURES[id].name));
+  assert.deepEqual(head('correctness').slice(2, -1), figuresIn('correctness').map((id) => FIGURES[id].name));
+  assert.deepEqual(faultHead.slice(3, -2), figuresIn('faults').map((id) => FIGURES[id].name));
 
   const compared = compareResults(doc, doc, { baselineName: 'a', currentName: 'b' });
   for (const transport of doc.config.transports) {
@@ -323,4 +333,45 @@ test('a figure added through the registry alone (generator CPU/request) is in th
   const checks = evaluateThresholds(doc, [parseThresholdRule('poll.generatorCpuPerRequestUs<1us')]);
   assert.equal(checks.length, 1);
   assert.equal(checks[0]?.passed, false, 'a threshold on the new figure can fail');
+});
+
+/** `doc` as if every step had been hit by a fault (the fault figures' shape; values made up but consistent). */
+function withFaults(doc: ResultsDocument): ResultsDocument {
+  const faulted = structuredClone(doc);
+  for (const result of faulted.results) {
+    for (const step of result.steps) {
+      const m = step.measurement;
+      if (!m) continue;
+      const recovery = { ...m.window.latency };
+      m.faults = {
+        injected: [{ kind: 'restart-hard', atMs: 2_000, durationMs: 1_200, note: 'restarted' }],
+        resets: step.clients,
+        recovered: 3 * step.clients,
+        recovery,
+        unrecovered: 0,
+        timeline: { bucketMs: 500, delivered: [4, 4, 0, 8], recovered: [0, 0, 0, 3], lost: [0, 0, 1, 0], connects: [0, 0, 2, 0], bytes: [10, 10, 40, 20], serverCpuMs: [1, 1, null, 3] },
+        storm: { fromMs: 2_000, toMs: 3_500, connectsPerSec: 12, bytesPerSec: 3_000, serverCpuMsPerSec: 40 },
+        steady: { fromMs: 0, toMs: 2_000, connectsPerSec: 0, bytesPerSec: 1_000, serverCpuMsPerSec: 10 },
+      };
+      if (m.server) Object.assign(m.server, { connectionsReset: 2, idleDropped: 1 });
+    }
+  }
+  return faulted;
+}
+
+test('the fault table reads its counts through the registry, the server drop counters included (— where /stats did not say)', () => {
+  const doc = withFaults(buildResults({ transports: ['longpoll', 'sse'], clients: [10], saturated: [] }));
+  assert.doesNotThrow(() => validateResults(doc));
+  const table = faultTable(doc)!;
+  const column = (id: FigureId) => table.head.indexOf(FIGURES[id].name);
+  for (const [i, result] of doc.results.entries()) {
+    const m = result.steps[0]!.measurement!;
+    const cells = table.rows[i]!.cells;
+    assert.equal(cells[column('recovered')], formatCount(m.faults!.recovered));
+    assert.equal(cells[column('resets')], '10');
+    assert.equal(cells[column('recoveryP99Us')], formatLatencyUs(m.faults!.recovery.p99Us));
+    assert.equal(cells[column('connectionsReset')], '2');
+    assert.equal(cells[column('idleDropped')], '1');
+    assert.equal(cells[column('stalledDropped')], m.server?.stalledDropped === undefined ? '—' : formatCount(m.server.stalledDropped));
+  }
 });

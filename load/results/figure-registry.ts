@@ -34,7 +34,8 @@ export type GatedKind = Exclude<FigureKind, 'info'>;
 export const FIGURE_LAYERS = ['payload', 'socket', 'ip'] as const;
 export type FigureLayer = (typeof FIGURE_LAYERS)[number];
 
-export type FigureUnit = 'B' | 'us' | 'Mbps' | 'count' | 'fraction';
+/** `ratio`: a plain number that is not a count (requests per message), written with three significant digits. */
+export type FigureUnit = 'B' | 'us' | 'Mbps' | 'count' | 'fraction' | 'ratio';
 
 /**
  * Where a figure is shown, in DEFINITIONS order:
@@ -42,10 +43,12 @@ export type FigureUnit = 'B' | 'us' | 'Mbps' | 'count' | 'fraction';
  * - capture: the end table's TCP/IP layer (runs with `--capture`);
  * - costs: the report's bytes-by-direction, CPU and memory table;
  * - progress: the line `bench` prints as each step ends;
- * - h2: the end table's and the report's HTTP/2 frames table (runs over h2 or h2c).
+ * - h2: the end table's and the report's HTTP/2 frames table (runs over h2 or h2c);
+ * - correctness: the report's correctness and errors table (plain values, no spread);
+ * - faults: the report's "when connections break" table, for the steps a fault hit (plain values).
  * Compare's rows are the figures with a `gate`.
  */
-export const FIGURE_VIEWS = ['steps', 'capture', 'costs', 'progress', 'h2'] as const;
+export const FIGURE_VIEWS = ['steps', 'capture', 'costs', 'progress', 'h2', 'correctness', 'faults'] as const;
 export type FigureView = (typeof FIGURE_VIEWS)[number];
 
 /**
@@ -267,6 +270,30 @@ function h2FrameFigure(name: string, direction: 'down' | 'up', kinds: readonly H
 /** Polling: one exchange's heads (request + response) from a step's wire sample, shown where the run sampled them. */
 function exchangeHeadsFigure(name: string, definition: string, pick: (w: Measurement['wire']) => number | undefined): FigureDefinition {
   return { name, unit: 'B', ...socket, scope: 'step', kind: 'info', definition, fold: 'median', views: ['costs', 'h2'], shownFor: hasExchangeHeads, read: (m) => pick(m.wire) ?? null };
+}
+
+/**
+ * The server's own drop counters over the window (/stats; optional for a third-party server, then
+ * null): connections it reset (`--fault drop-server`), long-polls closed idle and SSE streams cut
+ * stalled (frozen peers).
+ */
+function serverDropFigures() {
+  const figure = (name: string, definition: string, pick: (s: NonNullable<Measurement['server']>) => number | undefined): FigureDefinition => ({
+    name,
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: `${definition} in the window, counted by the server (/stats; — when it does not say).`,
+    fold: 'worst',
+    views: ['faults'],
+    read: (m) => (m.server ? (pick(m.server) ?? null) : null),
+  });
+  return {
+    connectionsReset: figure('connections reset (server)', 'Client connections the server reset (TCP RST)', (s) => s.connectionsReset),
+    idleDropped: figure('idle dropped (server)', 'Long-poll connections the server closed for sending no next request within its idle timeout', (s) => s.idleDropped),
+    stalledDropped: figure('stalled dropped (server)', 'SSE streams the server cut for taking no byte within its write-stall timeout', (s) => s.stalledDropped),
+  };
 }
 
 /**
@@ -526,28 +553,38 @@ const DEFINITIONS = {
     views: ['costs'],
     read: (m) => m.server?.memory?.rssBytesPerConnection ?? null,
   },
-  lost: {
-    name: 'lost',
+  clientsConnected: {
+    name: 'connected',
     unit: 'count',
     ...none,
-    ...inWindow,
-    kind: 'zero',
-    definition: 'Messages published in the window that a client held to the window never received.',
-    fold: 'worst',
-    views: ['steps', 'progress'],
-    gate: { tolerance: 0, floor: 0 },
-    read: (m) => m.window.messages.lost,
+    scope: 'step',
+    kind: 'info',
+    definition: 'Clients of the step that connected.',
+    fold: 'reread',
+    views: ['correctness'],
+    read: (m) => m.clientsConnected,
   },
-  duplicated: {
-    name: 'duplicated',
+  expected: {
+    name: 'expected',
     unit: 'count',
     ...none,
     ...inWindow,
-    kind: 'zero',
-    definition: 'Messages a client received more than once in the window.',
-    fold: 'worst',
-    views: [],
-    read: (m) => m.window.messages.duplicated,
+    kind: 'info',
+    definition: 'Messages every client held to the window should have received, summed over clients.',
+    fold: 'reread',
+    views: ['correctness'],
+    read: (m) => m.window.messages.expected,
+  },
+  delivered: {
+    name: 'delivered',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: 'Distinct expected messages received in the window, summed over clients.',
+    fold: 'reread',
+    views: ['correctness'],
+    read: (m) => m.window.messages.delivered,
   },
   reach: {
     name: 'reach',
@@ -557,9 +594,111 @@ const DEFINITIONS = {
     kind: 'info',
     definition: 'Messages delivered ÷ messages expected in the window.',
     fold: 'median',
-    views: [],
+    views: ['correctness'],
     read: (m) => m.derived.reach,
   },
+  lost: {
+    name: 'lost',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'zero',
+    definition: 'Messages published in the window that a client held to the window never received.',
+    fold: 'worst',
+    views: ['steps', 'progress', 'correctness', 'faults'],
+    gate: { tolerance: 0, floor: 0 },
+    read: (m) => m.window.messages.lost,
+  },
+  // recovered, and resets … stalledDropped below: the fault figures (`bench --fault`), null for a step no fault hit.
+  recovered: {
+    name: 'recovered',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: 'Window messages delivered after their client reconnected that were published before it (replayed from history).',
+    fold: 'reread',
+    views: ['faults'],
+    read: (m) => m.faults?.recovered ?? null,
+  },
+  duplicated: {
+    name: 'duplicated',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'zero',
+    definition: 'Messages a client received more than once in the window.',
+    fold: 'worst',
+    views: ['correctness', 'faults'],
+    read: (m) => m.window.messages.duplicated,
+  },
+  outOfOrder: {
+    name: 'out of order',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'zero',
+    definition: 'Messages a client received after a higher seq in the window.',
+    fold: 'worst',
+    views: ['correctness'],
+    read: (m) => m.window.messages.outOfOrder,
+  },
+  requestsPerMessage: {
+    name: 'requests / msg',
+    unit: 'ratio',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: 'HTTP requests sent in the window ÷ messages delivered (polling: polls; streams: their connects).',
+    fold: 'reread',
+    views: ['correctness'],
+    read: (m) => m.derived.requestsPerMessage,
+  },
+  resets: {
+    name: 'resets',
+    unit: 'count',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: 'Reset signals the clients received: a cursor of an epoch the server lost (the gap where the epoch changed).',
+    fold: 'reread',
+    views: ['faults'],
+    read: (m) => m.faults?.resets ?? null,
+  },
+  recoveryP50Us: {
+    name: 'recover p50',
+    unit: 'us',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: 'Median time from the fault to each hit client’s first delivered message after it.',
+    fold: 'reread',
+    views: ['faults'],
+    read: (m) => (m.faults && m.faults.recovery.count > 0 ? m.faults.recovery.p50Us : null),
+  },
+  recoveryP99Us: {
+    name: 'recover p99',
+    unit: 'us',
+    ...none,
+    ...inWindow,
+    kind: 'info',
+    definition: '99th percentile of the time from the fault to each hit client’s first delivered message after it.',
+    fold: 'reread',
+    views: ['faults'],
+    read: (m) => (m.faults && m.faults.recovery.count > 0 ? m.faults.recovery.p99Us : null),
+  },
+  unrecovered: {
+    name: 'unrecovered',
+    unit: 'count',
+    ...none,
+    scope: 'step',
+    kind: 'info',
+    definition: 'Clients the faults hit that had no message after it by the step’s end.',
+    fold: 'reread',
+    views: ['faults'],
+    read: (m) => m.faults?.unrecovered ?? null,
+  },
+  ...serverDropFigures(),
   connectErrors: {
     name: 'connect errors (step)',
     unit: 'count',
