@@ -107,6 +107,7 @@ export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => 
   // Each axis of the matrix (load/results/run-variants.ts): the run's values of it, in order.
   ...(Object.keys(VARIANT_AXES) as VariantAxis[]).map((axis) => ({ key: axis, read: (c: RunConfig) => runVariants(c).map((v) => v[axis]).join(',') })),
   { key: 'authorization', read: (c) => `${c.authorizationBytes ?? 0} B` },
+  { key: 'HTTP/2 clients per connection', read: (c) => c.h2ClientsPerConnection ?? 1 },
   {
     key: 'cross-origin',
     read: (c) => (c.crossOrigin ? `${c.crossOrigin.pageOrigin}, credentials ${String(c.crossOrigin.credentials)}, max-age ${c.crossOrigin.serverMaxAgeSeconds ?? 'target'}` : 'same-origin'),

@@ -2,7 +2,7 @@
  * The report's tables as plain strings (rows of cells), built once from the figures and rendered
  * by each exporter with its own escaping — the HTML and the Markdown show the same numbers.
  */
-import { runCompression, runPayload, type RunConfig } from '../load/results/results-schema.js';
+import { protocolUsesHttp2, runCompression, runPayload, type RunConfig } from '../load/results/results-schema.js';
 import { crossOriginSetup, preflightCosts } from './cross-origin.js';
 import { FIGURES, figuresIn, hasH2Frames, type FigureId, type FigureView } from '../load/results/figure-registry.js';
 import { FIGURE_LEGEND, figureCell, formatFigure } from './figure-cells.js';
@@ -267,10 +267,19 @@ const TLS_VERIFY_LABELS = {
 function protocolSetup(c: RunConfig): string {
   if (hasVariants(c)) {
     const variants = runVariants(c).map((v) => variantLabel(v)).join('; ');
-    return `${variants} (each transport under each; WebSocket stays HTTP/1.1, over TLS when the protocol is)${c.tls === undefined ? '' : `; ${TLS_VERIFY_LABELS[c.tls.verify]}`}`;
+    return `${variants} (each transport under each; WebSocket stays HTTP/1.1, over TLS when the protocol is)${c.tls === undefined ? '' : `; ${TLS_VERIFY_LABELS[c.tls.verify]}`}${h2SharingSetup(c)}`;
   }
   const label = PROTOCOL_LABELS[c.protocol ?? 'http1'];
-  return c.tls === undefined ? label : `${label}; ${TLS_VERIFY_LABELS[c.tls.verify]}`;
+  return `${c.tls === undefined ? label : `${label}; ${TLS_VERIFY_LABELS[c.tls.verify]}`}${h2SharingSetup(c)}`;
+}
+
+/** Over HTTP/2: how many clients share a connection (`--h2-clients-per-connection`); nothing for runs without HTTP/2. */
+function h2SharingSetup(c: RunConfig): string {
+  if (!runVariants(c).some((v) => protocolUsesHttp2(v.protocol))) return '';
+  const perConnection = c.h2ClientsPerConnection ?? 1;
+  return perConnection > 1
+    ? `; HTTP/2: ${formatCount(perConnection)} clients per connection, their streams multiplexed (bytes counted once per connection; WebSocket and HTTP/1.1 a connection per client)`
+    : '; HTTP/2: a connection per client, as a browser tab opens';
 }
 
 export function environmentTable(figures: ReportFigures): Table {

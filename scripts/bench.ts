@@ -11,7 +11,7 @@ import { describeEnvironment } from '../load/run/environment.js';
 import { CHROMIUM_PREFLIGHT_CACHE } from '../load/clients/cors-preflight.js';
 import { DEFAULT_PAGE_URL, resolveHeaderProfile } from '../load/clients/header-profiles.js';
 import { defaultResultsDir } from '../load/results/results-file.js';
-import { protocolUsesTls, type Compression, type Protocol, type RunConfig, type TlsConfig, type Variant } from '../load/results/results-schema.js';
+import { protocolUsesHttp2, protocolUsesTls, type Compression, type Protocol, type RunConfig, type TlsConfig, type Variant } from '../load/results/results-schema.js';
 import { runBench } from '../load/run/runner.js';
 import { OutputPathError, prepareOutputDirectory } from '../load/results/safe-file.js';
 import { shardClientCount } from '../load/run/step-schedule.js';
@@ -19,6 +19,7 @@ import { renderThresholdText } from '../reports/thresholds.js';
 import { BENCH_OPTIONS, BUILT_IN_PRESETS, type BenchFlags, type BenchPreset } from './bench-options.js';
 import { BenchProgress, printSummaryTable } from './bench-progress.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import type { TransportName } from '../servers/contract.js';
 import { addOptionTable, optionDefaults, parseRow } from './option-table.js';
 import { parseFault, parsePositiveNumber } from './options.js';
 import { writeRunReports } from './report.js';
@@ -142,6 +143,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   if (target !== null && payload !== 'repeat') throw new UsageError(`--payload ${payload} sets what the embedded servers publish: a --target publishes its own`);
   const authorizationBytes = read('authorization');
   const scaleOut = parseScaleOut(flags, target);
+  const faults = parseFaults(flags, read, target !== null);
+  const h2ClientsPerConnection = parseH2Sharing(read('h2ClientsPerConnection'), protocols, read('transports'), faults);
   const config: RunConfig = {
     transports: read('transports'),
     clients: read('clients'),
@@ -166,7 +169,7 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     repeat: read('repeat'),
     target,
     preset: flags.preset ?? null,
-    faults: parseFaults(flags, read, target !== null),
+    faults,
     ...(flags.capture === true ? { capture: true } : {}),
     reconnect: {
       baseMs: read('reconnectDelay'),
@@ -179,6 +182,8 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
     // several protocols are the run's variants (load/results/run-variants.ts), each entry its own.
     ...(protocols.length > 1 || protocol === 'http1' ? {} : { protocol }),
     ...(variants ? { variants } : {}),
+    // Absent for the default (a connection per client), so a default run's document is as before.
+    ...(h2ClientsPerConnection > 1 ? { h2ClientsPerConnection } : {}),
     ...(tls === undefined ? {} : { tls }),
     ...scaleOut,
     ...(crossOrigin
@@ -281,6 +286,16 @@ function parseScaleOut(flags: BenchFlags, target: string | null): Pick<RunConfig
   }
   if (out.shard && !out.startAt) throw new UsageError('--shard needs --start-at (the same on every shard), so every shard measures the same wall-clock window');
   return out;
+}
+
+/** `--h2-clients-per-connection`, where it means something: an HTTP/2 protocol, an HTTP transport, no client-side drop fault. */
+function parseH2Sharing(perConnection: number, protocols: readonly Protocol[], transports: readonly TransportName[], faults: RunConfig['faults']): number {
+  if (perConnection === 1) return 1;
+  const flag = `--h2-clients-per-connection ${perConnection}`;
+  if (!protocols.some(protocolUsesHttp2)) throw new UsageError(`${flag} applies to HTTP/2 only: add --protocol h2 (or h2c), or use 1 (a connection per client)`);
+  if (transports.every((t) => t === 'ws')) throw new UsageError(`${flag} multiplexes the HTTP transports (poll, longpoll, sse): WebSocket stays one HTTP/1.1 connection per client (RFC 8441 is not in ws); add an HTTP transport or use 1`);
+  if (faults?.some((fault) => fault.kind === 'drop')) throw new UsageError(`${flag} with --fault drop: the drop fault resets one client's connection, and a shared connection would cut its whole group; use 1, or --fault drop-server`);
+  return perConnection;
 }
 
 function parseFaults(flags: BenchFlags, read: (key: 'duration' | 'dropRate') => number, target: boolean): RunConfig['faults'] {

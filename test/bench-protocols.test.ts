@@ -11,6 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { validateResults } from '../load/results/results-schema.js';
+import { assertBenchRefuses } from './helpers/bench-child.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
 
@@ -27,14 +28,7 @@ test('bench refuses a bad list of protocols with exit 2 and one line, before sta
     [['--protocol', 'http1,http1-tls', '--ca', '/nonexistent.pem'], /--ca is for a --target/],
     [['--compression', 'off,zip'], /--compression "zip" is not valid: use one of off, on, no-context-takeover, or several separated by commas/],
   ];
-  for (const [args, pattern] of cases) {
-    const run = bench(args);
-    assert.equal(run.status, 2, `${args.join(' ')} → exit ${String(run.status)}: ${run.stderr}`);
-    const lines = run.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${run.stderr}`);
-    assert.match(lines[0]!, pattern);
-    assert.equal(run.stdout, '');
-  }
+  assertBenchRefuses(cases);
 });
 
 test('bench --protocol http1,http1-tls,h2: every transport under each protocol, a fresh server each, WebSocket once for http1-tls and h2; the report compares them', { timeout: 240_000 }, () => {

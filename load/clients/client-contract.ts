@@ -1,6 +1,7 @@
 /**
  * What every instrumented client implements. One simulated client = one TCP connection (plus
- * a second one for HTTP publishing in the chat workload), like one browser tab. A fifth
+ * a second one for HTTP publishing in the chat workload), like one browser tab — or, over
+ * HTTP/2 with `--h2-clients-per-connection`, streams on a connection its group shares. A fifth
  * transport is one more file implementing this and one entry in load/clients/clients-by-transport.ts.
  */
 import type { Compression, TransportName } from '../../servers/contract.js';
@@ -10,6 +11,7 @@ import type { ClientTracker } from '../meter/delivery-tracker.js';
 import type { CrossOrigin } from './header-profiles.js';
 import type { ClientTls } from './tcp-connect.js';
 import type { H2FrameCounts } from './h2-frames.js';
+import type { H2Session } from './h2-session.js';
 import type { WireSample } from '../results/results-schema.js';
 
 export interface ClientOptions {
@@ -61,6 +63,13 @@ export interface ClientOptions {
    * knowledge). WebSocket stays HTTP/1.1 (RFC 8441 is not in ws). Absent: HTTP/1.1.
    */
   http2?: boolean;
+  /**
+   * HTTP/2: the connection this client shares with the other clients of its group
+   * (`--h2-clients-per-connection`, h2-session.ts) for its streams and publishes; it counts its
+   * socket on its own meter, not the client's (so wire() leaves it out: the load worker adds it
+   * once). Absent: the client's own connection, as a browser tab's.
+   */
+  h2Session?: H2Session;
   /**
    * The run's compression (servers/contract.ts COMPRESSIONS): not `off`, the HTTP clients accept
    * compressed answers (`Accept-Encoding: gzip, br` when the header profile sends none) and the

@@ -71,12 +71,14 @@ export abstract class ClientBase implements TransportClient {
 
   wireSample(): WireSample {
     this.sample.framingBytesPerMessage = this.framing.value;
-    const handshake = this.meter.tlsHandshake();
+    // A connection shared by a group (--h2-clients-per-connection) is counted on its own meter.
+    const connectionMeter = this.options.h2Session?.meter ?? this.meter;
+    const handshake = connectionMeter.tlsHandshake();
     if (handshake !== undefined) {
       this.sample.tlsHandshakeUpBytes = handshake.upBytes;
       this.sample.tlsHandshakeDownBytes = handshake.downBytes;
     }
-    const preface = this.meter.h2Preface();
+    const preface = connectionMeter.h2Preface();
     if (preface !== undefined) {
       this.sample.h2PrefaceUpBytes = preface.upBytes;
       this.sample.h2PrefaceDownBytes = preface.downBytes;

@@ -12,26 +12,23 @@
  * Bytes are counted beneath it, at the TCP socket (load/tcp-connect.ts), like HTTP/1.1's; the
  * plaintext between the two is counted by frame kind on its way (h2-frame-tap.ts).
  *
- * One request in flight at a time, like HttpConnection (a page awaiting each fetch). drop()
- * closes the whole connection, as it does on HTTP/1.1.
+ * One request in flight at a time per channel, like HttpConnection (a page awaiting each fetch).
+ * The connection beneath is an H2Session (h2-session.ts): the channel's own, so drop() closes it
+ * as on HTTP/1.1, or one shared with other clients (`--h2-clients-per-connection`), which drop()
+ * leaves open for them.
  */
 import http2 from 'node:http2';
-import type net from 'node:net';
 import { monotonicUs } from '../../servers/contract.js';
 import { errorKind, type ClientErrorKind } from './client-errors.js';
 import type { HttpChannel, HttpResponseHandler } from './http-connection.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
-import { closedPromise, connectClient, resetConnection, type ClientTls } from './tcp-connect.js';
-import { H2ConnectionTally, countingPassThrough } from './h2-frame-tap.js';
+import { H2Session, type H2Endpoint, type H2SessionUser } from './h2-session.js';
 
 /** HTTP/1.1 fields that have no meaning in HTTP/2 and must not be sent (RFC 9113 §8.2.2). */
 const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
 /** The order Chromium sends the request pseudo-header fields in over HTTP/2. */
 export const CHROMIUM_PSEUDO_ORDER = [':method', ':authority', ':scheme', ':path'] as const;
-
-/** Closing: how long the peer gets to see our GOAWAY before the socket is cut. */
-const CLOSE_GRACE_MS = 1000;
 
 export interface H2Request {
   headers: http2.OutgoingHttpHeaders;
@@ -64,43 +61,40 @@ export function toH2Request(parts: ReadonlyArray<Buffer | string>, scheme: 'http
 }
 
 /** Where an H2Connection goes and who hears it. */
-export interface H2Target {
-  host: string;
-  port: number;
+export interface H2Target extends H2Endpoint {
+  /** Counts a private connection's socket (the client's meter); a shared session has its own. */
   meter: SocketMeter;
   handler: HttpResponseHandler;
-  /** Idle timeout of the connection (no frame either way), ms; 0 = none. */
-  idleTimeoutMs: number;
-  /** h2 over TLS; undefined = h2c (cleartext, prior knowledge). */
-  secure: ClientTls | undefined;
-  /** The local address to connect from (`--source-addresses`); undefined: the system's choice. */
-  localAddress?: string | undefined;
+  /** The connection this channel shares with other clients (`--h2-clients-per-connection`); absent: its own. */
+  session?: H2Session | undefined;
 }
 
-export class H2Connection implements HttpChannel {
-  private session: http2.ClientHttp2Session | undefined;
-  private tcp: net.Socket | undefined;
+export class H2Connection implements HttpChannel, H2SessionUser {
+  private readonly session: H2Session;
   private stream: http2.ClientHttp2Stream | undefined;
-  /** The open session's frame counts (h2-frame-tap.ts) and how many streams it has opened. */
-  private tally: H2ConnectionTally | undefined;
-  private streamsOpened = 0;
-  private closeKind: ClientErrorKind | undefined;
+  /** Why this channel's stream ended early, when it knows better than the connection (its drop, a stream error). */
+  private streamKind: ClientErrorKind | undefined;
+  /**
+   * The stream this channel cancelled (drop): node:http2 still ends its readable side, which is no
+   * answer — it was heard as an empty body (a long-poll stopped over HTTP/2 counted a parse_error).
+   * Its 'close' reports it instead; what it still brings is read, as on HTTP/1.1 until the socket closes.
+   */
+  private cancelled: http2.ClientHttp2Stream | undefined;
   private readonly scheme: 'http' | 'https';
-  private readonly host: string;
-  private readonly port: number;
-  private readonly meter: SocketMeter;
+  private readonly endpoint: H2Endpoint;
   private readonly handler: HttpResponseHandler;
-  private readonly idleTimeoutMs: number;
-  private readonly secure: ClientTls | undefined;
-  private readonly localAddress: string | undefined;
 
   constructor(target: H2Target) {
-    ({ host: this.host, port: this.port, meter: this.meter, handler: this.handler, idleTimeoutMs: this.idleTimeoutMs, secure: this.secure, localAddress: this.localAddress } = target);
+    const { meter, handler, session, ...endpoint } = target;
+    this.endpoint = endpoint;
+    this.handler = handler;
+    this.session = session ?? new H2Session(meter);
     this.scheme = target.secure === undefined ? 'http' : 'https';
   }
 
+  /** This channel has sent on the connection now open (a shared one opened by another client does not count). */
   get isOpen(): boolean {
-    return this.session !== undefined;
+    return this.session.uses(this);
   }
 
   get requestsInFlight(): number {
@@ -108,22 +102,13 @@ export class H2Connection implements HttpChannel {
   }
 
   send(parts: ReadonlyArray<Buffer | string>): void {
-    const current = this.session;
-    const session = current === undefined || current.destroyed ? this.open() : current;
     const { headers, body } = toH2Request(parts, this.scheme);
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request(headers, { endStream: body.length === 0 });
-    } catch (error) {
-      // The session is going away (GOAWAY received, destroyed): this request fails as on a closed socket.
-      this.closeKind ??= errorKind(error as Error, 'h2_error');
-      session.destroy();
-      return;
-    }
+    this.streamKind = undefined;
+    const opened = this.session.request(this, this.endpoint, headers, body.length === 0);
+    if (opened === undefined) return;
+    const { stream, tally, firstOnConnection } = opened;
     if (body.length > 0) stream.end(body);
     this.stream = stream;
-    const tally = this.tally;
-    const firstOnConnection = this.streamsOpened++ === 0;
     let bodyBytes = 0;
     // node:http2 emits 'response' on the next tick, and DATA that came in the same read as the
     // HEADERS reaches 'data' before it: such pieces wait for the head, so the handler hears the
@@ -132,7 +117,7 @@ export class H2Connection implements HttpChannel {
     stream.on('response', (responseHeaders: http2.IncomingHttpHeaders) => {
       if (stream !== this.stream) return;
       // The HEADERS frames passed the tap before node:http2 decoded them, so their sizes are known here.
-      const heads = stream.id === undefined || tally === undefined ? { up: 0, down: 0 } : tally.headBytes(stream.id);
+      const heads = stream.id === undefined ? { up: 0, down: 0 } : tally.headBytes(stream.id);
       const receivedUs = monotonicUs();
       this.handler.onResponseHead(Number(responseHeaders[':status'] ?? 0), flatHeaders(responseHeaders), heads.down, receivedUs, { requestHeadBytes: heads.up, firstOnConnection });
       const pieces = early ?? [];
@@ -146,80 +131,41 @@ export class H2Connection implements HttpChannel {
       else this.handler.onResponseBody(chunk, 0, monotonicUs());
     });
     stream.on('end', () => {
-      if (stream !== this.stream) return;
+      if (stream !== this.stream || stream === this.cancelled) return;
       this.stream = undefined;
       this.handler.onResponseEnd(bodyBytes, monotonicUs());
     });
     stream.on('error', (error: Error) => {
-      if (stream === this.stream) this.closeKind ??= streamErrorKind(error);
+      if (stream === this.stream) this.streamKind ??= streamErrorKind(error);
     });
     stream.on('close', () => {
-      if (stream.id !== undefined) tally?.forget(stream.id);
+      if (stream.id !== undefined) tally.forget(stream.id);
       if (stream !== this.stream) return;
-      // Closed before its end: reset by the server (RST_STREAM), or the connection went away.
+      // Closed before its end: reset by the server (RST_STREAM), dropped, or the connection went away.
       this.stream = undefined;
-      const kind: ClientErrorKind = this.closeKind ?? (stream.rstCode !== undefined && stream.rstCode !== 0 ? `h2_rst_${stream.rstCode}` : 'closed_by_server');
+      const kind: ClientErrorKind = this.streamKind ?? this.session.closeKind ?? (stream.rstCode !== undefined && stream.rstCode !== 0 ? `h2_rst_${stream.rstCode}` : 'closed_by_server');
       this.handler.onConnectionClose(kind, true);
     });
   }
 
+  /**
+   * Cancels this channel's stream (RST_STREAM CANCEL) and lets go of the connection, which closes
+   * when no other client holds it (h2-session.ts); with `reset` the connection is cut at once.
+   */
   drop(kind: ClientErrorKind, reset = false): Promise<void> {
-    const session = this.session;
-    const tcp = this.tcp;
-    if (session === undefined || tcp === undefined) return Promise.resolve();
-    if (!session.destroyed) this.closeKind ??= kind;
-    const closed = closedPromise(tcp);
-    if (resetConnection(tcp, reset)) return closed;
-    if (session.destroyed || tcp.connecting) tcp.destroy();
-    else {
-      // A browser closing the tab: the open stream cancelled, GOAWAY, then the socket ends.
-      this.stream?.close(http2.constants.NGHTTP2_CANCEL);
-      session.close();
-      const cut = setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
-      void closed.then(() => clearTimeout(cut));
+    this.streamKind ??= kind;
+    const stream = this.stream;
+    if (!reset && stream !== undefined) {
+      this.cancelled = stream;
+      stream.close(http2.constants.NGHTTP2_CANCEL);
     }
-    return closed;
+    return this.session.release(this, kind, reset);
   }
 
-  private open(): http2.ClientHttp2Session {
-    const { tcp, stream: socket } = connectClient(this.host, this.port, this.meter, this.secure, ['h2', 'http/1.1'], this.localAddress);
-    this.tcp = tcp;
-    this.closeKind = undefined;
-    this.streamsOpened = 0;
-    const tally = new H2ConnectionTally(this.meter.h2Frames(), (preface) => this.meter.h2Preface(preface));
-    this.tally = tally;
-    const authority = `${this.scheme}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
-    const session = http2.connect(authority, { createConnection: () => countingPassThrough(socket, tally) });
-    this.session = session;
-    if (this.idleTimeoutMs > 0) {
-      session.setTimeout(this.idleTimeoutMs, () => {
-        if (session !== this.session) return;
-        this.closeKind ??= 'timeout';
-        session.destroy();
-      });
-    }
-    session.on('error', (error: Error) => {
-      if (session === this.session) this.closeKind ??= errorKind(error, 'h2_error');
-    });
-    // The session reads through the tap, so the socket's own error (ECONNREFUSED, ECONNRESET) is heard here.
-    socket.on('error', (error: Error) => {
-      if (session === this.session) this.closeKind ??= errorKind(error, 'socket_error');
-    });
-    session.on('goaway', () => {
-      if (session === this.session) this.closeKind ??= 'h2_goaway';
-    });
-    // The TCP socket is what the meter waits on: the session is over when it is closed.
-    tcp.once('close', () => {
-      if (session !== this.session) return;
-      const kind = this.closeKind ?? 'closed_by_server';
-      this.session = undefined;
-      this.tcp = undefined;
-      const owed = this.stream !== undefined;
-      this.stream = undefined;
-      if (!session.destroyed) session.destroy();
-      this.handler.onConnectionClose(kind, owed);
-    });
-    return session;
+  connectionClosed(kind: ClientErrorKind): void {
+    const owed = this.stream !== undefined;
+    this.stream = undefined;
+    this.handler.onConnectionClose(owed ? (this.streamKind ?? kind) : kind, owed);
   }
 }
 

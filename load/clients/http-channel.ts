@@ -4,6 +4,7 @@
  * decides, so the clients stay the same code for every protocol.
  */
 import { H2Connection } from './h2-connection.js';
+import type { H2Session } from './h2-session.js';
 import { HttpConnection, endpoint, type HttpChannel, type HttpResponseHandler } from './http-connection.js';
 import type { SocketMeter } from '../meter/socket-meter.js';
 import type { ClientTls } from './tcp-connect.js';
@@ -14,11 +15,13 @@ export interface ChannelSite {
   http2?: boolean;
   /** The local address sockets connect from (`--source-addresses`); absent: the system's choice. */
   localAddress?: string;
+  /** HTTP/2: the connection this client shares with others (`--h2-clients-per-connection`); absent: its own. */
+  h2Session?: H2Session;
 }
 
 export function openHttpChannel(baseUrl: URL, meter: SocketMeter, handler: HttpResponseHandler, idleTimeoutMs: number, site: ChannelSite): HttpChannel {
   const { host, port } = endpoint(baseUrl);
   return site.http2 === true
-    ? new H2Connection({ host, port, meter, handler, idleTimeoutMs, secure: site.tls, localAddress: site.localAddress })
+    ? new H2Connection({ host, port, meter, handler, idleTimeoutMs, secure: site.tls, localAddress: site.localAddress, session: site.h2Session })
     : new HttpConnection(host, port, meter, handler, idleTimeoutMs, site.tls, site.localAddress);
 }

@@ -2,6 +2,8 @@
  * Upstream for the HTTP transports (chat workload): `POST /publish` on a second keep-alive
  * connection owned by the client — the poll / stream connection stays busy, as in a browser,
  * which would use another of its six per-host connections. Its bytes count in the client's wire().
+ * Over HTTP/2 shared by a group (`--h2-clients-per-connection`), the publishes are streams on
+ * the group's connection instead, as a browser sends every fetch to the origin on its one.
  *
  * Cross-origin, the JSON POST is not a simple request (its Content-Type is not CORS-safelisted):
  * a preflight goes first unless the preflight cache holds /publish (a fixed URL, so it mostly does).

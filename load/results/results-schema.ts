@@ -638,6 +638,13 @@ export const RunConfigSchema = Type.Object({
   faults: Type.Optional(Type.Array(FaultSpecSchema)),
   /** `--protocol` (absent: http1, HTTP/1.1 cleartext). */
   protocol: Type.Optional(ProtocolSchema),
+  /**
+   * `--h2-clients-per-connection` above 1: over HTTP/2 (h2, h2c) the HTTP transports' clients
+   * share one connection per this many (load/clients/h2-session.ts), their streams multiplexed;
+   * the connection's bytes are counted once, by the connection, and per-client figures divide
+   * the step's sum by its clients. Absent: 1, a connection per client (WebSocket and HTTP/1.1 always).
+   */
+  h2ClientsPerConnection: Type.Optional(Type.Integer({ minimum: 2 })),
   /** Over TLS: how the server's certificate was checked (absent in cleartext; with variants, present when one runs over TLS). */
   tls: Type.Optional(TlsConfigSchema),
   /**

@@ -269,7 +269,7 @@ function connectCommand(
     }),
     ...clientSite(config),
     ...(secure === undefined ? {} : { tls: secure }),
-    ...(usesHttp2(config, target.transport) ? { http2: true } : {}),
+    ...(usesHttp2(config, target.transport) ? { http2: true, ...(config.h2ClientsPerConnection === undefined ? {} : { h2ClientsPerConnection: config.h2ClientsPerConnection }) } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface ConnectCommand {
   tls?: ClientTls;
   /** HTTP/2 for the HTTP transports (ClientOptions.http2); absent: HTTP/1.1. */
   http2?: boolean;
+  /** HTTP/2: clients per shared connection (`--h2-clients-per-connection`, ClientOptions.h2Session); absent: 1, each its own. */
+  h2ClientsPerConnection?: number;
   /** The run's compression (ClientOptions.compression); absent: off. */
   compression?: Compression;
 }

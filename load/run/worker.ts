@@ -14,6 +14,8 @@ import { emptyWireSample } from '../clients/wire-sample.js';
 import { addFrameCounts, emptyFrameCounts, type H2FrameCounts } from '../clients/h2-frames.js';
 import { startFailureKind } from '../clients/client-errors.js';
 import { DeliveryTracker } from '../meter/delivery-tracker.js';
+import { SocketMeter } from '../meter/socket-meter.js';
+import { H2Session } from '../clients/h2-session.js';
 import { FaultAgent, type FaultTarget } from './fault-agent.js';
 import { ConnectPacer } from './connect-pacer.js';
 import type { TransportClient } from '../clients/client-contract.js';
@@ -29,6 +31,11 @@ import type {
 const tracker = new DeliveryTracker();
 const clients: TransportClient[] = [];
 const faultTargets: FaultTarget[] = [];
+/**
+ * HTTP/2 connections shared by groups of clients (`--h2-clients-per-connection`): each counts its
+ * socket on its own meter, which no client's wire() includes, so their bytes are added here once.
+ */
+const sharedSessions: H2Session[] = [];
 /** Sampling period of the event-loop delay monitor; its samples include this period, so it is subtracted. */
 const LOOP_RESOLUTION_MS = 10;
 /**
@@ -61,8 +68,7 @@ function sumWire(): WireCountersPair {
   let readBytes = 0;
   let writtenBytes = 0;
   let h2: H2FrameCounts | undefined;
-  for (const client of clients) {
-    const w = client.wire();
+  for (const w of [...clients.map((client) => client.wire()), ...sharedSessions.map((session) => session.meter.counters())]) {
     readBytes += w.readBytes;
     writtenBytes += w.writtenBytes;
     if (w.h2FrameBytes !== undefined) h2 = addFrameCounts(h2 ?? emptyFrameCounts(), w.h2FrameBytes);
@@ -82,8 +88,12 @@ async function connect(command: ConnectCommand): Promise<void> {
   let lastProgressMs = 0;
   tracker.serverClockOffsetUs = command.clockOffsetUs ?? 0;
   firstConnectUs = monotonicUs();
+  const perConnection = command.h2ClientsPerConnection ?? 1;
+  let h2Session: H2Session | undefined;
   for (let i = 0; i < command.clients; i++) {
     if (!(await pacer.next(() => stopping))) break;
+    // This worker's clients in groups of `perConnection`, each group on one connection (the last may be smaller).
+    if (perConnection > 1 && i % perConnection === 0) sharedSessions.push((h2Session = new H2Session(new SocketMeter())));
     const clientTracker = tracker.createClient(command.since);
     // The client's id in the whole step: with --shard I/N, every N-th from I−1.
     const clientId = command.shard ? command.shard.index - 1 + (command.firstClient + i) * command.shard.count : command.firstClient + i;
@@ -104,6 +114,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       ...(command.authorization !== undefined ? { authorization: command.authorization } : {}),
       ...(command.tls !== undefined ? { tls: command.tls } : {}),
       ...(command.http2 === true ? { http2: true } : {}),
+      ...(h2Session !== undefined ? { h2Session } : {}),
       ...(command.compression !== undefined ? { compression: command.compression } : {}),
     });
     clients.push(client);
@@ -203,6 +214,8 @@ async function collect(): Promise<void> {
   const end = windowEnd ?? sumWire();
   const windowMs = windowStart ? ((windowEnd ? windowEndedUs : monotonicUs()) - windowStartedUs) / 1000 : 0;
   await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
+  // A shared connection closes once the last client of its group let go of it.
+  await Promise.all(sharedSessions.map((session) => session.meter.allClosed()));
   const wireTimeline = faults.stop();
   const delivery = tracker.report();
   const sample = clients[0]?.wireSample();
@@ -226,7 +239,7 @@ async function collect(): Promise<void> {
     eventLoopDelayP99Us: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     eventLoopDelayMaxUs: loopDelay.count > 0 ? Math.max(0, loopDelay.max / 1000 - LOOP_RESOLUTION_MS * 1000) : 0,
     wire: sample ?? emptyWireSample(),
-    clientPorts: clients.flatMap((client) => client.localPorts()),
+    clientPorts: [...clients, ...sharedSessions.map((session) => session.meter)].flatMap((counted) => counted.localPorts()),
     cpuWindow: { userUs: cpuInWindow?.user ?? 0, systemUs: cpuInWindow?.system ?? 0 },
   };
   // Exit once the report is handed to the IPC channel: nothing of this step may linger.

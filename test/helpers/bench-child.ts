@@ -3,7 +3,8 @@
  * event loop (a hostile target may live in the test process), and samples the resident memory
  * of the bench process tree (the controller and its load workers) from /proc while it runs.
  */
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -72,4 +73,16 @@ export function runCli(args: string[], killAfterMs = 110_000): Promise<ChildRun>
       resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - started, peakTreeRssBytes: peak });
     });
   });
+}
+
+/** `wirebench bench <args>` for each case: refused before anything starts — exit 2, nothing on stdout, one line on stderr matching its pattern. */
+export function assertBenchRefuses(cases: ReadonlyArray<readonly [string[], RegExp]>): void {
+  for (const [args, pattern] of cases) {
+    const run = spawnSync(process.execPath, [CLI, 'bench', ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 2, `${args.join(' ')} → exit ${String(run.status)}: ${run.stderr}`);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${run.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.equal(run.stdout, '');
+  }
 }

@@ -12,15 +12,19 @@ export interface TcpRelay {
   up(): number;
   down(): number;
   open(): number;
+  /** Connections accepted so far. */
+  accepted(): number;
 }
 
 export async function startRelay(t: { after(fn: () => unknown): void }, port: number): Promise<TcpRelay> {
   let up = 0;
   let down = 0;
   let open = 0;
+  let accepted = 0;
   const sockets = new Set<net.Socket>();
   const relay = net.createServer((client) => {
     open++;
+    accepted++;
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     let clientClosed = false;
@@ -51,5 +55,5 @@ export async function startRelay(t: { after(fn: () => unknown): void }, port: nu
     for (const socket of sockets) socket.destroy();
     return new Promise<void>((resolve) => relay.close(() => resolve()));
   });
-  return { port: (relay.address() as net.AddressInfo).port, up: () => up, down: () => down, open: () => open };
+  return { port: (relay.address() as net.AddressInfo).port, up: () => up, down: () => down, open: () => open, accepted: () => accepted };
 }
