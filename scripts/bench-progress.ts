@@ -77,8 +77,6 @@ export class BenchProgress {
       case 'notice':
         this.print(`wirebench: ${event.message}`);
         break;
-      case 'written':
-        break;
     }
   }
 

@@ -15,6 +15,7 @@
  * equal the capture's TCP payload).
  *
  * Exit 0 when every step agrees within --tolerance (default 0.5 %), 1 otherwise, 2 for bad options.
+ * Options: scripts/capture-check-options.ts.
  */
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,27 +25,21 @@ import { readPayloadBytes } from '../load/capture/step-capture.js';
 import { scriptedBench } from './bench.js';
 import { EXIT, runScript } from './exit-codes.js';
 import { textTableLines } from '../reports/text-table.js';
-import { parsePositiveNumber } from './options.js';
+import { CAPTURE_CHECK_OPTIONS } from './capture-check-options.js';
+import { parseArgsOptions, parseRow, type RawFlags } from './option-table.js';
+
+/** The warm-up of every check run: the check compares whole steps (warm-up included), so a short one is enough. */
+const WARMUP = '1s';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '20' },
-      duration: { type: 'string', default: '3s' },
-      headers: { type: 'string', default: 'minimal' },
-      transports: { type: 'string', default: 'all' },
-      tolerance: { type: 'string', default: '0.5' },
-      protocol: { type: 'string', default: 'http1' },
-      compression: { type: 'string', default: 'off' },
-      payload: { type: 'string', default: 'repeat' },
-    },
-    strict: true,
-  });
-  const tolerancePercent = parsePositiveNumber('--tolerance', values.tolerance, { allowZero: true });
+  const { values } = parseArgs({ options: parseArgsOptions(CAPTURE_CHECK_OPTIONS), strict: true });
+  const flags = values as RawFlags<typeof CAPTURE_CHECK_OPTIONS>;
+  const tolerancePercent = parseRow(CAPTURE_CHECK_OPTIONS.tolerance, flags.tolerance);
+  const protocols = parseRow(CAPTURE_CHECK_OPTIONS.protocol, flags.protocol);
   // Every option is checked (by building the bench configurations) before anything starts.
-  const benches = values.protocol.split(',').map((protocol) => ({
+  const benches = protocols.map((protocol) => ({
     protocol,
-    bench: scriptedBench({ transports: values.transports, clients: values.clients, duration: values.duration, headers: values.headers, warmup: '1s', capture: true, protocol, compression: values.compression, payload: values.payload }),
+    bench: scriptedBench({ transports: flags.transports, clients: flags.clients, duration: flags.duration, headers: flags.headers, warmup: WARMUP, capture: true, protocol, compression: flags.compression, payload: flags.payload }),
   }));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-capture-'));
   let worst = 0;

@@ -14,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileSafely } from '../load/results/safe-file.js';
 import type { ClientTls } from '../load/clients/tcp-connect.js';
-import { startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
+import { DEFAULT_START_TIMEOUT_MS, startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
 import { COMPARE_DEFAULT_FLAGS, COMPARE_OPTIONS, runCompare } from './compare.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs } from './options.js';
 import { checkThresholds, parseThresholds, THRESHOLD_OPTION } from './threshold-options.js';
-import { addOptionTable, parseRow, type OptionTable, type RawFlags } from './option-table.js';
+import { addOptionTable, durationDefault, parseRow, type OptionTable, type RawFlags } from './option-table.js';
 import { SERVER_ARG_OPTION } from './serve-options.js';
 import { readResultsFile } from '../reports/read-results.js';
 import { renderThresholdMarkdown } from '../reports/thresholds.js';
@@ -69,7 +69,7 @@ export const CI_OPTIONS = {
   serverTimeout: {
     flags: '--server-timeout <time>',
     help: 'how long --server-command may take to serve /healthz',
-    default: '30s',
+    default: durationDefault(DEFAULT_START_TIMEOUT_MS),
     parse: (raw: string, flag: string) => parseDurationMs(flag, raw),
   },
   bytesTolerance: COMPARE_OPTIONS.bytesTolerance,

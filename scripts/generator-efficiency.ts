@@ -10,6 +10,8 @@
  *
  *   npm run build && node dist/scripts/generator-efficiency.js [--connections 50] [--duration 10s] [--warmup 2s]
  *
+ * Options: scripts/generator-efficiency-options.ts.
+ *
  * wrk is not driven: it is not installed on the machines this was written on (the script says so).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,9 +24,10 @@ import { ROUTES } from '../servers/contract.js';
 import { startServerProcess } from '../load/run/server-process.js';
 import { getStats, type CheckedStats } from '../load/run/target-answers.js';
 import { scriptedBench } from './bench.js';
-import { runScript, UsageError } from './exit-codes.js';
+import { runScript } from './exit-codes.js';
 import { textTableLines } from '../reports/text-table.js';
-import { parseDurationMs, parsePositiveInt } from './options.js';
+import { EFFICIENCY_OPTIONS, EFFICIENCY_TAIL_MS } from './generator-efficiency-options.js';
+import { parseArgsOptions, parseRow, type RawFlags } from './option-table.js';
 
 interface Mark {
   cpu: NodeJS.CpuUsage;
@@ -36,17 +39,14 @@ interface Mark {
 const cpuUs = (c: { userUs: number; systemUs: number }) => c.userUs + c.systemUs;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '10s' }, warmup: { type: 'string', default: '2s' } },
-    strict: true,
-  });
-  const connections = parsePositiveInt('--connections', values.connections, { max: 5000 });
-  const durationMs = parseDurationMs('--duration', values.duration);
-  const warmupMs = parseDurationMs('--warmup', values.warmup);
-  if (durationMs < 2000) throw new UsageError(`--duration ${values.duration} is too short: the steady state is measured over the duration less 1 s; use at least 2s`);
+  const { values } = parseArgs({ options: parseArgsOptions(EFFICIENCY_OPTIONS), strict: true });
+  const flags = values as RawFlags<typeof EFFICIENCY_OPTIONS>;
+  const connections = parseRow(EFFICIENCY_OPTIONS.connections, flags.connections);
+  const durationMs = parseRow(EFFICIENCY_OPTIONS.duration, flags.duration);
+  const warmupMs = parseRow(EFFICIENCY_OPTIONS.warmup, flags.warmup);
   // One worker: autocannon too runs in one process. The bench (built before anything runs) checks the options.
   const benchFor = (url: string) =>
-    scriptedBench({ workers: '1', transports: 'poll', workload: 'chat', rate: '0', publishers: '0', clients: String(connections), interval: '1us', duration: values.duration, warmup: values.warmup, target: url });
+    scriptedBench({ workers: '1', transports: 'poll', workload: 'chat', rate: '0', publishers: '0', clients: String(connections), interval: '1us', duration: flags.duration, warmup: flags.warmup, target: url });
   benchFor('http://127.0.0.1:1'); // validates the options before anything starts
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-efficiency-'));
   const server = await startServerProcess({ transport: 'poll', rate: 0, size: 64, holdMs: 30_000, heartbeatMs: 0 });
@@ -67,7 +67,7 @@ async function main(): Promise<number> {
           getStats(server.url).then((stats) => resolve({ ...taken, server: stats }), reject);
         }, atMs),
       );
-    const [from, to, cannon] = await Promise.all([mark(warmupMs), mark(warmupMs + durationMs - 1000), finished]);
+    const [from, to, cannon] = await Promise.all([mark(warmupMs), mark(warmupMs + durationMs - EFFICIENCY_TAIL_MS), finished]);
     const cannonRequests = to.responses - from.responses;
     const cannonCpuUs = cpuUs({ userUs: to.cpu.user - from.cpu.user, systemUs: to.cpu.system - from.cpu.system });
     const cannonServerCpuUs = cpuUs(to.server.cpu) - cpuUs(from.server.cpu);
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     const wrk = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
     process.stdout.write(
       [
-        `connections: ${connections}; steady state: ${durationMs / 1000 - 1} s (autocannon) / ${ours.seconds.toFixed(1)} s (wirebench window) after a ${warmupMs / 1000} s warm-up; server ${server.url} (poll only, silent feed); ${os.availableParallelism()} cores`,
+        `connections: ${connections}; steady state: ${(durationMs - EFFICIENCY_TAIL_MS) / 1000} s (autocannon) / ${ours.seconds.toFixed(1)} s (wirebench window) after a ${warmupMs / 1000} s warm-up; server ${server.url} (poll only, silent feed); ${os.availableParallelism()} cores`,
         ...textTableLines(
           [
             ['generator', 'req/s', 'generator CPU/req µs', 'server CPU/req µs'],

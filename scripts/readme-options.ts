@@ -6,6 +6,8 @@
  */
 import { BENCH_OPTIONS } from './bench-options.js';
 import { MICRO_OPTIONS } from './bench-micro-options.js';
+import { CAPTURE_CHECK_OPTIONS } from './capture-check-options.js';
+import { EFFICIENCY_OPTIONS } from './generator-efficiency-options.js';
 import { CI_OPTIONS } from './ci.js';
 import { CONFIG_OPTION } from './commands.js';
 import { COMPARE_OPTIONS } from './compare.js';
@@ -22,8 +24,10 @@ export const README_OPTION_TABLES: Readonly<Record<string, OptionTable>> = {
   merge: MERGE_OPTIONS,
   compare: COMPARE_OPTIONS,
   ci: { ...CI_OPTIONS, config: CONFIG_OPTION },
-  // `npm run bench:micro`, a standalone script (node:util parseArgs), not a wirebench command.
+  // `npm run bench:micro`, `bench:capture` and `bench:efficiency`: standalone scripts (node:util parseArgs), not wirebench commands.
   'bench-micro': MICRO_OPTIONS,
+  'capture-check': CAPTURE_CHECK_OPTIONS,
+  'generator-efficiency': EFFICIENCY_OPTIONS,
 };
 
 /** `readme` with every marked table replaced by the rendered one; throws when a marker is missing. */

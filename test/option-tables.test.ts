@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
 import { MICRO_OPTIONS } from '../scripts/bench-micro-options.js';
+import { CAPTURE_CHECK_OPTIONS } from '../scripts/capture-check-options.js';
+import { EFFICIENCY_OPTIONS } from '../scripts/generator-efficiency-options.js';
 import { BENCH_OPTIONS, BUILT_IN_PRESETS } from '../scripts/bench-options.js';
 import { benchFlagDefaults } from '../scripts/bench.js';
 import { COMMANDS, CONFIG_OPTION } from '../scripts/commands.js';
@@ -89,4 +92,45 @@ test('bench:micro parses node:util parseArgs options built from its table (same 
     quiet: { type: 'boolean' },
     capture: { type: 'boolean', default: false },
   });
+});
+
+test('bench:capture and bench:efficiency parse node:util parseArgs options built from their tables (same names, types and defaults as before)', () => {
+  assert.deepEqual(parseArgsOptions(CAPTURE_CHECK_OPTIONS), {
+    clients: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '3s' },
+    headers: { type: 'string', default: 'minimal' },
+    transports: { type: 'string', default: 'all' },
+    protocol: { type: 'string', default: 'http1' },
+    compression: { type: 'string', default: 'off' },
+    payload: { type: 'string', default: 'repeat' },
+    tolerance: { type: 'string', default: '0.5' },
+  });
+  assert.deepEqual(parseArgsOptions(EFFICIENCY_OPTIONS), {
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '10s' },
+    warmup: { type: 'string', default: '2s' },
+  });
+  // The bench's own options keep the bench's parsers.
+  assert.equal(CAPTURE_CHECK_OPTIONS.clients.parse, BENCH_OPTIONS.clients.parse);
+  assert.equal(CAPTURE_CHECK_OPTIONS.protocol.parse, BENCH_OPTIONS.protocol.parse);
+});
+
+test('bench:capture and bench:efficiency: a bad option is one line naming it, exit 2, before anything runs', () => {
+  const script = (name: string) => fileURLToPath(new URL(`../scripts/${name}.js`, import.meta.url));
+  const cases: [string, string[], RegExp][] = [
+    ['capture-check', ['--protocol', 'h3'], /^capture-check: --protocol "h3" is not valid: use one of http1, http1-tls, h2, h2c/],
+    ['capture-check', ['--tolerance', 'some'], /^capture-check: --tolerance "some" is not valid/],
+    ['capture-check', ['--clients', 'ten'], /^capture-check: --clients value "ten" is not valid/],
+    ['capture-check', ['--frobnicate'], /^capture-check: .*--frobnicate/],
+    ['generator-efficiency', ['--duration', '1s'], /^generator-efficiency: --duration "1s" is too short: .* use at least 2s$/],
+    ['generator-efficiency', ['--connections', '0'], /^generator-efficiency: --connections "0" is not valid/],
+  ];
+  for (const [name, args, expected] of cases) {
+    const run = spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 2, `${name} ${args.join(' ')}: ${run.stderr}`);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${name} ${args.join(' ')}: one line, got ${run.stderr}`);
+    assert.match(lines[0]!, expected, `${name} ${args.join(' ')}`);
+    assert.equal(run.stdout, '', `${name} ${args.join(' ')}: nothing ran`);
+  }
 });

@@ -125,7 +125,7 @@ process.stdout.write(JSON.stringify(summary));
   const out = JSON.parse(ok(run(process.execPath, ['build/use-api.js'], project), 'node build/use-api.js')) as Record<string, unknown>;
   assert.deepEqual(out, {
     status: 'complete',
-    events: ['phase', 'step', 'transport', 'written'],
+    events: ['phase', 'step', 'transport'],
     merged: ['poll', 'sse', 'ws'],
     regressions: 0,
     md: true,

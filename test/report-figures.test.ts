@@ -11,6 +11,7 @@ import { escapeHtml, jsonForScript, renderHtml } from '../reports/html-report.js
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { escapeMarkdown } from '../reports/markdown-text.js';
 import { buildResults } from './fixtures/results-builder.js';
+import { deriveWindowFigures, FIGURES, figuresIn, generatorCpuFigures } from '../load/results/figure-registry.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BYTES_SCOPE } from '../reports/figure-cells.js';
@@ -19,10 +20,36 @@ const close = (actual: number | null | undefined, expected: number, epsilon = 1e
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= epsilon * Math.max(1, Math.abs(expected)), `${actual} ≠ ${expected}`);
 
 test('fixture builder: every variant is a schema-valid results document', () => {
-  for (const options of [{}, { workload: 'chat' as const }, { hostile: true }, { transports: ['sse' as const], clients: [5] }]) {
+  for (const options of [
+    {},
+    { workload: 'chat' as const },
+    { hostile: true },
+    { transports: ['sse' as const], clients: [5] },
+    { faults: true },
+    { failed: { 'ws@100': { reason: 'a load worker exited', kind: 'worker' as const } } },
+    { protocols: ['http1' as const, 'h2' as const], compressions: ['off' as const, 'on' as const] },
+  ]) {
     const roundTripped: unknown = JSON.parse(JSON.stringify(buildResults(options)));
     assert.doesNotThrow(() => validateResults(roundTripped));
   }
+});
+
+test("fixture builder: its stored figures are the results model's (derived, generator CPU), its failed steps say why as a kind, its fault steps have every fault figure", () => {
+  const doc = buildResults({ clients: [10, 100], failed: { 'ws@100': { reason: 'a load worker exited', kind: 'worker' }, 'sse@100': 'EMFILE ×3' }, faults: true });
+  for (const result of doc.results) {
+    for (const step of result.steps) {
+      if (step.status === 'failed') {
+        assert.equal(step.failureKind, result.transport === 'ws' ? 'worker' : 'connect-failed', `${result.transport}@${step.clients}`);
+        continue;
+      }
+      const m = step.measurement!;
+      assert.deepEqual(m.derived, deriveWindowFigures(m.window, step.clients));
+      const g = m.generator;
+      assert.deepEqual({ cpuUserUs: g.cpuUserUs, cpuSystemUs: g.cpuSystemUs, cpuUsPerMessage: g.cpuUsPerMessage, cpuUsPerRequest: g.cpuUsPerRequest }, generatorCpuFigures(g.cpuUserUs!, g.cpuSystemUs!, m.window));
+      for (const id of figuresIn('faults')) assert.notEqual(FIGURES[id].read(m, step.clients, doc.config), null, `${result.transport}@${step.clients}: ${id}`);
+    }
+  }
+  assert.ok(doc.results.flatMap((r) => r.steps).filter((s) => s.status === 'failed').length === 2);
 });
 
 test('projection and the paper model: clients × bytes/s × 8 ÷ 10^6', () => {

@@ -568,7 +568,7 @@ export function protocolUsesHttp2(protocol: Protocol): boolean {
 }
 
 /**
- * One combination of the matrix's axes besides transports and client steps (DESIGN "A run":
+ * One combination of the matrix's axes besides transports and client steps (docs/architecture.md:
  * protocol × compression): `bench --protocol http1,h2` runs every transport under each. Each field
  * absent = the run's own value (`RunConfig.protocol`, …), so a document without variants reads as
  * one variant. Adding an axis is one optional field here (and its entry in run-variants.ts).

@@ -1,5 +1,5 @@
 /**
- * The matrix's variants: the axes of a run besides transports and client steps (DESIGN "A run":
+ * The matrix's variants: the axes of a run besides transports and client steps (docs/architecture.md:
  * protocol × compression). A run may list several values of an axis (`bench --protocol
  * http1,http1-tls,h2`); every combination is a variant, every transport runs under each (a fresh
  * server per transport × variant), and each results entry says its variant

@@ -29,7 +29,6 @@ export type RunEvent =
   | { kind: 'transport'; transport: TransportName; name?: string; index: number; of: number; url: string; pid: number | null }
   | { kind: 'phase'; transport: TransportName; clients: number; phase: StepPhase; connected: number; endsAtMs?: number }
   | { kind: 'step'; transport: TransportName; step: StepResult }
-  | { kind: 'written'; file: string }
   /** Something the user should know that does not stop the run (e.g. --capture is not possible here). */
   | { kind: 'notice'; message: string };
 
@@ -128,7 +127,6 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
         if (step.status === 'failed') failed = true;
         options.onEvent?.({ kind: 'step', transport, step });
         await writeResultsFile(options.outFile, document);
-        options.onEvent?.({ kind: 'written', file: options.outFile });
         if (server?.exited) break; // the server died: later steps of this transport cannot run
       }
     } catch (error) {
@@ -145,7 +143,6 @@ export async function runBench(options: RunOptions): Promise<ResultsDocument> {
   document.status = options.signal.aborted ? 'interrupted' : failed ? 'failed' : 'complete';
   document.finishedAt = new Date().toISOString();
   await writeResultsFile(options.outFile, document);
-  options.onEvent?.({ kind: 'written', file: options.outFile });
   return document;
 }
 

@@ -17,7 +17,7 @@ export interface ServerCommandOptions {
   command: string;
   /** The server's URL when it does not print one. */
   url?: string;
-  /** How long to wait for the URL and a 200 from /healthz. Default 30 s. */
+  /** How long to wait for the URL and a 200 from /healthz. Default DEFAULT_START_TIMEOUT_MS (30 s). */
   startTimeoutMs?: number;
   /**
    * An https:// server: how its certificate is checked (a --ca file's PEM, or no verification with
@@ -31,7 +31,7 @@ export interface StartedServerCommand {
   readonly pid: number;
   /** Whatever it printed so far (for an error message). */
   output(): string;
-  /** SIGTERM to its process group, SIGKILL after 5 s. */
+  /** SIGTERM to its process group, SIGKILL after STOP_GRACE_MS (5 s). */
   stop(): Promise<void>;
 }
 
@@ -41,10 +41,22 @@ export class ServerCommandError extends Error {
 }
 
 const URL_PATTERN = /https?:\/\/[^\s"'<>,;)]+/;
+/** The command's output kept (its tail): where its URL is looked for, and what an error quotes. */
 const OUTPUT_CAP = 16_384;
+/** The default of `startTimeoutMs` (ci's `--server-timeout`): a user's server, built or not, on a busy machine. */
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** How often /healthz is asked until it answers 200. */
+const HEALTH_POLL_MS = 100;
+/** One /healthz probe's timeout: a server still starting may accept and not answer yet. */
+const HEALTH_PROBE_TIMEOUT_MS = 2000;
+/** The last output line an error quotes, cut to this many characters. */
+const LAST_LINE_CHARS = 300;
+/** A wrapper (npm start) and its server get this long to exit after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 5000;
 
 export async function startServerCommand(options: ServerCommandOptions): Promise<StartedServerCommand> {
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   const child = spawn(options.command, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exit: string | undefined;
@@ -65,17 +77,17 @@ export async function startServerCommand(options: ServerCommandOptions): Promise
     output: () => output,
     stop: () => stopGroup(child),
   };
-  const lastLine = () => output.trim().split('\n').at(-1)?.slice(0, 300) || 'no output';
+  const lastLine = () => output.trim().split('\n').at(-1)?.slice(0, LAST_LINE_CHARS) || 'no output';
   try {
     while (Date.now() < deadline) {
       if (exit) throw new ServerCommandError(`--server-command ${JSON.stringify(options.command)} ${exit} before it served /healthz: ${lastLine()}`);
       const url = started.url;
       if (url && options.tls !== undefined) trustOrigin(url, options.tls);
       if (url && (await healthy(url))) return { ...started, url: new URL(url).origin };
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
     }
     const missing = started.url ? `no 200 from ${new URL(ROUTES.healthz, started.url).href}` : 'no http:// URL in its output (give --target URL if it prints none)';
-    throw new ServerCommandError(`--server-command ${JSON.stringify(options.command)}: ${missing} within ${Math.round((options.startTimeoutMs ?? 30_000) / 1000)} s; last output: ${lastLine()}`);
+    throw new ServerCommandError(`--server-command ${JSON.stringify(options.command)}: ${missing} within ${Math.round(startTimeoutMs / 1000)} s; last output: ${lastLine()}`);
   } catch (error) {
     await started.stop();
     throw error;
@@ -85,7 +97,7 @@ export async function startServerCommand(options: ServerCommandOptions): Promise
 /** GET /healthz answers 200 — over TLS trusting what the origin was told to trust (tls-trust.ts). */
 async function healthy(url: string): Promise<boolean> {
   try {
-    return (await getBounded(new URL(ROUTES.healthz, url).href, HEALTHZ_MAX_BYTES, 2000)).status === 200;
+    return (await getBounded(new URL(ROUTES.healthz, url).href, HEALTHZ_MAX_BYTES, HEALTH_PROBE_TIMEOUT_MS)).status === 200;
   } catch {
     return false;
   }
@@ -102,7 +114,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
     }
   };
   signalGroup('SIGTERM');
-  const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
+  const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
 }

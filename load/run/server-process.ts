@@ -36,7 +36,7 @@ export interface ServerProcessOptions {
   heartbeatMs: number;
   /** More server options (cross-origin, --server-arg's e.g. padHeaderBytes for regression tests); they win over the above. */
   server?: WirebenchServerOptions;
-  /** How long to wait for the listening line. Default 30 s. */
+  /** How long to wait for the listening line. Default DEFAULT_START_TIMEOUT_MS (30 s). */
   startTimeoutMs?: number;
   /**
    * Serve HTTPS / WSS with a self-signed certificate made here, once: a restarted process
@@ -79,6 +79,14 @@ export interface ServerProcess {
 /** A restart re-binds the same port; the old listener may take a moment to be released. */
 const REBIND_ATTEMPTS = 20;
 const REBIND_WAIT_MS = 100;
+/** How long a server may take to print its listening line: on a two-core machine at load 16 (a CI run beside other work) 10 s was not enough. */
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** A server asked to exit (SIGTERM; a restart's signal) is killed after this: servers promise to close within 2 s. */
+const EXIT_GRACE_MS = 3000;
+/** The end of the server's stderr kept for a failure's message: enough for a stack trace's head, and bounded. */
+const STDERR_KEPT_CHARS = 4000;
+/** Its last lines a failed step's reason quotes. */
+const STDERR_REASON_LINES = 3;
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   // Made by the same code as `serve --tls` (servers/tls-identity.ts), for loopback names; it goes
@@ -121,14 +129,13 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
+      stderr = (stderr + chunk).slice(-STDERR_KEPT_CHARS);
     });
     child.once('exit', (code, signal) => {
       if (child === current && !restarting) exited = { code, signal };
     });
     current = child;
-    // 30 s: on a two-core machine at load 16 (a CI run beside other work) 10 s was not enough.
-    const listening = await readListeningLine(child, options.startTimeoutMs ?? 30_000, () => stderr);
+    const listening = await readListeningLine(child, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, () => stderr);
     epoch = listening.epoch;
     const url = listening.url;
     // The channel is only a lifeline: it must not keep this process alive.
@@ -151,7 +158,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     get exited() {
       return exited;
     },
-    stderrTail: () => stderr.trim().split('\n').slice(-3).join(' | '),
+    stderrTail: () => stderr.trim().split('\n').slice(-STDERR_REASON_LINES).join(' | '),
     stop: async () => {
       stopped = true;
       if (current) await stopChild(current);
@@ -166,7 +173,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           const gone = once(old, 'exit');
           old.kill('SIGCONT'); // a frozen process must be able to act on SIGTERM
           old.kill(signal);
-          const cut = setTimeout(() => old.kill('SIGKILL'), 3000);
+          const cut = setTimeout(() => old.kill('SIGKILL'), EXIT_GRACE_MS);
           await gone;
           clearTimeout(cut);
         }
@@ -224,13 +231,13 @@ async function readListeningLine(child: ChildProcess, timeoutMs: number, stderr:
   }
 }
 
-/** SIGTERM, then SIGKILL if it has not exited within 3 s (servers promise 2 s). */
+/** SIGTERM, then SIGKILL if it has not exited within EXIT_GRACE_MS. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGCONT'); // a stalled (SIGSTOPped) server acts on SIGTERM only once continued
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS);
   await exited;
   clearTimeout(timer);
 }

@@ -46,6 +46,10 @@ const LOOP_RESOLUTION_MS = 10;
  */
 const WINDOW_CATCH_UP_LIMIT_MS = 5_000;
 const WINDOW_CATCH_UP_POLL_MS = 20;
+/** How often, at most, a connecting worker tells the controller how far it got (the progress line). */
+const CONNECT_PROGRESS_EVERY_MS = 250;
+/** The golden ratio's fractional part (φ − 1): successive multiples of it spread evenly over [0, 1). */
+const GOLDEN_RATIO_FRACTION = 0.6180339887498949;
 const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 const timers: NodeJS.Timeout[] = [];
 let connectCommand: ConnectCommand | undefined;
@@ -130,7 +134,7 @@ async function connect(command: ConnectCommand): Promise<void> {
       ),
     );
     const nowMs = performance.now();
-    if (nowMs - lastProgressMs > 250) {
+    if (nowMs - lastProgressMs > CONNECT_PROGRESS_EVERY_MS) {
       lastProgressMs = nowMs;
       send({ type: 'progress', connected, failed });
     }
@@ -144,8 +148,7 @@ async function connect(command: ConnectCommand): Promise<void> {
  * interval evenly, the way random page-load times would on average, but reproducibly.
  */
 function pollPhase(clientIndex: number): number {
-  const GOLDEN = 0.6180339887498949;
-  return ((clientIndex + 1) * GOLDEN) % 1;
+  return ((clientIndex + 1) * GOLDEN_RATIO_FRACTION) % 1;
 }
 
 function atUs(targetUs: number, action: () => void): void {
