@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parseResults, type ResultsDocument } from '../load/results/results-schema.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
+/** What a loaded shared machine may add to a median latency on loopback, ms. */
+const LOAD_SLACK_MS = 150;
 
 function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -77,11 +79,16 @@ test('a tiny bench over all four transports writes valid results: nothing lost, 
       assert.ok(m.totals.bytes.up.totalBytes > 0, `${label}: requests go up`);
       if (transport.transport === 'poll' || transport.transport === 'longpoll') assert.ok(w.bytes.up.totalBytes > 0, `${label}: polls go up in the window`);
       assert.ok(m.window.latency.count === w.messages.delivered, `${label}: one latency per delivered message`);
+      // Window payload and socket bytes are read over the same instants (delivery-tracker.ts
+      // socketsReadAt), so framing puts the bytes above the payload even when a timer fires late.
+      // Latency: a busy 2-core machine only adds delay (publish times are the scheduled ones), so
+      // the lower bound is physics and the upper bounds leave room for a loaded event loop (LOAD_SLACK_MS)
+      // while still catching a poll that waits several intervals or a push held until the hold (2 s) or a heartbeat.
       const p50Ms = w.latency.p50Us / 1000;
       if (transport.transport === 'poll') {
-        assert.ok(p50Ms > 0.15 * intervalMs && p50Ms < 1.5 * intervalMs, `${label}: poll p50 ${p50Ms} ms should be near interval/2`);
+        assert.ok(p50Ms > 0.15 * intervalMs && p50Ms < 1.5 * intervalMs + LOAD_SLACK_MS, `${label}: poll p50 ${p50Ms} ms should be near interval/2`);
       } else {
-        assert.ok(p50Ms < 50, `${label}: push p50 ${p50Ms} ms on loopback`);
+        assert.ok(p50Ms < LOAD_SLACK_MS, `${label}: push p50 ${p50Ms} ms on loopback`);
       }
       assert.ok(m.server !== null && m.server.cpuUserUs + m.server.cpuSystemUs > 0, `${label}: server CPU from /stats`);
       assert.ok(m.wire.requestBytes > 0 && m.wire.responseHeadBytes > 0, `${label}: wire sample`);

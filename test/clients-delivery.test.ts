@@ -181,7 +181,8 @@ test('delivery: short polls keep a fixed rate, and an outstanding poll delays (n
   await client.stop();
   assert.equal(maxInFlight, 1, 'one poll at a time');
   // 100 ms ticks but 250 ms answers: a poll goes as each answer arrives (~5 in 1.35 s), not 13.
-  assert.ok(requests >= 4 && requests <= 7, `requests ${requests}`);
+  // The upper bound is physics; a loaded event loop only delays polls, so the lower one is loose.
+  assert.ok(requests >= 2 && requests <= 7, `requests ${requests}`);
 
   // Against a fast server the schedule holds: ~1 poll per interval.
   const server = await startServer(t);
@@ -194,5 +195,7 @@ test('delivery: short polls keep a fixed rate, and an outstanding poll delays (n
   const elapsedMs = performance.now() - startedMs;
   await fastClient.stop();
   const expected = Math.floor(elapsedMs / 100) + 1;
-  assert.ok(Math.abs(polls - expected) <= 1, `polls ${polls}, expected ${expected} in ${elapsedMs.toFixed(0)} ms`);
+  // Never ahead of the schedule; behind it only by ticks a loaded event loop skipped (they are not
+  // made up for), so the lower bound leaves room for that and still fails a client that polls once.
+  assert.ok(polls <= expected + 1 && polls >= expected / 2, `polls ${polls}, expected ${expected} in ${elapsedMs.toFixed(0)} ms`);
 });

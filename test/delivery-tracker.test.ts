@@ -43,6 +43,30 @@ test('the window is judged by publish time; clients connected after it opened ar
   assert.equal(window.payloadDownBytes, 10, 'payload bytes are attributed by arrival time, like socket bytes');
 });
 
+test('arrivals are judged between the instants the socket counters were read, so window payload and bytes cover one interval', () => {
+  const tracker = new DeliveryTracker();
+  const client = tracker.createClient(0);
+  client.onConnected(1);
+  tracker.openWindow(WINDOW);
+  // The worker's timers fire late on a busy event loop: the counters are read 50 ms after the
+  // planned start and 30 ms after the planned end.
+  const readStartUs = WINDOW.startUs + 50_000;
+  const readEndUs = WINDOW.endUs + 30_000;
+  tracker.socketsReadAt('start', readStartUs);
+  client.onMessage(msg(1, WINDOW.startUs), 7, WINDOW.startUs + 10); // its bytes came before the start read
+  client.onRequest(WINDOW.startUs + 20);
+  client.onMessage(msg(2, WINDOW.startUs + 60_000), 11, readStartUs + 10_000);
+  tracker.socketsReadAt('end', readEndUs);
+  client.onMessage(msg(3, WINDOW.endUs - 1), 13, WINDOW.endUs + 10); // its bytes came before the end read
+  client.onMessage(msg(4, WINDOW.endUs), 17, readEndUs + 10); // after it
+  client.onRequest(readEndUs - 5);
+  const { window, totals } = tracker.report();
+  assert.equal(window.payloadDownBytes, 11 + 13, 'the texts whose bytes are in the window socket counters');
+  assert.equal(window.requests, 1);
+  assert.equal(totals.payloadDownBytes, 7 + 11 + 13 + 17);
+  assert.equal(window.delivered, 3, 'delivery is still judged by publish time');
+});
+
 test('a gap signal counts its messages as gapped and keeps them expected (lost)', () => {
   const tracker = new DeliveryTracker();
   const client = tracker.createClient(0);

@@ -398,6 +398,8 @@ export class DeliveryTracker {
   faultOnErrorUntilUs = 0;
   private readonly clients: ClientState[] = [];
   private measureWindow: MeasureWindow | undefined;
+  private socketsReadStartUs: number | undefined;
+  private socketsReadEndUs: number | undefined;
 
   /**
    * Whether every client held to the window has the highest seq published in it that any client
@@ -435,9 +437,23 @@ export class DeliveryTracker {
     return w !== undefined && tsUs >= w.startUs && tsUs < w.endUs;
   }
 
-  /** Same test for arrival / send times (bytes, requests, errors are attributed by when they happened). */
+  /**
+   * Same test for arrival / send times (payload, requests, errors are attributed by when they
+   * happened), between the instants the worker read the socket counters once they are known
+   * ({@link DeliveryTracker.socketsReadAt}), so the window's payload and its socket bytes cover one
+   * interval: judged against the planned start instead, a timer firing late on a busy event loop
+   * put a message's text in the window but not its bytes, and WebSocket payload came out above
+   * the bytes that carried it.
+   */
   arrivedInWindow(atUs: number): boolean {
-    return this.inWindow(atUs);
+    const w = this.measureWindow;
+    return w !== undefined && atUs >= (this.socketsReadStartUs ?? w.startUs) && atUs < (this.socketsReadEndUs ?? w.endUs);
+  }
+
+  /** The worker read the socket counters for the window's `edge` at `atUs` (its timer fires at or after the planned instant). */
+  socketsReadAt(edge: 'start' | 'end', atUs: number): void {
+    if (edge === 'start') this.socketsReadStartUs = atUs;
+    else this.socketsReadEndUs = atUs;
   }
 
   /** Totals, and the window too when `atUs` falls in it. */

@@ -168,6 +168,7 @@ function openWindow(command: WindowCommand): void {
   atUs(window.startUs, () => {
     windowStart = sumWire();
     windowStartedUs = monotonicUs();
+    tracker.socketsReadAt('start', windowStartedUs);
     cpuAtWindowStart = process.cpuUsage();
     loopDelay.reset();
     loopDelay.enable();
@@ -175,6 +176,7 @@ function openWindow(command: WindowCommand): void {
   atUs(window.endUs, () => {
     windowEnd = sumWire();
     windowEndedUs = monotonicUs();
+    tracker.socketsReadAt('end', windowEndedUs);
     if (cpuAtWindowStart) cpuInWindow = process.cpuUsage(cpuAtWindowStart);
     loopDelay.disable();
   });
@@ -215,6 +217,7 @@ async function collect(): Promise<void> {
   loopDelay.disable();
   const start = windowStart ?? { readBytes: 0, writtenBytes: 0 };
   const end = windowEnd ?? sumWire();
+  if (windowEnd === undefined) tracker.socketsReadAt('end', monotonicUs());
   const windowMs = windowStart ? ((windowEnd ? windowEndedUs : monotonicUs()) - windowStartedUs) / 1000 : 0;
   await Promise.all(clients.map((client) => client.stop().catch(() => undefined)));
   // A shared connection closes once the last client of its group let go of it.
