@@ -40,7 +40,7 @@ export class UsageError extends Error {
  */
 export function exitCodeFor(name: string, error: unknown, explain: (message: string) => string = (message) => message): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = oneLine(error instanceof Error ? error.message : String(error));
   if (error instanceof OutputPathError) {
     process.stderr.write(`${name}: ${message}\n`);
     return error.kind === 'refused' ? EXIT.usage : EXIT.failed;
@@ -51,6 +51,14 @@ export function exitCodeFor(name: string, error: unknown, explain: (message: str
   }
   process.stderr.write(`${name}: ${message}\n`);
   return EXIT.failed;
+}
+
+/**
+ * The message on one line: a line break inside it (JSON.parse quotes the start of a bad file, line
+ * breaks included) is written as `\n`, so the one line stays one line.
+ */
+function oneLine(message: string): string {
+  return message.trimEnd().replace(/\r?\n/g, '\\n');
 }
 
 /** Runs a standalone script's `main`: its result, or what it throws mapped by {@link exitCodeFor}, is the exit code. */

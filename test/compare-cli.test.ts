@@ -57,6 +57,8 @@ test('cli compare: bad files and bad flags → exit 2 with one line naming the p
   const cases: [string[], RegExp][] = [
     [[path.join(dir, 'missing.json'), baseFile], /missing\.json: no such file/],
     [[write('broken.json', '{"schema":'), baseFile], /broken\.json: not valid JSON/],
+    // JSON.parse quotes a short file whole, its line break included: still one line.
+    [[write('garbage.json', 'garbage\n'), baseFile], /garbage\.json: not valid JSON \(.*"garbage\\n" is not valid JSON\)$/m],
     [[baseFile, write('other.json', { hello: 1 })], /other\.json: not a wirebench results document/],
     [[baseFile, write('invalid.json', { ...baseline, results: 'x' })], /invalid\.json: \/results: /],
     [[baseFile, baseFile, '--latency-tolerance', 'lots'], /--latency-tolerance "lots" is not valid/],
