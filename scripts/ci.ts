@@ -12,7 +12,7 @@ import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { writeFileSafely } from '../load/results/safe-file.js';
+import { describeFsError, OutputPathError, prepareOutputDirectory, writeFileSafely } from '../load/results/safe-file.js';
 import type { ClientTls } from '../load/clients/tcp-connect.js';
 import { DEFAULT_START_TIMEOUT_MS, startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
@@ -121,6 +121,18 @@ async function runCi(flags: CiFlags): Promise<number> {
   if (flags.current !== undefined && (flags.target !== undefined || flags.serverCommand !== undefined)) {
     throw new UsageError('--current compares an existing run: it cannot be combined with --target or --server-command');
   }
+  // Before the bench (a minute or more): a file the gate cannot write is refused now, not after
+  // the run — where it cost the run and turned the verdict (exit 3 or 0) into exit 1.
+  const outputs = { '--summary': flags.summary, '--gab': flags.gab, ...(flags.updateBaseline ? { '--baseline': flags.baseline } : {}) };
+  for (const [flag, file] of Object.entries(outputs)) {
+    if (file === undefined) continue;
+    try {
+      await prepareOutputDirectory(path.dirname(file), path.basename(file));
+    } catch (error) {
+      if (error instanceof OutputPathError) throw new UsageError(`${flag} ${error.message}`);
+      throw error;
+    }
+  }
   if (flags.current === undefined) {
     let server: StartedServerCommand | undefined;
     try {
@@ -172,7 +184,11 @@ async function runCi(flags: CiFlags): Promise<number> {
   process.stdout.write(`wirebench ci: ${seconds} s; results ${resultsFile}, report ${path.join(path.dirname(resultsFile), 'report.html')}\n`);
   const checks = thresholds.length > 0 ? checkThresholds(await readResultsFile(resultsFile), thresholds, [], process.stdout) : [];
   const thresholdFailures = checks.filter((c) => !c.passed).length;
-  if (flags.summary) await appendFile(flags.summary, COMPARE_EXPORTERS.md.render(report) + (checks.length > 0 ? `\n${renderThresholdMarkdown(checks)}` : ''));
+  if (flags.summary) {
+    await appendFile(flags.summary, COMPARE_EXPORTERS.md.render(report) + (checks.length > 0 ? `\n${renderThresholdMarkdown(checks)}` : '')).catch((error: unknown) => {
+      throw new OutputPathError(flags.summary!, `not appended: ${describeFsError(error)}`, 'failed');
+    });
+  }
   if (flags.gab) await writeFileSafely(flags.gab, COMPARE_EXPORTERS.gab.render(report));
   // A regression is the gate's first question; absolute limits come second.
   return report.regressions > 0 ? EXIT.regression : thresholdFailures > 0 ? EXIT.threshold : EXIT.ok;

@@ -62,6 +62,23 @@ test('wirebench ci: a server command that dies, or never serves /healthz, is one
   assert.match(missing.stderr, /create it with `wirebench ci --update-baseline`/);
 });
 
+test('wirebench ci: a --summary, --gab or --update-baseline file it cannot write is refused before the bench runs (one line, exit 2)', { timeout: 120_000 }, () => {
+  const file = path.join(work, 'a-file');
+  writeFileSync(file, '');
+  const cases: [string[], RegExp][] = [
+    [['--summary', path.join(file, 'summary.md')], /^wirebench: --summary .*a-file is a file, not a directory$/],
+    [['--gab', path.join(file, 'gab.json')], /^wirebench: --gab .*a-file is a file, not a directory$/],
+    [['--update-baseline', '--baseline', path.join(file, 'baseline.json')], /^wirebench: --baseline .*a-file is a file, not a directory$/],
+  ];
+  for (const [args, pattern] of cases) {
+    // A server command that would only fail later: refused before it starts, so it never prints.
+    const run = spawnSync(process.execPath, [CLI, 'ci', ...PROFILE, '--server-command', 'echo never started >&2; exit 7', '--out', 'refused', ...args], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr.trimEnd(), pattern);
+  }
+});
+
 test('wirebench ci --server-command with --target: a server that prints no URL is found at the URL given, and stopped after', { timeout: 300_000 }, async () => {
   const { createServer } = await import('node:net');
   const probe = createServer();
