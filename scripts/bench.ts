@@ -144,6 +144,16 @@ export function buildConfig(flags: BenchFlags, command: Command): RunConfig {
   const authorizationBytes = read('authorization');
   const scaleOut = parseScaleOut(flags, target);
   const faults = parseFaults(flags, read, target !== null);
+  // As --cors-* without --cross-origin: an option of another kind of run is refused, not ignored
+  // (ignored, even a bad value such as --publishers -1 passed unseen).
+  const dropFault = faults?.some((fault) => fault.kind === 'drop' || fault.kind === 'drop-server') === true;
+  for (const [flag, key, applies, kind] of [
+    ['--publishers', 'publishers', workload === 'chat', 'the chat workload only: add --workload chat'],
+    ['--publish-rate', 'publishRate', workload === 'chat', 'the chat workload only: add --workload chat'],
+    ['--drop-rate', 'dropRate', dropFault, 'drop faults only: add --fault drop or --fault drop-server'],
+  ] as const) {
+    if (!applies && command.getOptionValueSource(key) === 'cli') throw new UsageError(`${flag} applies to ${kind}`);
+  }
   const h2ClientsPerConnection = parseH2Sharing(read('h2ClientsPerConnection'), protocols, read('transports'), faults);
   const config: RunConfig = {
     transports: read('transports'),

@@ -39,6 +39,13 @@ test('bench refuses bad options with exit 2 and one line, before starting anythi
     [['--cross-origin', '--cors-max-age', 'forever'], /--cors-max-age "forever" is not valid: use an integer from 0 to/],
     [['--cross-origin', '--target', 'http://127.0.0.1:9', '--cors-max-age', '60'], /--cors-max-age sets the embedded servers' Access-Control-Max-Age: with --target the target sends its own/],
     [['--authorization', '4'], /--authorization "4" is not valid: use 0 \(none\) or at least 8 bytes/],
+    // Options of another kind of run are refused, not silently ignored with whatever value they have.
+    [['--publishers', '-1'], /--publishers applies to the chat workload only: add --workload chat/],
+    [['--publish-rate', '5'], /--publish-rate applies to the chat workload only/],
+    [['--workload', 'chat', '--publishers', '-1'], /--publishers "-1" is not valid: use an integer >= 0/],
+    [['--drop-rate', 'x'], /--drop-rate applies to drop faults only: add --fault drop or --fault drop-server/],
+    [['--fault', 'restart-hard', '--drop-rate', '0.2'], /--drop-rate applies to drop faults only/],
+    [['--fault', 'drop', '--drop-rate', 'x'], /--drop-rate "x" is not valid: use a positive number/],
     // Durations are bounded alike however they are written (item 10 of issue 14).
     [['--duration', '99999999999'], /--duration "99999999999" is not a valid duration: .* up to 24h/],
     [['--duration', '1y'], /--duration "1y" is not a valid duration: .* up to 24h/],
