@@ -12,7 +12,7 @@ import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { describeFsError, OutputPathError, prepareOutputDirectory, writeFileSafely } from '../load/results/safe-file.js';
+import { describeFsError, OutputPathError, prepareOutputFile, writeFileSafely } from '../load/results/safe-file.js';
 import type { ClientTls } from '../load/clients/tcp-connect.js';
 import { DEFAULT_START_TIMEOUT_MS, startServerCommand, ServerCommandError, type StartedServerCommand } from '../load/run/server-command.js';
 import { COMPARE_EXPORTERS } from '../reports/compare-exporters.js';
@@ -124,15 +124,7 @@ async function runCi(flags: CiFlags): Promise<number> {
   // Before the bench (a minute or more): a file the gate cannot write is refused now, not after
   // the run — where it cost the run and turned the verdict (exit 3 or 0) into exit 1.
   const outputs = { '--summary': flags.summary, '--gab': flags.gab, ...(flags.updateBaseline ? { '--baseline': flags.baseline } : {}) };
-  for (const [flag, file] of Object.entries(outputs)) {
-    if (file === undefined) continue;
-    try {
-      await prepareOutputDirectory(path.dirname(file), path.basename(file));
-    } catch (error) {
-      if (error instanceof OutputPathError) throw new UsageError(`${flag} ${error.message}`);
-      throw error;
-    }
-  }
+  for (const [flag, file] of Object.entries(outputs)) if (file !== undefined) await prepareOutputFile(file, flag);
   if (flags.current === undefined) {
     let server: StartedServerCommand | undefined;
     try {

@@ -104,6 +104,8 @@ test('bad serve options exit 2 with one line naming the value and what is accept
     [['--max-buffered-bytes', '10'], /--max-buffered-bytes "10" is not valid: use an integer from 1024/],
     [['--write-stall-timeout', 'never'], /--write-stall-timeout "never" is not a valid duration/],
     [['--idle-timeout', '-1s'], /--idle-timeout "-1s" is not a valid duration/],
+    // Written at shutdown, so checked at start: under a file (node's own binary) it cannot be.
+    [['--state-file', `${process.execPath}/state.json`], /^wirebench: --state-file .*: .* is a file, not a directory$/],
   ];
   for (const [args, expected] of cases) {
     const result = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });

@@ -129,6 +129,19 @@ export async function prepareOutputDirectory(dir: string, fileName: string): Pro
 }
 
 /**
+ * A file an option names, to be written later (after a run, at shutdown), checked now as
+ * {@link prepareOutputDirectory} does; a refusal names the option, e.g. `--summary <dir>: …`.
+ */
+export async function prepareOutputFile(file: string, flag: string): Promise<void> {
+  try {
+    await prepareOutputDirectory(path.dirname(file), path.basename(file));
+  } catch (error) {
+    if (error instanceof OutputPathError) throw new OutputPathError(`${flag} ${error.path}`, error.problem, error.kind);
+    throw error;
+  }
+}
+
+/**
  * Where writing `file` must go: the file itself, or a symbolic link's target (written through,
  * the link kept). Refuses a FIFO, a device, a directory, a socket or a dangling link: a
  * temp-file-and-rename write would replace them with a regular file.
