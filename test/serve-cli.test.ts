@@ -106,6 +106,9 @@ test('bad serve options exit 2 with one line naming the value and what is accept
     [['--idle-timeout', '-1s'], /--idle-timeout "-1s" is not a valid duration/],
     // Written at shutdown, so checked at start: under a file (node's own binary) it cannot be.
     [['--state-file', `${process.execPath}/state.json`], /^wirebench: --state-file .*: .* is a file, not a directory$/],
+    // A host this machine cannot bind (a TEST-NET-1 address; a name that never resolves) is a bad option too.
+    [['--host', '192.0.2.7'], /^wirebench: --host "192\.0\.2\.7" is not valid: not an address of this machine \(EADDRNOTAVAIL\); use an address of this machine/],
+    [['--host', 'no-such-host.invalid'], /^wirebench: --host "no-such-host\.invalid" is not valid: (no such host name|the host name could not be resolved)/],
   ];
   for (const [args, expected] of cases) {
     const result = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
