@@ -178,7 +178,7 @@ function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; 
   const base = {
     clients,
     startedAt: present.map((p) => p.step.startedAt).sort()[0]!,
-    ...(schedules[0] ? { schedule: { ...schedules[0], windowOpenedLateMs: Math.max(...schedules.map((s) => s.windowOpenedLateMs)) } } : {}),
+    ...(schedules[0] ? { schedule: mergedSchedule(schedules) } : {}),
     shards,
     ...(notes.length > 0 ? { notes } : {}),
   };
@@ -188,10 +188,27 @@ function mergeShardSteps(clients: number, parts: ReadonlyArray<{ index: number; 
   return { ...base, status: 'ok', measurement };
 }
 
-/** How closely the shards' windows coincided: late opening here, and the starts on the server's clock. */
-function alignmentNote(schedules: ReadonlyArray<NonNullable<StepResult['schedule']>>): string {
+type Schedule = NonNullable<StepResult['schedule']>;
+
+/** The shards' planned window (the same on each), taken as late as the latest shard took each edge. */
+function mergedSchedule(schedules: readonly Schedule[]): Schedule {
+  const { windowClosedLateMs: _closed, ...first } = schedules[0]!;
+  const closed = closedLateMs(schedules);
+  return { ...first, windowOpenedLateMs: Math.max(...schedules.map((s) => s.windowOpenedLateMs)), ...(closed === undefined ? {} : { windowClosedLateMs: closed }) };
+}
+
+/** The latest end snapshot over the shards; undefined when a shard's file does not say (written before it was recorded). */
+function closedLateMs(schedules: readonly Schedule[]): number | undefined {
+  const closed = schedules.map((s) => s.windowClosedLateMs);
+  return closed.every((ms) => ms !== undefined) ? Math.max(...(closed as number[])) : undefined;
+}
+
+/** How closely the shards' windows coincided: late edges here, and the starts on the server's clock. */
+function alignmentNote(schedules: readonly Schedule[]): string {
   const late = Math.max(...schedules.map((s) => s.windowOpenedLateMs));
+  const closed = closedLateMs(schedules);
   const onServer = schedules.map((s) => s.windowStartServerUs).filter((us): us is number => us !== null);
   const spread = onServer.length > 1 ? ` and starts within ${((Math.max(...onServer) - Math.min(...onServer)) / 1000).toFixed(2)} ms of each other on the server's clock (each ± its clock offset's uncertainty)` : '';
-  return `shard windows: planned start ${schedules[0]!.windowStartAt} on every shard; opened at most ${late.toFixed(1)} ms late${spread}`;
+  const closedLate = closed === undefined ? '' : `, closed at most ${closed.toFixed(1)} ms late`;
+  return `shard windows: planned start ${schedules[0]!.windowStartAt} on every shard; opened at most ${late.toFixed(1)} ms late${closedLate}${spread}`;
 }

@@ -3,10 +3,16 @@
  * for every step, beside the merged ones the other tables show — which shard lost messages,
  * saturated, opened its window late, or sat behind a large clock-offset uncertainty.
  */
-import type { ResultsDocument } from '../load/results/results-schema.js';
+import type { ResultsDocument, ShardStep } from '../load/results/results-schema.js';
 import { formatCount, formatLatencyUs, formatNumber, transportLabel } from './format.js';
 import type { Table, TableRow } from './tables.js';
 import { entryName } from '../load/results/run-variants.js';
+
+/** How late the shard's workers took the window's edges (the close only in files that record it). */
+function windowLate(schedule: NonNullable<ShardStep['schedule']>): string {
+  const closed = schedule.windowClosedLateMs === undefined ? '—' : formatNumber(schedule.windowClosedLateMs);
+  return `${formatNumber(schedule.windowOpenedLateMs)} / ${closed} ms`;
+}
 
 export function shardTable(doc: ResultsDocument): Table | undefined {
   const rows: TableRow[] = [];
@@ -29,7 +35,7 @@ export function shardTable(doc: ResultsDocument): Table | undefined {
             m && m.window.latency.count > 0 ? formatLatencyUs(m.window.latency.p99Us) : '—',
             m ? `${formatLatencyUs(m.generator.eventLoopDelayP99Us)}${m.generator.saturated ? ' (saturated)' : ''}` : '—',
             clock ? `${formatNumber(clock.offsetUs / 1000)} ms ± ${formatLatencyUs(clock.uncertaintyUs)}` : '—',
-            shard.schedule ? `${formatNumber(shard.schedule.windowOpenedLateMs)} ms` : '—',
+            shard.schedule ? windowLate(shard.schedule) : '—',
           ],
         });
       }
@@ -39,7 +45,7 @@ export function shardTable(doc: ResultsDocument): Table | undefined {
   return {
     id: 'shards',
     title: `Shards: each one's own figures (${doc.shards?.length ?? '?'} shards merged)`,
-    head: ['transport', 'clients (run)', 'shard', 'status', 'connected', 'delivered', 'lost', 'latency p50', 'latency p99', 'worker loop delay p99', 'clock offset (server − shard)', 'window opened late'],
+    head: ['transport', 'clients (run)', 'shard', 'status', 'connected', 'delivered', 'lost', 'latency p50', 'latency p99', 'worker loop delay p99', 'clock offset (server − shard)', 'window opened / closed late'],
     numeric: [false, true, true, false, true, true, true, true, true, true, true, true],
     rows,
     note: 'The merged rows above are the exact merge of these: counters summed, latency histograms merged; a step is ok only if every shard\'s is, and generator-saturated if any shard was. Server figures come from shard 1 alone (it reads /stats once per step). Latency of each shard is corrected by its own clock offset, estimated from the lowest-round-trip probe of /healthz (± half that round trip).',

@@ -46,7 +46,7 @@ function shardDoc(index: number, count: number, samplesUs: readonly number[], op
     m.clientsInWindow = 250;
     m.generator.saturated = options.saturated === true;
     if (index > 1) m.server = null; // only shard 1 reads /stats
-    step.schedule = { windowStartAt: '2026-11-30T20:00:25.000Z', windowStartServerUs: 1e15 + 5e6 + index * 300, windowOpenedLateMs: index };
+    step.schedule = { windowStartAt: '2026-11-30T20:00:25.000Z', windowStartServerUs: 1e15 + 5e6 + index * 300, windowOpenedLateMs: index, windowClosedLateMs: 10 - index };
     if (options.failed && result.transport === 'ws') Object.assign(step, { status: 'failed', reason: options.failed, ...(options.failureKind ? { failureKind: options.failureKind } : {}) });
   }
   return doc;
@@ -90,8 +90,15 @@ test('shards merge exactly: percentiles of the merged histograms equal those of 
     assert.deepEqual(m.server, parts[0]!.server, 'the server figures are shard 1\'s, not summed');
     assert.equal(m.generator.workers, sumOf((x) => x.generator.workers));
     assert.deepEqual(step.shards?.map((s) => s.shard), [1, 2, 3, 4], 'each shard kept for drill-down');
-    assert.match(step.notes?.join('\n') ?? '', /planned start 2026-11-30T20:00:25.000Z on every shard; opened at most 4.0 ms late and starts within 0.90 ms of each other/);
+    assert.match(step.notes?.join('\n') ?? '', /planned start 2026-11-30T20:00:25.000Z on every shard; opened at most 4.0 ms late, closed at most 9.0 ms late and starts within 0.90 ms of each other/);
+    assert.deepEqual({ opened: step.schedule?.windowOpenedLateMs, closed: step.schedule?.windowClosedLateMs }, { opened: 4, closed: 9 }, 'each edge as late as the latest shard\'s');
   }
+  // A shard file written before the window's close was recorded: the merged step claims no close.
+  const { windowClosedLateMs: _dropped, ...older } = shards[1]!.results[0]!.steps[0]!.schedule!;
+  shards[1]!.results[0]!.steps[0]!.schedule = older;
+  const mixed = mergeResults(shards).results[0]!.steps[0]!;
+  assert.equal(mixed.schedule?.windowClosedLateMs, undefined);
+  assert.doesNotMatch(mixed.notes?.join('\n') ?? '', /closed at most/);
 });
 
 test('a shard merge: failed if any shard failed, saturated if any saturated; refuses other targets, schedules, configurations, missing or twin shards', () => {

@@ -9,12 +9,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import { readResultsFile } from '../reports/read-results.js';
 import { CLI } from './helpers/bench-child.js';
 import { bench, type BenchOptions } from '../api/bench.js';
 import { estimateClockOffset } from '../load/run/clock-offset.js';
 import { createWirebenchServer } from '../servers/server.js';
+import { monotonicUs } from '../servers/contract.js';
 import type { ResultsDocument } from '../load/results/results-schema.js';
 
 const SKEW_MS = 7_000;
@@ -62,6 +65,10 @@ test('two shards against one skewed target: each runs its share in the same wind
         assert.ok(m.clock && Math.abs(m.clock.offsetUs - SKEW_MS * 1000) <= m.clock.uncertaintyUs + 1, JSON.stringify(m.clock));
         assert.ok(m.window.latency.minUs > 1 && m.window.latency.p50Us < 1_000_000, `latency p50 ${m.window.latency.p50Us} µs, min ${m.window.latency.minUs}`);
         assert.ok(step.schedule, 'a scheduled step says where it sat');
+        assert.ok(step.schedule.windowClosedLateMs !== undefined, 'and how late each edge was taken');
+        // Re-estimated after the window: the clock cannot drift on one host, so only the two
+        // estimates' errors (each within half its round trip on loopback) show.
+        assert.ok(m.clock.driftUs !== null && Math.abs(m.clock.driftUs) < 50_000, `drift ${m.clock.driftUs} µs`);
         assert.equal(m.server === null, doc === two, 'only shard 1 reads /stats');
       }
     }
@@ -87,6 +94,7 @@ test('two shards against one skewed target: each runs its share in the same wind
     }
     const report = spawnSync(process.execPath, [CLI, 'report', out, '--format', 'md'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(report.status, 0, report.stderr);
+    assert.match(report.stdout, /window opened \/ closed late/, 'the drill-down says how late each shard took the edges');
     const twice = spawnSync(process.execPath, [CLI, 'merge', files[0]!, files[0]!, '-o', path.join(dir, 'bad.json')], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(twice.status, 2);
     assert.match(twice.stderr.trim(), /^wirebench: merge refused: shard-1.json and shard-1.json are both shard 1\/2$/);
@@ -156,6 +164,49 @@ test('a shard that starts after its slot\'s connect deadline fails the step with
     assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'late-start');
   } finally {
     await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a shard whose clients are still connecting at the slot\'s connect deadline fails the step with the reason, not a shifted window', { timeout: 90_000 }, async () => {
+  // A target that answers /healthz but never completes a WebSocket handshake (a server that
+  // accepts slower than the schedule assumed, at its extreme): the connect deadline comes first.
+  const held = new Set<Duplex>();
+  const target = http.createServer((req, res) => {
+    if (req.url?.startsWith('/healthz')) {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, name: 'wirebench', transports: ['ws'], seq: 0, nowUs: monotonicUs() }));
+    } else res.writeHead(404).end();
+  });
+  target.on('upgrade', (_req, socket: Duplex) => {
+    held.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => held.delete(socket));
+  });
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const { port } = target.address() as { port: number };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wirebench-slow-connect-'));
+  try {
+    const doc = await bench({
+      target: `http://127.0.0.1:${port}`,
+      transports: ['ws'],
+      clients: [4],
+      durationMs: 500,
+      warmupMs: 0,
+      workers: 1,
+      shard: { index: 1, count: 2 },
+      startAt: new Date(Date.now() + 500).toISOString(),
+      outFile: path.join(dir, 'slow.json'),
+    });
+    const step = doc.results[0]!.steps[0]!;
+    assert.equal(step.status, 'failed');
+    assert.equal(step.status === 'failed' ? step.failureKind : undefined, 'connect-timeout');
+    assert.match(step.status === 'failed' ? step.reason : '', /^connects too slow for the schedule: 0 of 2 clients connected by its connect deadline \(\d{4}-\d\d-\d\dT[\d:.]+Z\); lower --connect-rate or use more shards$/);
+    assert.ok(step.schedule, 'the slot it failed to keep is recorded');
+  } finally {
+    for (const socket of held) socket.destroy();
+    target.closeAllConnections();
+    await new Promise((resolve) => target.close(resolve));
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -236,6 +236,7 @@ class ClientState implements ClientTracker {
 
   onMessage(message: FeedMessage, textBytes: number, receivedUs: number): void {
     const t = this.tracker;
+    if (receivedUs >= t.nextInstantUs) t.instantReached();
     // The publish time on this host's clock: the server's `ts` less the estimated offset
     // between the clocks (0 on one host, where both read the same monotonic clock).
     const tsUs = message.ts - t.serverClockOffsetUs;
@@ -311,6 +312,7 @@ class ClientState implements ClientTracker {
 
   onResponse(rttUs: number, empty: boolean, receivedUs: number): void {
     const t = this.tracker;
+    if (receivedUs >= t.nextInstantUs) t.instantReached();
     recordUs(t.totals.requestRtt, rttUs);
     if (empty) t.totals.emptyResponses++;
     if (t.arrivedInWindow(receivedUs)) {
@@ -320,6 +322,7 @@ class ClientState implements ClientTracker {
   }
 
   onRequest(sentUs: number): void {
+    if (sentUs >= this.tracker.nextInstantUs) this.tracker.instantReached();
     this.tracker.totals.requests++;
     if (this.tracker.arrivedInWindow(sentUs)) this.tracker.window.requests++;
   }
@@ -392,6 +395,14 @@ export class DeliveryTracker {
   /** Server clock − this host's clock, µs (load/run/clock-offset.ts); messages' `ts` are converted by it. */
   serverClockOffsetUs = 0;
   /**
+   * An instant someone waits for (µs monotonic; Infinity: none): the first client event at or
+   * after it (a message or an answer read, a request about to be sent) calls
+   * {@link instantReached} before it is counted — the window's edges in a load worker
+   * (load/run/window-edges.ts), which a timer alone reaches late while the loop reads a burst.
+   */
+  nextInstantUs = Infinity;
+  instantReached: () => void = () => undefined;
+  /**
    * The server resets connections until then (drop-server): a client's connection failure before
    * it is the fault hitting that client, the start of its time to recover. 0 = no such fault.
    */
@@ -450,7 +461,7 @@ export class DeliveryTracker {
     return w !== undefined && atUs >= (this.socketsReadStartUs ?? w.startUs) && atUs < (this.socketsReadEndUs ?? w.endUs);
   }
 
-  /** The worker read the socket counters for the window's `edge` at `atUs` (its timer fires at or after the planned instant). */
+  /** The worker read the socket counters for the window's `edge` at `atUs` (at or after the planned instant: load/run/window-edges.ts). */
   socketsReadAt(edge: 'start' | 'end', atUs: number): void {
     if (edge === 'start') this.socketsReadStartUs = atUs;
     else this.socketsReadEndUs = atUs;

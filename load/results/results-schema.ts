@@ -449,8 +449,13 @@ export const StepScheduleSchema = Type.Object({
   windowStartAt: Type.String(),
   /** The same instant on the server's clock (µs), from this shard's clock offset; null without one. */
   windowStartServerUs: Nullable(Type.Number()),
-  /** How late the last load worker actually opened the window, ms. */
+  /**
+   * How late the last load worker actually took the window's start snapshot (byte counters, CPU,
+   * loop delay), ms: at the first client event after the instant, or by a timer (load/run/window-edges.ts).
+   */
   windowOpenedLateMs: Type.Number({ minimum: 0 }),
+  /** The same at the window's end, ms (absent in files written before it was recorded). */
+  windowClosedLateMs: Type.Optional(Type.Number({ minimum: 0 })),
 });
 export type StepSchedule = Static<typeof StepScheduleSchema>;
 

@@ -198,6 +198,7 @@ export async function runStep(context: StepContext, target: StepTarget, clients:
               windowStartAt: new Date(slot.windowStartMs).toISOString(),
               windowStartServerUs: usedClock ? window.startUs + usedClock.offsetUs : null,
               windowOpenedLateMs: Math.max(0, ...good.map((r) => ((r.windowOpenedUs ?? window.startUs) - window.startUs) / 1000)),
+              windowClosedLateMs: Math.max(0, ...good.map((r) => ((r.windowClosedUs ?? window.endUs) - window.endUs) / 1000)),
             },
           }
         : {}),

@@ -123,8 +123,10 @@ export interface WorkerReport {
   wireTotals: WireCountersPair;
   /** Real time between the two window snapshots, ms. */
   windowMs: number;
-  /** When the window actually opened here (µs monotonic; its timer may fire late); absent if it never did. */
+  /** When the window's start snapshot was actually taken here (µs monotonic; ≥ its start); absent if it never was. */
   windowOpenedUs?: number;
+  /** The same for the window's end snapshot. */
+  windowClosedUs?: number;
   totalsMs: number;
   connect: string;
   /** Time to recover (encoded histogram, µs) and clients still waiting for a message after a fault. */
