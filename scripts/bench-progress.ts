@@ -54,9 +54,9 @@ export class BenchProgress {
           const m = s.measurement;
           const sat = m.generator.saturated ? `  ${this.style('yellow', 'GENERATOR-SATURATED')}` : '';
           const figure = (id: FigureId) => `${FIGURES[id].name} ${figureCell(id, s, this.config)}`;
-          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('green', 'ok')} — ${figuresIn('progress').map(figure).join(', ')}${sat}`);
+          this.print(`${this.stepLabel(s.clients)}: ${this.style('green', 'ok')} — ${figuresIn('progress').map(figure).join(', ')}${sat}`);
         } else {
-          this.print(`${this.transportLabel} ${s.clients} clients: ${this.style('red', 'FAILED')} — ${s.reason}`);
+          this.print(`${this.stepLabel(s.clients)}: ${this.style('red', 'FAILED')} — ${s.reason}`);
         }
         const faults = s.measurement?.faults;
         if (faults) {
@@ -65,10 +65,10 @@ export class BenchProgress {
           const reset = s.measurement?.server?.connectionsReset ?? 0;
           const serverResets = reset > 0 ? `, connections reset by the server ${reset}` : '';
           this.print(
-            `${this.transportLabel} ${s.clients} clients: faults — ${faults.injected.map((f) => f.kind).join(', ')}: lost ${s.measurement?.window.messages.lost ?? 0}, recovered ${faults.recovered}, duplicated ${s.measurement?.window.messages.duplicated ?? 0}, epoch resets ${faults.resets}, ${recover}, unrecovered ${faults.unrecovered}${serverResets}`,
+            `${this.stepLabel(s.clients)}: faults — ${faults.injected.map((f) => f.kind).join(', ')}: lost ${s.measurement?.window.messages.lost ?? 0}, recovered ${faults.recovered}, duplicated ${s.measurement?.window.messages.duplicated ?? 0}, epoch resets ${faults.resets}, ${recover}, unrecovered ${faults.unrecovered}${serverResets}`,
           );
         }
-        for (const note of s.notes ?? []) this.print(`${this.transportLabel} ${s.clients} clients: note — ${note}`);
+        for (const note of s.notes ?? []) this.print(`${this.stepLabel(s.clients)}: note — ${note}`);
         this.last = undefined;
         this.stepsDone++;
         this.lastStepEndMs = Date.now();
@@ -91,6 +91,16 @@ export class BenchProgress {
     const stepIndex = this.config.clients.indexOf(e.clients) + 1;
     const eta = this.tty ? this.style('dim', `; run ~${formatEta(this.runLeftMs())} left`) : '';
     return `${this.transportLabel} step ${stepIndex}/${steps} (${formatCount(e.clients)} clients): ${e.phase}, ${this.connectedOf(e)}${left}${eta}`;
+  }
+
+  /**
+   * A finished step's label: its clients with separators, and with --shard the share this
+   * process ran (the step's count is the whole run's), e.g. `16,000 clients (shard 2/4: 4,000)`.
+   */
+  private stepLabel(clients: number): string {
+    const shard = this.config.shard;
+    const share = shard === undefined ? '' : ` (shard ${shard.index}/${shard.count}: ${formatCount(shardClientCount(clients, shard))})`;
+    return `${this.transportLabel} ${formatCount(clients)} clients${share}`;
   }
 
   /**

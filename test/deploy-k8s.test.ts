@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { parse } from 'yaml';
 import { CLI } from './helpers/bench-child.js';
+import { buildResults } from './fixtures/results-builder.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -104,4 +105,82 @@ test('the Dockerfile: a non-root user, wirebench as the entrypoint, and everythi
   const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
   assert.ok(scripts.build, 'npm run build');
   assert.ok(read('.dockerignore').split('\n').includes('node_modules'));
+});
+
+/**
+ * A stand-in for kubectl on the PATH (no cluster here): it answers what deploy/k8s/run.sh asks —
+ * the Job's condition, each completion index's pod, that pod's log (a shard's results document).
+ */
+const FAKE_KUBECTL = `#!/bin/sh
+echo "$*" >> "$FAKE_DIR/calls"
+case "$1" in
+  get)
+    if [ "$2" = job ]; then echo "$JOB_CONDITION"; exit 0; fi
+    index=$(echo "$*" | sed -n 's/.*job-completion-index=\\([0-9]*\\).*/\\1/p')
+    if [ -f "$FAKE_DIR/docs/shard-$((index + 1)).json" ]; then echo "pod/wirebench-shards-$index-x"; fi ;;
+  logs)
+    index=$(echo "$2" | sed -n 's|pod/wirebench-shards-\\([0-9]*\\)-x|\\1|p')
+    cat "$FAKE_DIR/docs/shard-$((index + 1)).json" ;;
+esac
+`;
+
+/** Runs deploy/k8s/run.sh against the stand-in, the Job ending as `condition`, pods for `shards` (1-based). */
+function runScript(condition: string, shards: readonly number[]): { status: number | null; stderr: string; out: string; dir: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wirebench-k8s-run-'));
+  const count = (loadJob().spec as { completions: number }).completions;
+  writeFileSync(path.join(dir, 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
+  spawnSync('mkdir', [path.join(dir, 'docs')]);
+  for (const index of shards) {
+    const doc = buildResults({ transports: ['ws'], clients: [100_000], saturated: [], capture: false });
+    doc.config = { ...doc.config, target: TARGET, shard: { index, count }, startAt: START_AT };
+    for (const result of doc.results) result.server = { kind: 'target', url: TARGET };
+    writeFileSync(path.join(dir, 'docs', `shard-${index}.json`), JSON.stringify(doc));
+  }
+  const out = path.join(dir, 'out');
+  const run = spawnSync('bash', [path.join(ROOT, 'deploy/k8s/run.sh')], {
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, FAKE_DIR: dir, JOB_CONDITION: condition, TARGET, OUT: out, POLL_S: '1', WAIT_S: '30', WIREBENCH: `${process.execPath} ${CLI}` },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: run.status, stderr: run.stderr, out, dir };
+}
+
+test('every script under deploy/ parses (bash -n): run.sh once failed on an apostrophe inside ${TARGET:?…} before running a line', { skip: !existsSync('/bin/bash') && !existsSync('/usr/bin/bash') }, () => {
+  for (const script of ['deploy/k8s/run.sh', 'deploy/local/shards.sh']) {
+    const check = spawnSync('bash', ['-n', path.join(ROOT, script)], { encoding: 'utf8' });
+    assert.equal(check.status, 0, `${script}: ${check.stderr}`);
+  }
+});
+
+test('run.sh: one command applies the Job, waits for it, collects every pod\'s document and merges them', { skip: !existsSync('/bin/bash') && !existsSync('/usr/bin/bash') }, () => {
+  const count = (loadJob().spec as { completions: number }).completions;
+  const { status, stderr, out, dir } = runScript('Complete', Array.from({ length: count }, (_, i) => i + 1));
+  try {
+    assert.equal(status, 0, stderr);
+    const merged = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { shards: Array<{ index: number }>; config: { shard?: unknown } };
+    assert.equal(merged.config.shard, undefined, 'the merged run');
+    assert.equal(merged.shards.length, count);
+    assert.ok(existsSync(path.join(out, 'report.html')), 'and the report');
+    const calls = readFileSync(path.join(dir, 'calls'), 'utf8');
+    assert.match(calls, /^apply -f .*job\.yaml$/m);
+    const applied = readFileSync(path.join(out, 'job.yaml'), 'utf8');
+    assert.ok(applied.includes(TARGET) && !applied.includes('__START_AT__'), 'the target and a start filled in');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('run.sh: a failed Job ends the wait at once, and a shard without a pod is named, as merge names it missing', { skip: !existsSync('/bin/bash') && !existsSync('/usr/bin/bash') }, () => {
+  const count = (loadJob().spec as { completions: number }).completions;
+  const started = Date.now();
+  const { status, stderr, dir } = runScript('Failed', Array.from({ length: count }, (_, i) => i + 1).filter((i) => i !== 7));
+  try {
+    assert.notEqual(status, 0);
+    assert.ok(Date.now() - started < 60_000, 'not the whole wait');
+    assert.match(stderr, /the Job did not complete \(Failed\)/);
+    assert.match(stderr, /no pod for shard 7$/m);
+    assert.match(stderr, new RegExp(`shard 7 of ${count} missing`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

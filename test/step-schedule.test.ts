@@ -7,7 +7,7 @@ import { TRANSPORTS } from '../servers/contract.js';
 import { startServer, waitUntil } from './helpers/server-harness.js';
 import { resolveRunConfig } from '../api/bench.js';
 import { parseSourceAddresses } from '../scripts/shard-options.js';
-import { shardClientCount, stepSchedule } from '../load/run/step-schedule.js';
+import { shardClientCount, shardClientId, stepSchedule } from '../load/run/step-schedule.js';
 
 test('shards split every step by client id: I, I+N, … — together exactly the step', () => {
   for (const clients of [4, 7, 10, 4000]) {
@@ -18,6 +18,19 @@ test('shards split every step by client id: I, I+N, … — together exactly the
   }
   assert.equal(shardClientCount(7, { index: 1, count: 2 }), 4);
   assert.equal(shardClientCount(7, { index: 2, count: 2 }), 3);
+  // The ids: shard I's clients are I−1, I−1+N, … (0-based), and all shards' ids are the step's, each once.
+  for (const clients of [7, 10, 4000]) {
+    for (const count of [1, 2, 3, 4]) {
+      const ids = Array.from({ length: count }, (_, i) => {
+        const shard = { index: i + 1, count };
+        return Array.from({ length: shardClientCount(clients, shard) }, (_, local) => shardClientId(local, shard));
+      });
+      for (const [i, own] of ids.entries()) assert.ok(own.every((id, local) => id === i + local * count), `shard ${i + 1}/${count}: every ${count}-th from ${i}`);
+      assert.deepEqual(ids.flat().sort((a, b) => a - b), Array.from({ length: clients }, (_, id) => id), `${clients} clients over ${count} shards`);
+    }
+  }
+  assert.deepEqual([0, 1, 2].map((local) => shardClientId(local, { index: 2, count: 4 })), [1, 5, 9]);
+  assert.equal(shardClientId(5, undefined), 5, 'unsharded: the local index');
 });
 
 test('the schedule follows from the configuration alone: contiguous slots, the same on every shard, connect budget from the connect rate', () => {

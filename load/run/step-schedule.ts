@@ -70,6 +70,15 @@ export function shardClientCount(clients: number, shard: { index: number; count:
   return shard.index > clients ? 0 : Math.floor((clients - shard.index) / shard.count) + 1;
 }
 
+/**
+ * The id in the whole step (0-based) of the `local`-th client (0-based) that shard `index` of
+ * `count` runs: index−1, index−1+count, … — so poll phases and connect order, which follow the id,
+ * spread over the whole population as in an unsharded run.
+ */
+export function shardClientId(local: number, shard: { index: number; count: number } | undefined): number {
+  return shard ? shard.index - 1 + local * shard.count : local;
+}
+
 /** One step's slot, wall-clock ms since the epoch. */
 export interface StepSlot {
   transport: TransportName;
