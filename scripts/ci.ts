@@ -20,7 +20,7 @@ import { COMPARE_DEFAULT_FLAGS, COMPARE_OPTIONS, runCompare } from './compare.js
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseDurationMs } from './options.js';
 import { checkThresholds, parseThresholds, THRESHOLD_OPTION } from './threshold-options.js';
-import { addOptionTable, durationDefault, parseRow, type OptionTable, type RawFlags } from './option-table.js';
+import { addOptionTable, durationDefault, flagName, parseRow, type OptionTable, type RawFlags } from './option-table.js';
 import { SERVER_ARG_OPTION } from './serve-options.js';
 import { readResultsFile } from '../reports/read-results.js';
 import { renderThresholdMarkdown } from '../reports/thresholds.js';
@@ -109,17 +109,24 @@ let benchChild: ChildProcess | undefined;
 export function registerCi(program: Command): void {
   const command = program.command('ci').description('CI gate: bench a small fixed profile and compare it with a committed baseline; exit 3 on regression.');
   addOptionTable(command, CI_OPTIONS).action(async (flags: CiFlags) => {
-    process.exitCode = await runCi(flags);
+    process.exitCode = await runCi(flags, command);
   });
 }
 
-async function runCi(flags: CiFlags): Promise<number> {
+/** Options of the bench run `ci` makes: with --current nothing runs, so they would be ignored, bad values included. */
+const BENCH_RUN_KEYS = [...(Object.keys(CI_PROFILE) as ProfileKey[]), 'out', 'ca', 'insecure', 'serverTimeout', 'serverArg'] as const;
+
+async function runCi(flags: CiFlags, command: Command): Promise<number> {
   const started = Date.now();
   const resultsFile = flags.current ?? path.join(flags.out, 'results.json');
   const startTimeoutMs = parseRow(CI_OPTIONS.serverTimeout, flags.serverTimeout);
   const thresholds = parseThresholds(flags.threshold);
   if (flags.current !== undefined && (flags.target !== undefined || flags.serverCommand !== undefined)) {
     throw new UsageError('--current compares an existing run: it cannot be combined with --target or --server-command');
+  }
+  const benchRunFlag = flags.current === undefined ? undefined : BENCH_RUN_KEYS.find((key) => command.getOptionValueSource(key) === 'cli');
+  if (benchRunFlag !== undefined) {
+    throw new UsageError(`${flagName(CI_OPTIONS[benchRunFlag])} sets the bench run: --current compares an existing run, so nothing runs; leave it out`);
   }
   // Before the bench (a minute or more): a file the gate cannot write is refused now, not after
   // the run — where it cost the run and turned the verdict (exit 3 or 0) into exit 1.

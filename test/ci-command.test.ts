@@ -60,6 +60,12 @@ test('wirebench ci: a server command that dies, or never serves /healthz, is one
   const missing = spawnSync(process.execPath, [CLI, 'ci', '--baseline', path.join(work, 'none.json'), '--current', path.join(work, 'none.json')], { cwd: work, encoding: 'utf8', timeout: 30_000 });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /create it with `wirebench ci --update-baseline`/);
+  // With --current nothing runs: an option of the bench run is refused, not ignored with whatever value it has.
+  for (const flag of [['--clients', '0'], ['--out', 'elsewhere'], ['--insecure']]) {
+    const ignored = spawnSync(process.execPath, [CLI, 'ci', '--current', path.join(work, 'none.json'), ...flag], { cwd: work, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(ignored.status, 2, ignored.stderr);
+    assert.equal(ignored.stderr.trimEnd(), `wirebench: ${flag[0]} sets the bench run: --current compares an existing run, so nothing runs; leave it out`);
+  }
 });
 
 test('wirebench ci: a --summary, --gab or --update-baseline file it cannot write is refused before the bench runs (one line, exit 2)', { timeout: 120_000 }, () => {
