@@ -11,6 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { validateResults } from '../load/results/results-schema.js';
+import { FIGURES } from '../load/results/figure-registry.js';
 import { assertBenchRefuses } from './helpers/bench-child.js';
 
 const CLI = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
@@ -54,6 +55,9 @@ test('bench --protocol http1,http1-tls,h2: every transport under each protocol, 
     assert.equal(m.window.messages.lost, 0, name);
     assert.ok(m.window.messages.delivered > 0, name);
     assert.equal((m.wire.tlsHandshakeDownBytes ?? 0) > 400, secure, `${name}: handshake down ${String(m.wire.tlsHandshakeDownBytes)}`);
+    // Connect time (the TLS handshake in it) and the handshake bytes apart, per transport and protocol.
+    assert.ok((FIGURES.connectP50Us.read(m) ?? 0) > 0, `${name}: connect p50`);
+    assert.equal((FIGURES.handshakeBytesPerConnection.read(m) ?? 0) > 400, secure, `${name}: handshake/conn ${String(FIGURES.handshakeBytesPerConnection.read(m))}`);
   }
   // HPACK: over HTTP/2 a long-poll's requests no longer repeat their header lines (bytes up per message).
   const up = (protocol: string) => {
@@ -62,6 +66,8 @@ test('bench --protocol http1,http1-tls,h2: every transport under each protocol, 
   };
   assert.ok(up('h2') < up('http1-tls') / 2, `long-poll up: ${up('h2')} B/msg over h2 against ${up('http1-tls')} B/msg over HTTP/1.1 + TLS`);
   const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+  // The costs table says them for every step: connect time with the TLS handshake, and the handshake apart.
+  assert.match(md, /### Bytes by direction and layer, CPU and memory per step\n\n\| transport \|.*\| handshake\/conn \|.*\| connect p50 \| connect p99 \| server CPU\/msg \|/);
   assert.match(md, /\*\*At 3 clients, over HTTP\/2 \+ TLS long-polling moved [\d.]+× the bytes of WebSocket per delivered message \(.+\), against [\d.]+× over HTTP\/1\.1 \(.+\) and [\d.]+× over HTTP\/1\.1 \+ TLS/);
   assert.match(md, /\| WebSocket \| [\d.,]+ B \| ([\d.,]+ B) \| \1 \(= HTTP\/1\.1 \+ TLS\) \|/);
   assert.match(readFileSync(path.join(out, 'report.html'), 'utf8'), /id="chart-throughput-3"/);

@@ -119,6 +119,11 @@ export function hasH2Frames(doc: ResultsDocument): boolean {
   return doc.results.some((r) => r.steps.some((step) => step.measurement?.window.h2FrameBytes !== undefined));
 }
 
+/** Whether any step's wire sample has a connection's opening apart: a TLS handshake or an HTTP/2 preface. */
+function hasHandshakes(doc: ResultsDocument): boolean {
+  return doc.results.some((r) => r.steps.some((step) => step.measurement?.wire.tlsHandshakeDownBytes !== undefined || step.measurement?.wire.h2PrefaceDownBytes !== undefined));
+}
+
 /** Whether any step's wire sample has a polling connection's first and later exchanges. */
 function hasExchangeHeads(doc: ResultsDocument): boolean {
   return doc.results.some((r) => r.steps.some((step) => step.measurement?.wire.firstExchangeHeadBytes !== undefined));
@@ -191,6 +196,26 @@ const none = { layer: null } as const;
 function bytesPerMessageFigure(name: string, definition: string, direction: 'down' | 'up' | 'both', part: keyof Bytes['down'], views: readonly FigureView[] = []): FigureDefinition {
   const bytes = (b: Bytes) => (direction === 'both' ? bothWays(b, part) : b[direction][part]);
   return { name, unit: 'B', ...(part === 'payloadBytes' ? { layer: 'payload' } : socket), ...inWindow, kind: 'info', definition, fold: 'reread', views, read: (m) => perDelivered(m.window, bytes(m.window.bytes)) };
+}
+
+/**
+ * A percentile of the clients' connect time: from a client's start, before its TCP connect, to its
+ * first answer or the first byte of its stream — so the TLS handshake, the WebSocket upgrade or
+ * HTTP/2 preface and the first request are in, per transport and protocol. Not gated: on a shared
+ * machine it mostly measures the connect queue (the ramp's pace and the accept backlog).
+ */
+function connectFigure(name: string, percentile: 'p50Us' | 'p99Us') {
+  return {
+    name,
+    unit: 'us',
+    ...none,
+    scope: 'step',
+    kind: 'info',
+    definition: `${percentile === 'p50Us' ? 'Median' : '99th percentile'} over the step's clients of the time from a client's start (before its TCP connect) to its first answer or first byte of its stream: TCP and TLS handshakes, the WebSocket upgrade or HTTP/2 preface, the first request (a client joining a shared HTTP/2 connection makes no handshake).`,
+    fold: 'median',
+    views: ['costs'],
+    read: (m: Measurement) => (m.connect.count > 0 ? m.connect[percentile] : null),
+  } as const satisfies FigureDefinition;
 }
 
 /**
@@ -388,10 +413,10 @@ const DEFINITIONS = {
     ...socket,
     scope: 'step',
     kind: 'info',
-    definition: "One connection's opening, up + down, from a client's wire sample: the TLS handshake at the socket (ClientHello … the client's Finished) and HTTP/2's preface (the client's magic and first SETTINGS, the server's first SETTINGS).",
+    definition: "One connection's opening, up + down, from a client's wire sample: the TLS handshake at the socket (ClientHello … the client's Finished) and HTTP/2's preface (the client's magic and first SETTINGS, the server's first SETTINGS); a WebSocket's upgrade request and answer are its wire sample's request and response head.",
     fold: 'median',
-    views: ['h2'],
-    shownFor: hasH2Frames,
+    views: ['h2', 'costs'],
+    shownFor: hasHandshakes,
     read: (m) => {
       const w = m.wire;
       const parts = [w.tlsHandshakeUpBytes, w.tlsHandshakeDownBytes, w.h2PrefaceUpBytes, w.h2PrefaceDownBytes].filter((n) => n !== undefined);
@@ -491,6 +516,8 @@ const DEFINITIONS = {
   },
   latencyP50Us: latencyFigure('latency p50', 'Median of receive time − scheduled publish time over the messages delivered in the window.', 'p50Us', ['steps', 'progress']),
   latencyP99Us: latencyFigure('latency p99', '99th percentile of receive time − scheduled publish time over the window.', 'p99Us', ['steps']),
+  connectP50Us: connectFigure('connect p50', 'p50Us'),
+  connectP99Us: connectFigure('connect p99', 'p99Us'),
   cpuPerMessageUs: {
     name: 'server CPU/msg',
     unit: 'us',
