@@ -19,7 +19,10 @@ import { UsageError } from './exit-codes.js';
 
 export const CONFIG_FILE_NAME = 'wirebench.config.json';
 
-const OptionValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Number()]))]);
+const OptionValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Number()]))], {
+  // Said in the error line instead of TypeBox's "Expected union value".
+  description: 'use a string, a number, true / false, or a list of strings and numbers (what the flag takes)',
+});
 /** A command's options by camelCase name; which names exist is checked against the command itself. */
 const ProfileSchema = Type.Record(Type.String(), OptionValueSchema);
 
@@ -61,7 +64,8 @@ export function readConfigFile(file: string): ConfigFile {
     const known = Object.keys(ConfigFileSchema.properties).filter((k) => k !== '$schema');
     const unknownTop = typeof value === 'object' && value !== null ? Object.keys(value).find((k) => k !== '$schema' && !known.includes(k)) : undefined;
     if (unknownTop !== undefined) throw new UsageError(`${file}: unknown key ${JSON.stringify(unknownTop)}: use ${known.join(', ')}`);
-    throw new UsageError(`${file}: ${key} ${JSON.stringify(first?.value)} is not valid: ${first?.message ?? 'see config.schema.json'}`);
+    const accepted = (first?.schema as { description?: string } | undefined)?.description ?? first?.message ?? 'see config.schema.json';
+    throw new UsageError(`${file}: ${key} ${JSON.stringify(first?.value)} is not valid: ${accepted}`);
   }
   return value;
 }

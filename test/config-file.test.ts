@@ -23,6 +23,8 @@ test('readConfigFile: named errors for unknown keys, bad values, bad JSON', () =
   assert.throws(() => readConfigFile(writeConfig(dir, { benhc: {} })), /wirebench\.config\.json: unknown key "benhc": use bench, ci, ladders, presets, thresholds/);
   assert.throws(() => readConfigFile(writeConfig(dir, { ladders: { small: [10, 0] } })), /ladders\.small\.1 0 is not valid: Expected integer to be greater or equal to 1/);
   assert.throws(() => readConfigFile(writeConfig(dir, { thresholds: 'lost==0' })), /thresholds "lost==0" is not valid: Expected array/);
+  // An option's value of no type a flag takes says what is accepted (not TypeBox's "Expected union value").
+  assert.throws(() => readConfigFile(writeConfig(dir, { bench: { duration: { seconds: 8 } } })), /bench\.duration \{"seconds":8\} is not valid: use a string, a number, true \/ false, or a list of strings and numbers/);
   assert.throws(() => readConfigFile(writeConfig(dir, '{"bench": {')), /wirebench\.config\.json: not valid JSON/);
   assert.throws(() => readConfigFile(path.join(dir, 'missing.json')), /missing\.json: cannot read \(ENOENT\)/);
 });
