@@ -7,18 +7,17 @@
  *
  * Options: scripts/bench-micro-options.ts.
  */
-import { parseArgs } from 'node:util';
 import { describeEnvironment } from '../load/run/environment.js';
 import { writeFileSafely } from '../load/results/safe-file.js';
 import { runMicro } from '../load/micro/run-micro.js';
 import { runScript } from './exit-codes.js';
 import { MICRO_OPTIONS } from './bench-micro-options.js';
-import { parseArgsOptions, parseRow, type RawFlags } from './option-table.js';
+import { parseRow, parseScriptArgs } from './option-table.js';
 import { WIREBENCH_VERSION } from './version.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: parseArgsOptions(MICRO_OPTIONS), strict: true });
-  const flags = values as RawFlags<typeof MICRO_OPTIONS>;
+  const flags = parseScriptArgs(MICRO_OPTIONS, { name: 'npm run bench:micro --', description: 'per-message cost of the hot paths (server encode, client parse, metering) as a wirebench/micro JSON document that wirebench compare reads' });
+  if (flags === undefined) return;
   const out = parseRow(MICRO_OPTIONS.out, flags.out);
   const document = await runMicro({
     size: parseRow(MICRO_OPTIONS.size, flags.size),

@@ -20,20 +20,19 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { readPayloadBytes } from '../load/capture/step-capture.js';
 import { scriptedBench } from './bench.js';
 import { EXIT, runScript } from './exit-codes.js';
 import { textTableLines } from '../reports/text-table.js';
 import { CAPTURE_CHECK_OPTIONS } from './capture-check-options.js';
-import { parseArgsOptions, parseRow, type RawFlags } from './option-table.js';
+import { parseRow, parseScriptArgs } from './option-table.js';
 
 /** The warm-up of every check run: the check compares whole steps (warm-up included), so a short one is enough. */
 const WARMUP = '1s';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: parseArgsOptions(CAPTURE_CHECK_OPTIONS), strict: true });
-  const flags = values as RawFlags<typeof CAPTURE_CHECK_OPTIONS>;
+  const flags = parseScriptArgs(CAPTURE_CHECK_OPTIONS, { name: 'npm run bench:capture --', description: 'check the socket meter against a packet capture (tcpdump on loopback): exit 0 when they agree within --tolerance' });
+  if (flags === undefined) return EXIT.ok;
   const tolerancePercent = parseRow(CAPTURE_CHECK_OPTIONS.tolerance, flags.tolerance);
   const protocols = parseRow(CAPTURE_CHECK_OPTIONS.protocol, flags.protocol);
   // Every option is checked (by building the bench configurations) before anything starts.

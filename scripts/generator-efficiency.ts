@@ -18,16 +18,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ROUTES } from '../servers/contract.js';
 import { startServerProcess } from '../load/run/server-process.js';
 import { getStats, type CheckedStats } from '../load/run/target-answers.js';
 import { scriptedBench } from './bench.js';
-import { runScript } from './exit-codes.js';
+import { EXIT, runScript } from './exit-codes.js';
 import { textTableLines } from '../reports/text-table.js';
 import { EFFICIENCY_OPTIONS, EFFICIENCY_TAIL_MS } from './generator-efficiency-options.js';
-import { parseArgsOptions, parseRow, type RawFlags } from './option-table.js';
+import { parseRow, parseScriptArgs } from './option-table.js';
 
 interface Mark {
   cpu: NodeJS.CpuUsage;
@@ -39,8 +38,8 @@ interface Mark {
 const cpuUs = (c: { userUs: number; systemUs: number }) => c.userUs + c.systemUs;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: parseArgsOptions(EFFICIENCY_OPTIONS), strict: true });
-  const flags = values as RawFlags<typeof EFFICIENCY_OPTIONS>;
+  const flags = parseScriptArgs(EFFICIENCY_OPTIONS, { name: 'npm run bench:efficiency --', description: 'what the load generator costs: autocannon, then the clients of wirebench, against one server' });
+  if (flags === undefined) return EXIT.ok;
   const connections = parseRow(EFFICIENCY_OPTIONS.connections, flags.connections);
   const durationMs = parseRow(EFFICIENCY_OPTIONS.duration, flags.duration);
   const warmupMs = parseRow(EFFICIENCY_OPTIONS.warmup, flags.warmup);

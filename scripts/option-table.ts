@@ -5,7 +5,8 @@
  * rendered from it (`renderOptionTable`; `npm run docs:options` rewrites README.md,
  * test/option-tables.test.ts fails when README and CLI differ).
  */
-import { Option, type Command } from 'commander';
+import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 
 export interface OptionRow<T = unknown> {
   /** Commander's flags, e.g. `--rate <msg/s>`, `--cors-credentials`, `--no-report`. */
@@ -117,6 +118,19 @@ export function parseArgsOptions(table: OptionTable): Record<string, { type: 'st
     options[long] = { type, ...(row.repeatable ? { multiple: true } : {}), ...(fallback === undefined ? {} : { default: fallback as string | boolean | string[] }) };
   }
   return options;
+}
+
+/**
+ * A standalone script's flags, by node:util parseArgs from its table (strict: an unknown flag
+ * throws, exit 2) — or undefined once `--help` (`-h`) printed the table's options the way the
+ * CLI's commands print theirs (`npm run bench:micro -- --help` was "Unknown option '--help'").
+ */
+export function parseScriptArgs<T extends OptionTable>(table: T, usage: { name: string; description: string }, args = process.argv.slice(2)): RawFlags<T> | undefined {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(addOptionTable(new Command(usage.name).description(usage.description), table).helpInformation());
+    return undefined;
+  }
+  return parseArgs({ args, options: parseArgsOptions(table), strict: true }).values as RawFlags<T>;
 }
 
 /** A duration default in the unit a user would type: 30000 → `30s`, 1500 → `1500ms`. */

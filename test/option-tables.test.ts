@@ -134,3 +134,21 @@ test('bench:capture and bench:efficiency: a bad option is one line naming it, ex
     assert.equal(run.stdout, '', `${name} ${args.join(' ')}: nothing ran`);
   }
 });
+
+test('bench:micro, bench:capture and bench:efficiency -- --help: their options from their tables, exit 0, nothing run', () => {
+  const script = (name: string) => fileURLToPath(new URL(`../scripts/${name}.js`, import.meta.url));
+  const cases: [string, string, Record<string, { flags: string }>][] = [
+    ['bench-micro', 'npm run bench:micro --', MICRO_OPTIONS],
+    ['capture-check', 'npm run bench:capture --', CAPTURE_CHECK_OPTIONS],
+    ['generator-efficiency', 'npm run bench:efficiency --', EFFICIENCY_OPTIONS],
+  ];
+  for (const [name, usage, table] of cases) {
+    for (const help of ['--help', '-h']) {
+      const run = spawnSync(process.execPath, [script(name), help], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, `${name} ${help}: ${run.stderr}`);
+      assert.equal(run.stderr, '', `${name} ${help}: nothing ran`);
+      assert.ok(run.stdout.startsWith(`Usage: ${usage} [options]\n`), run.stdout);
+      for (const row of Object.values(table)) assert.ok(run.stdout.includes(row.flags), `${name} ${help}: ${row.flags}`);
+    }
+  }
+});
