@@ -137,7 +137,12 @@ test('the minimal-header lower bound: a browser run less its header lines is wha
     assert.equal(FIGURES.bytesPerMessageMinimalHeaders.read(m, 2), null);
     const modelled = FIGURES.bytesPerMessageMinimalHeaders.read(m, 2, browser.config);
     const measured = FIGURES.bytesPerMessageWindow.read(m, 2);
-    assert.ok(modelled !== null && measured !== null && modelled < measured - 1000, `${modelled} vs ${measured}`);
+    // Less each window request's header lines per message: polls per message follow the tick's
+    // phase against the poll timer (2 clients, 200 ms each: anywhere near 0.5–1), so the amount
+    // removed is asserted through the window's own counts, not as a fixed number of bytes.
+    assert.ok(modelled !== null && measured !== null && modelled < measured, `${modelled} vs ${measured}`);
+    const removed = (m.window.requests * headerBytes) / m.window.messages.delivered;
+    assert.ok(m.window.requests > 0 && Math.abs(measured - modelled - removed) < 0.01, `${measured} − ${modelled} vs ${removed}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
