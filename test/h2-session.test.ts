@@ -133,7 +133,7 @@ const cannotCapture = await probeCapture(path.join(tmp, 'probe.pcap'));
 
 test('bench --protocol h2 --h2-clients-per-connection 5: recorded and reported; nothing lost; with a capture, 2 connections for 10 clients and its TCP payload = the socket bytes', { timeout: 240_000 }, async () => {
   const out = path.join(tmp, 'run');
-  const capture = cannotCapture === undefined ? ['--capture'] : [];
+  const capture = cannotCapture === null ? ['--capture'] : [];
   const run = bench(['--protocol', 'h2', '--h2-clients-per-connection', '5', '--transports', 'poll,sse', '--clients', '10', '--duration', '2s', '--warmup', '500ms', '--rate', '5', '--interval', '250ms', '--workers', '1', '--out', out, '--quiet', ...capture], 200_000);
   assert.equal(run.status, 0, run.stderr);
   const doc = validateResults(JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')));
@@ -146,7 +146,7 @@ test('bench --protocol h2 --h2-clients-per-connection 5: recorded and reported; 
     assert.ok(m.window.messages.delivered >= 10 * 5, `${result.transport}: ${m.window.messages.delivered} delivered`);
     assert.ok((m.wire.tlsHandshakeDownBytes ?? 0) > 400, `${result.transport}: one connection's handshake in the wire sample`);
     const c = m.capture;
-    if (cannotCapture !== undefined) continue;
+    if (cannotCapture !== null) continue;
     assert.ok(c, `${result.transport}: captured`);
     assert.equal(c.connections, 2, `${result.transport}: 10 clients on 2 connections`);
     for (const direction of ['down', 'up'] as const) {
