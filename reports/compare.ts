@@ -114,7 +114,7 @@ export const COMPARABLE_CONFIG: readonly { key: string; read: (c: RunConfig) => 
   },
 ];
 
-/** Settings that move only the noise: a warning, not a refusal. */
+/** Settings that move only the noise: a warning in compare, not a refusal (merge refuses some: {@link MERGE_CONFIG}). */
 const NOISE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
   { key: 'duration', read: (c) => c.durationMs },
   { key: 'warmup', read: (c) => c.warmupMs },
@@ -123,6 +123,17 @@ const NOISE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] 
   { key: 'connect rate', read: (c) => c.connectRate },
   // A server started per run on port 0 (wirebench ci --server-command) is the same target on another port.
   { key: 'target', read: (c) => (c.target ? new URL(c.target).hostname : 'embedded') },
+];
+
+/**
+ * What whole runs merged into one document must share: the comparable settings and the schedule
+ * and target — the merged document states one duration, warm-up, repeat count and target, so a
+ * part measured otherwise would be labelled with another run's (workers and connect rate only
+ * move the noise and may differ).
+ */
+export const MERGE_CONFIG: readonly { key: string; read: (c: RunConfig) => unknown }[] = [
+  ...COMPARABLE_CONFIG,
+  ...NOISE_CONFIG.filter(({ key }) => ['duration', 'warmup', 'repeat', 'target'].includes(key)),
 ];
 
 /** Throws {@link CompareRefusedError} naming every configuration difference. */

@@ -15,7 +15,7 @@ import { validateResults, type ResultsDocument, type RunConfig, type RunStatus, 
 // Pure (no I/O): the one exact merge of measurements, which load/ applies to its workers too.
 import { mergeMeasurements } from '../load/meter/measurement-merge.js';
 import type { StepFailureKind } from '../load/results/step-failure-kinds.js';
-import { COMPARABLE_CONFIG } from './compare.js';
+import { MERGE_CONFIG } from './compare.js';
 import { entryName, entryOf, plannedRuns, resultVariant, runVariants, variantKey } from '../load/results/run-variants.js';
 
 /** Shards that cannot be one run: `message` names the difference. */
@@ -37,7 +37,7 @@ export function mergeResults(documents: readonly ResultsDocument[], names?: read
   if (!first) throw new MergeRefusedError('nothing to merge: give at least one results document');
   if (documents.some((d) => d.config.shard !== undefined)) return mergeShards(documents, names ?? documents.map((_, i) => `document ${i + 1}`));
   for (const [index, doc] of documents.entries()) {
-    const differences = COMPARABLE_CONFIG.filter(({ key, read }) => !SHARDED.has(key) && String(read(doc.config)) !== String(read(first.config)));
+    const differences = MERGE_CONFIG.filter(({ key, read }) => !SHARDED.has(key) && String(read(doc.config)) !== String(read(first.config)));
     if (differences.length > 0) {
       throw new MergeRefusedError(`document ${index + 1} has a different configuration (${differences.map((d) => d.key).join(', ')}): only shards of one configuration merge`);
     }

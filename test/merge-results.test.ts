@@ -25,6 +25,17 @@ test('merge refuses a step measured twice and shards of different configurations
   const other = buildResults({ transports: ['sse'], clients: [10] });
   other.config.rate = a.config.rate + 1;
   assert.throws(() => mergeResults([a, other]), /document 2 has a different configuration \(rate\)/);
+  // The merged document states one schedule and target: a part measured over another is refused.
+  const shorter = buildResults({ transports: ['sse'], clients: [10] });
+  shorter.config.durationMs = a.config.durationMs / 2;
+  shorter.config.warmupMs = a.config.warmupMs + 500;
+  assert.throws(() => mergeResults([a, shorter]), /document 2 has a different configuration \(duration, warmup\)/);
+  const elsewhere = buildResults({ transports: ['sse'], clients: [10] });
+  elsewhere.config.target = 'http://127.0.0.2:8080/';
+  assert.throws(() => mergeResults([a, elsewhere]), /different configuration \(target\)/);
+  const moreWorkers = buildResults({ transports: ['sse'], clients: [10] });
+  moreWorkers.config.workers = a.config.workers + 1;
+  assert.equal(mergeResults([a, moreWorkers]).results.length, 2, 'workers only move the noise');
   assert.throws(() => mergeResults([]), /nothing to merge/);
 });
 
